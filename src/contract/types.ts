@@ -1,0 +1,153 @@
+// The data that flows from the browser side (capture, driver) to the pure judge, and the verdict it returns.
+// Everything here is plain JSON so that it can be written to disk and read back unchanged.
+
+/** One WebSocket frame as the recorder saw it; one line of frames.ndjson. */
+export interface FrameRecord {
+  /** Milliseconds since the probe started (monotonic clock). */
+  t: number;
+  /** Index of the page's socket the frame travelled on: 0 for the first socket the page opened, 1 for the next... */
+  socket: number;
+  /** `in`: the browser received it; `out`: the browser sent it. */
+  dir: 'in' | 'out';
+  /** `text` frames carry the text; `binary` frames carry UTF-8 text when they decode as such, else base64. */
+  kind: 'text' | 'binary';
+  /** For binary frames: how `payload` is encoded. */
+  encoding?: 'utf8' | 'base64';
+  /** The payload, secrets already redacted. */
+  payload: string;
+}
+
+/** The life of one socket of the page. */
+export interface SocketRecord {
+  socket: number;
+  /** The socket's URL, secrets (tickets, tokens) redacted. */
+  url: string;
+  openedAt: number;
+  /** When the socket closed, if it did during the run. */
+  closedAt?: number;
+  /** Close code and reason as the page saw them (1006 when the connection dropped or the upgrade failed). */
+  closeCode?: number;
+  closeReason?: string;
+  /** An error the page reported on this socket (failed upgrade, ...). */
+  error?: string;
+}
+
+/** An HTTP request the page sent that carried the probe's message (REST send path). */
+export interface HttpSendRecord {
+  t: number;
+  url: string;
+  /** The request body as JSON when it parses, secrets redacted. */
+  body: unknown;
+}
+
+/** A step of the probe that could not complete (login, navigation, waits). The judge turns it into a check. */
+export interface StepFailure {
+  step: string;
+  class: FailureClass;
+  message: string;
+}
+
+/** Time budgets, in ms since the message was sent. */
+export interface Budgets {
+  firstEventWarnMs: number;
+  firstEventMs: number;
+  completeWarnMs: number;
+  completeMs: number;
+}
+
+/** All the facts the browser gathered for one probe run. Input of the judge. */
+export interface Evidence {
+  /** The unique marker put in the message; lets the judge find the probe's own send. */
+  nonce: string;
+  /** The full message the probe sent. */
+  message: string;
+  /** The user the probe logged in as, when known (login response, token, or connection_established). */
+  userId: string | null;
+  /** When the probe clicked send (ms, same clock as frames); null when it never got to send. */
+  sentAt: number | null;
+  frames: FrameRecord[];
+  sockets: SocketRecord[];
+  httpSends: HttpSendRecord[];
+  /** The text the page rendered as the answer; null when nothing was rendered in time. */
+  pageAnswer: string | null;
+  /** Steps that failed before the judge could see a full run; empty on a run that reached the end. */
+  stepFailures: StepFailure[];
+  budgets: Budgets;
+  /** Regular expression source the answer must match (PROBE_EXPECT_ANSWER), if set. */
+  expectAnswer?: string;
+}
+
+/** One agent event, normalized from whatever shape it had on the wire. */
+export interface AgentEvent {
+  /** Canonical event type (`agent_started`, ..., or any other type the wire carried). */
+  type: string;
+  /** ms, same clock as frames. */
+  t: number;
+  socket: number;
+  /** Index of the frame in Evidence.frames. */
+  frame: number;
+  runId?: string;
+  threadId?: string;
+  userId?: string;
+  agentName?: string;
+  toolName?: string;
+  callId?: string;
+  /** The answer carried by a final agent_completed / agent_response / final_report, if any. */
+  answer?: string;
+  /** Which wire shape it came in: `bridge` ({type, data}), `flat`, `wrapper` ({type:system_message, event, payload}). */
+  shape: string;
+  /** The event's own fields (data or payload merged with top level), for display. */
+  fields: Record<string, unknown>;
+}
+
+export type Status = 'pass' | 'degraded' | 'fail' | 'error';
+
+export type FailureClass =
+  | 'missing-event'
+  | 'order'
+  | 'pairing'
+  | 'timeout'
+  | 'transport'
+  | 'auth'
+  | 'isolation'
+  | 'fallback-stub'
+  | 'ui-render'
+  | 'error-event'
+  | 'config'
+  | 'probe';
+
+export interface Check {
+  /** Stable name, e.g. `events-present`, `first-started`, `tool-pairing`. */
+  name: string;
+  status: 'pass' | 'warn' | 'fail';
+  /** The failure class this check reports when it fails. */
+  class: FailureClass;
+  expected: string;
+  seen: string;
+  /** Where to look: frame indexes, a socket, a step. */
+  evidence?: string;
+}
+
+export interface EventTiming {
+  type: string;
+  /** ms from the send to the first time this event of the run was seen; null when never seen. */
+  firstSeenMs: number | null;
+  count: number;
+}
+
+export interface Verdict {
+  status: Status;
+  /** The failure class when status is `fail` or `error`; null otherwise. */
+  class: FailureClass | null;
+  /** One line: what failed, expected vs seen; or what passed. */
+  message: string;
+  checks: Check[];
+  /** The five required events, in contract order, then any other event types of the run. */
+  events: EventTiming[];
+  runId: string | null;
+  threadId: string | null;
+  answer: { frames: string | null; page: string | null };
+  timings: { firstEventMs: number | null; completeMs: number | null };
+  /** Things that did not fail the run but deserve a look (a malformed frame, a duplicate event...). */
+  warnings: string[];
+}
