@@ -1,0 +1,52 @@
+// The golden path, as named steps: open the target, log in, open the chat, send a message carrying a
+// unique nonce, wait for the run's final agent_completed and the rendered answer, judge. Each step and each
+// wait is bounded; what a step could not do is recorded for the judge, which alone decides the verdict.
+
+import { login } from '../src/auth/login';
+import { clickSend, currentAnswer, openChat, readAnswer, typeMessage } from '../src/capture/chat';
+import { ProbeStepError } from '../src/errors';
+import { expect, test } from '../fixtures/run';
+
+test('golden path', async ({ page, probeRun: run, probeConfig: config }) => {
+  const step = <T>(name: string, cls: Parameters<typeof run.step>[1], body: () => Promise<T>) =>
+    test.step(name, () => run.step(name, cls, body));
+
+  await step('open target', 'transport', async () => {
+    const response = await page.goto(config.appUrl, { timeout: config.stepTimeoutMs });
+    if (response && response.status() >= 400)
+      throw new ProbeStepError('transport', `open target: GET ${config.appUrl} answered ${response.status()}`);
+  });
+
+  await step('log in', 'auth', async () => run.setUser((await login(page, config, run.redactor)).userId));
+
+  await step('open chat', 'transport', async () => {
+    await openChat(page, config.appUrl, config.stepTimeoutMs);
+    const connected = await run.waitFor('a WebSocket of the chat receives a frame', () => run.recorder.frames.some((f) => f.dir === 'in'), config.stepTimeoutMs);
+    if (!connected) {
+      const sockets = run.recorder.sockets.map((s) => `${s.url}${s.closeCode ? ` closed ${s.closeCode}` : ''}`).join(', ');
+      throw new ProbeStepError('transport', `open chat: expected a WebSocket to receive a frame within ${config.stepTimeoutMs} ms; ${sockets ? `sockets: ${sockets}` : 'no socket was opened'}`);
+    }
+  });
+
+  await step('send message', 'ui-render', async () => {
+    await typeMessage(page, run.message, config.stepTimeoutMs);
+    run.markSent();
+    await clickSend(page, config.stepTimeoutMs);
+  });
+
+  await step('wait for the final agent_completed', 'timeout', async () => {
+    await run.waitFor('the run\'s final agent_completed', () => run.runFinished(), config.completeTimeoutMs);
+  });
+
+  await step('wait for the rendered answer', 'ui-render', async () => {
+    const expected = run.answerInFrames();
+    // With no answer in the frames there is nothing to wait for: record what the page shows now.
+    run.setPageAnswer(expected === null ? await currentAnswer(page, config.answerSelector) : await readAnswer(page, config.answerSelector, expected, config.renderTimeoutMs));
+  });
+
+  // Not a run.step: the verdict is the judge's, and an assertion here is not a failure of the page.
+  await test.step('judge', async () => {
+    const verdict = await run.finish(page);
+    expect(verdict.status, verdict.message).toMatch(/^(pass|degraded)$/);
+  });
+});

@@ -1,0 +1,163 @@
+// Reads and validates the probe's configuration from an environment (process.env after .env is loaded).
+// Every problem is collected and reported at once, each naming its variable, so that a broken setup is
+// fixed in one round instead of one variable per run.
+
+import { LOGIN_STRATEGIES, VARIABLES, type LoginStrategy, type VariableSpec } from './variables';
+
+export interface ProbeConfig {
+  /** True when no staging is configured and the embedded reference staging plays the target. */
+  embedded: boolean;
+  appUrl: string;
+  apiUrl: string;
+  authUrl: string;
+  login: LoginStrategy;
+  username?: string;
+  password?: string;
+  bypassKey?: string;
+  e2eEmail: string;
+  token?: string;
+  message: string;
+  expectAnswer?: string;
+  answerSelector: string;
+  firstEventWarnMs: number;
+  firstEventTimeoutMs: number;
+  completeWarnMs: number;
+  completeTimeoutMs: number;
+  renderTimeoutMs: number;
+  stepTimeoutMs: number;
+  reportDir: string;
+  browserPath?: string;
+}
+
+export type ConfigResult = { ok: true; config: ProbeConfig } | { ok: false; problems: string[] };
+
+type Env = Record<string, string | undefined>;
+
+/** The URL that stands for "not configured yet" while the embedded reference has not started. */
+const EMBEDDED_PLACEHOLDER = 'http://127.0.0.1:0';
+
+export function loadConfig(env: Env): ConfigResult {
+  const problems: string[] = [];
+  const value = (name: string): string | undefined => {
+    const raw = env[name];
+    if (raw !== undefined && raw.trim() !== '') return raw.trim();
+    return spec(name).default;
+  };
+
+  for (const v of VARIABLES) {
+    const raw = value(v.name);
+    if (raw === undefined) continue;
+    const problem = checkValue(v, raw);
+    if (problem) problems.push(problem);
+  }
+
+  // PROBE_EMBEDDED is set by the probe itself once it has started the reference and published its URLs.
+  const embedded = value('PROBE_APP_URL') === undefined || env['PROBE_EMBEDDED'] === '1';
+  const appUrl = value('PROBE_APP_URL') ?? EMBEDDED_PLACEHOLDER;
+  const apiUrl = value('PROBE_API_URL') ?? appUrl;
+  const authUrl = value('PROBE_AUTH_URL') ?? apiUrl;
+  const login = (value('PROBE_LOGIN') ?? 'form') as LoginStrategy;
+
+  // The embedded reference supplies its own credentials, so only a real target must name them.
+  if (!embedded) {
+    if (login === 'form') {
+      if (!value('PROBE_USERNAME')) problems.push('PROBE_USERNAME is required when PROBE_LOGIN=form');
+      if (!value('PROBE_PASSWORD')) problems.push('PROBE_PASSWORD is required when PROBE_LOGIN=form');
+    }
+    if (login === 'e2e-bypass' && !value('PROBE_E2E_BYPASS_KEY'))
+      problems.push('PROBE_E2E_BYPASS_KEY is required when PROBE_LOGIN=e2e-bypass');
+  }
+  if (login === 'token' && !value('PROBE_TOKEN')) problems.push('PROBE_TOKEN is required when PROBE_LOGIN=token');
+
+  const ms = (name: string) => Number(value(name));
+  const config: ProbeConfig = {
+    embedded,
+    appUrl: stripSlash(appUrl),
+    apiUrl: stripSlash(apiUrl),
+    authUrl: stripSlash(authUrl),
+    login,
+    username: value('PROBE_USERNAME'),
+    password: value('PROBE_PASSWORD'),
+    bypassKey: value('PROBE_E2E_BYPASS_KEY'),
+    e2eEmail: value('PROBE_E2E_EMAIL')!,
+    token: value('PROBE_TOKEN'),
+    message: value('PROBE_MESSAGE')!,
+    expectAnswer: value('PROBE_EXPECT_ANSWER'),
+    answerSelector: value('PROBE_ANSWER_SELECTOR')!,
+    firstEventWarnMs: ms('PROBE_FIRST_EVENT_WARN_MS'),
+    firstEventTimeoutMs: ms('PROBE_FIRST_EVENT_TIMEOUT_MS'),
+    completeWarnMs: ms('PROBE_COMPLETE_WARN_MS'),
+    completeTimeoutMs: ms('PROBE_COMPLETE_TIMEOUT_MS'),
+    renderTimeoutMs: ms('PROBE_RENDER_TIMEOUT_MS'),
+    stepTimeoutMs: ms('PROBE_STEP_TIMEOUT_MS'),
+    reportDir: value('PROBE_REPORT_DIR')!,
+    browserPath: value('PROBE_BROWSER_PATH'),
+  };
+
+  if (problems.length === 0) {
+    if (config.firstEventWarnMs > config.firstEventTimeoutMs)
+      problems.push('PROBE_FIRST_EVENT_WARN_MS must not exceed PROBE_FIRST_EVENT_TIMEOUT_MS');
+    if (config.completeWarnMs > config.completeTimeoutMs)
+      problems.push('PROBE_COMPLETE_WARN_MS must not exceed PROBE_COMPLETE_TIMEOUT_MS');
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, config };
+}
+
+/**
+ * Playwright's bound on the whole probe test. Every step and wait is bounded on its own; this outer bound
+ * only catches a bug of the probe: four page steps, the completion wait, the render wait, and a margin.
+ */
+export function probeTestTimeoutMs(c: ProbeConfig): number {
+  return c.stepTimeoutMs * 4 + c.completeTimeoutMs + c.renderTimeoutMs + 30_000;
+}
+
+function spec(name: string): VariableSpec {
+  const found = VARIABLES.find((v) => v.name === name);
+  if (!found) throw new Error(`unknown variable ${name}`);
+  return found;
+}
+
+/** One problem with a variable's value, or undefined. Secrets are never echoed back. */
+function checkValue(v: VariableSpec, raw: string): string | undefined {
+  const shown = v.kind === 'secret' ? '(value hidden)' : JSON.stringify(raw);
+  switch (v.kind) {
+    case 'url': {
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        return `${v.name} must be an absolute http(s) URL, got ${shown}`;
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:')
+        return `${v.name} must be an http or https URL, got ${shown}`;
+      return undefined;
+    }
+    case 'ms': {
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n <= 0)
+        return `${v.name} must be a positive whole number of milliseconds, got ${shown}`;
+      return undefined;
+    }
+    case 'number':
+      if (!/^\d+(\.\d+)?$/.test(raw)) return `${v.name} must be a number of zero or more, got ${shown}`;
+      return undefined;
+    case 'enum':
+      if (!v.values?.includes(raw)) return `${v.name} must be one of ${v.values?.join(', ')}; got ${shown}`;
+      return undefined;
+    case 'regex':
+      try {
+        new RegExp(raw);
+      } catch (err) {
+        return `${v.name} is not a valid regular expression: ${(err as Error).message}`;
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+function stripSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+export { LOGIN_STRATEGIES };

@@ -1,0 +1,29 @@
+// The one-screen console summary the CLI prints after a run: the verdict, the checks that did not pass
+// (expected vs seen), each required event with its time, and, on a failure, the end of the timeline.
+
+import type { RunResult } from './result';
+
+const TIMELINE_ROWS_ON_FAILURE = 20;
+
+export function renderConsole(r: RunResult, runDir: string): string {
+  const v = r.verdict;
+  const out: string[] = [];
+  out.push(`golden path: ${v.status.toUpperCase()}${v.class ? ` [${v.class}]` : ''}  ${v.message}`);
+  for (const c of v.checks.filter((c) => c.status !== 'pass')) {
+    out.push(`  ${c.status === 'fail' ? '✗' : '!'} ${c.name} (${c.class})`);
+    out.push(`      expected: ${c.expected}`);
+    out.push(`      seen:     ${c.seen}${c.evidence ? `  [${c.evidence}]` : ''}`);
+  }
+  out.push('  events (ms after send):');
+  for (const e of v.events) out.push(`    ${e.type.padEnd(18)} ${e.firstSeenMs === null ? 'never' : `${e.firstSeenMs} ms`}${e.count > 1 ? ` (×${e.count})` : ''}`);
+  for (const w of v.warnings) out.push(`  warning: ${w}`);
+  if (v.status === 'fail' || v.status === 'error') {
+    const rows = r.timeline.slice(-TIMELINE_ROWS_ON_FAILURE);
+    if (rows.length) {
+      out.push(`  timeline (last ${rows.length} of ${r.timeline.length}; ms since send, dir, socket, type, payload):`);
+      for (const t of rows) out.push(`    ${String(t.ms).padStart(7)} ${t.dir.padEnd(5)} #${t.socket} ${t.type.padEnd(24)} ${t.payload.slice(0, 60)}`);
+    }
+  }
+  out.push(`  report: ${runDir}/summary.md  (result.json, frames.ndjson, html/index.html, junit.xml, allure-results/)`);
+  return out.join('\n');
+}

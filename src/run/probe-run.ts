@@ -1,0 +1,198 @@
+// One probe run: the state the browser steps gather (the recorder, the user, the send, the rendered answer,
+// the steps that failed) and the end of the run, where the evidence goes to the judge and the verdict to the
+// report files. `finish()` is called from the fixture's teardown too, so a run that broke halfway still
+// leaves a result.json that says why.
+
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { errors, type Page } from '@playwright/test';
+import type { ProbeConfig } from '../config/load';
+import { judge } from '../contract/judge';
+import type { Evidence, FailureClass, StepFailure, Verdict } from '../contract/types';
+import { currentAnswer } from '../capture/chat';
+import { Clock } from '../capture/clock';
+import { Recorder } from '../capture/recorder';
+import { waitForTraffic } from '../capture/wait';
+import { ProbeStepError } from '../errors';
+import { Redactor } from '../redact';
+import { buildTimeline } from '../report/timeline';
+import { writeRunArtifacts, type RunResult, type StepRecord, type WaitRecord } from '../report/result';
+
+/** Closes after which the page is expected to reconnect and the run to go on: Going Away, Service Restart. */
+const RECONNECT_CLOSE_CODES = new Set([1001, 1012]);
+
+export class ProbeRun {
+  readonly clock = new Clock();
+  readonly redactor: Redactor;
+  readonly nonce = randomBytes(6).toString('hex');
+  readonly message: string;
+  readonly recorder: Recorder;
+  private userId: string | null = null;
+  private sentAt: number | null = null;
+  private pageAnswer: string | null = null;
+  private readonly stepFailures: StepFailure[] = [];
+  private readonly steps: StepRecord[] = [];
+  private readonly waits: WaitRecord[] = [];
+  private verdict: Verdict | undefined;
+
+  constructor(
+    readonly config: ProbeConfig,
+    readonly runDir: string,
+  ) {
+    this.redactor = new Redactor([config.password, config.bypassKey, config.token]);
+    this.message = `${config.message} [probe ${this.nonce}]`;
+    this.recorder = new Recorder(this.clock, this.redactor, join(runDir, 'frames.ndjson'), this.nonce);
+  }
+
+  setUser(userId: string | null): void {
+    this.userId = userId;
+  }
+
+  markSent(): void {
+    this.sentAt = this.clock.now();
+  }
+
+  setPageAnswer(text: string | null): void {
+    this.pageAnswer = text === null ? null : this.redactor.redact(text);
+  }
+
+  /**
+   * Runs one named step. A failure is recorded with its class (the step's own class for errors of the page,
+   * `probe` for errors of the probe's code) and rethrown with secrets removed, so the test report is clean.
+   */
+  async step<T>(name: string, failureClass: FailureClass, body: () => Promise<T>): Promise<T> {
+    const started = this.clock.now();
+    try {
+      const result = await body();
+      this.steps.push({ name, status: 'passed', durationMs: this.clock.now() - started });
+      return result;
+    } catch (err) {
+      const cls = err instanceof ProbeStepError ? err.failureClass : isPageError(err) ? failureClass : 'probe';
+      const raw = err instanceof Error ? err.message : String(err);
+      const message = this.redactor.redact(raw.startsWith(`${name}:`) ? raw : `${name}: ${raw}`).split('\n')[0]!;
+      this.stepFailures.push({ step: name, class: cls, message });
+      this.steps.push({ name, status: 'failed', durationMs: this.clock.now() - started, error: message });
+      throw new Error(message);
+    }
+  }
+
+  /** A bounded wait on the traffic; its outcome is recorded so the report says what was waited for and how long. */
+  async waitFor(name: string, condition: () => boolean, timeoutMs: number): Promise<boolean> {
+    const started = this.clock.now();
+    const met = await waitForTraffic(this.recorder, condition, Math.max(0, timeoutMs));
+    this.waits.push({ name, timeoutMs, met, tookMs: this.clock.now() - started });
+    return met;
+  }
+
+  /** True once the run's final agent_completed arrived, or the socket carrying the chat broke for good. */
+  runFinished(): boolean {
+    return judge(this.evidence()).timings.completeMs !== null || this.chatSocketBroken();
+  }
+
+  /** The judge's view of the answer in the frames, to know what to look for in the page. */
+  answerInFrames(): string | null {
+    return judge(this.evidence()).answer.frames;
+  }
+
+  evidence(): Evidence {
+    const c = this.config;
+    return {
+      nonce: this.nonce,
+      message: this.message,
+      userId: this.userId,
+      sentAt: this.sentAt,
+      frames: this.recorder.frames,
+      sockets: this.recorder.sockets,
+      httpSends: this.recorder.httpSends,
+      pageAnswer: this.pageAnswer,
+      stepFailures: this.stepFailures,
+      budgets: {
+        firstEventWarnMs: c.firstEventWarnMs,
+        firstEventMs: c.firstEventTimeoutMs,
+        completeWarnMs: c.completeWarnMs,
+        completeMs: c.completeTimeoutMs,
+      },
+      expectAnswer: c.expectAnswer,
+    };
+  }
+
+  /** Judges and writes the run's files. Safe to call twice; the second call returns the first verdict. */
+  async finish(page: Page | undefined): Promise<Verdict> {
+    if (this.verdict) return this.verdict;
+    if (page && this.sentAt !== null && this.pageAnswer === null) {
+      // A step broke before the answer was read: still record what the page shows, as evidence.
+      this.setPageAnswer(await currentAnswer(page, this.config.answerSelector));
+    }
+    let verdict: Verdict;
+    try {
+      verdict = judge(this.evidence());
+    } catch (err) {
+      verdict = probeErrorVerdict(`judge: ${(err as Error).message}`);
+    }
+    const recorderProblem = await this.recorder.close().then(
+      () => undefined,
+      (err: Error) => err.message,
+    );
+    if (recorderProblem) verdict.warnings.push(recorderProblem);
+    this.verdict = this.redactor.redactValue(verdict);
+    const result: RunResult = {
+      schemaVersion: 1,
+      startedAt: this.clock.startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      durationMs: this.clock.now(),
+      target: {
+        embedded: this.config.embedded,
+        appUrl: this.redactor.redact(this.config.appUrl),
+        apiUrl: this.redactor.redact(this.config.apiUrl),
+        authUrl: this.redactor.redact(this.config.authUrl),
+        login: this.config.login,
+      },
+      message: this.message,
+      nonce: this.nonce,
+      userId: this.userId,
+      sentAt: this.sentAt,
+      verdict: this.verdict,
+      steps: this.steps,
+      waits: this.waits,
+      sockets: this.recorder.sockets,
+      timeline: buildTimeline(this.recorder.frames, this.recorder.sockets, this.sentAt),
+    };
+    await writeRunArtifacts(this.runDir, result);
+    return this.verdict;
+  }
+
+  private chatSocketBroken(): boolean {
+    if (this.sentAt === null) return false;
+    const sentAt = this.sentAt;
+    const sockets = this.recorder.sockets;
+    const brokeAfterSend = (s: (typeof sockets)[number]) =>
+      s.closedAt !== undefined && s.closedAt >= sentAt && s.closeCode !== undefined && !RECONNECT_CLOSE_CODES.has(s.closeCode);
+    // The socket that carried the chat (it received frames) closed for good after the send...
+    const carriedChat = new Set(this.recorder.frames.filter((f) => f.dir === 'in').map((f) => f.socket));
+    if (sockets.some((s) => carriedChat.has(s.socket) && brokeAfterSend(s))) return true;
+    // ...or no socket is left open and the last one did not close to be restarted.
+    const last = sockets[sockets.length - 1];
+    return !!last && sockets.every((s) => s.closedAt !== undefined) && brokeAfterSend(last);
+  }
+}
+
+/** Errors raised by Playwright about the page (timeouts, navigation, detached elements), not by our code. */
+function isPageError(err: unknown): boolean {
+  if (err instanceof errors.TimeoutError) return true;
+  return err instanceof Error && /^(page|locator|frame|browserContext|elementHandle|response|request)\.\w+:/.test(err.message);
+}
+
+export function probeErrorVerdict(message: string): Verdict {
+  return {
+    status: 'error',
+    class: 'probe',
+    message,
+    checks: [],
+    events: [],
+    runId: null,
+    threadId: null,
+    answer: { frames: null, page: null },
+    timings: { firstEventMs: null, completeMs: null },
+    warnings: [],
+  };
+}
