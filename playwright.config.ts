@@ -27,7 +27,7 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [
-    ['line'],
+    ['./src/report/progress-reporter.ts'],
     ['html', { outputFolder: `${runDir}/html`, open: 'never' }],
     ['junit', { outputFile: `${runDir}/junit.xml` }],
     // Playwright's own API calls stay out of Allure: the probe's named steps are what a reader needs.

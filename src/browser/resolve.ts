@@ -77,7 +77,12 @@ interface InstallAttempt {
 
 function installAttempts(): InstallAttempt[] {
   const attempts: InstallAttempt[] = [
-    { display: 'npx playwright install chromium', command: 'npx', args: ['playwright', 'install', 'chromium'] },
+    // The project's own Playwright, not whatever `npx` would fetch from the working folder.
+    {
+      display: 'npx playwright install chromium',
+      command: process.execPath,
+      args: [require.resolve('@playwright/test/cli'), 'install', 'chromium'],
+    },
   ];
   // Debian's Chromium works where Playwright's download is out of reach; it needs root and apt-get.
   if (process.getuid?.() === 0 && hasCommand('apt-get')) {

@@ -9,7 +9,6 @@ import { ensureBrowser } from '../browser/resolve';
 import { loadDotenv } from '../config/dotenv';
 import { loadConfig, probeTestTimeoutMs } from '../config/load';
 import { VARIABLES } from '../config/variables';
-import { renderConsole } from '../report/console';
 import { RESULT_FILE, type RunResult } from '../report/result';
 import { markLatest, newRunDir } from '../report/run-dir';
 
@@ -76,9 +75,8 @@ async function run(): Promise<number> {
   } catch {
     return fatal(`the probe wrote no ${RESULT_FILE} (Playwright exited with ${code}); its output above says why. Files: ${runDir}`);
   }
-  const latest = markLatest(runDir);
-  console.log(renderConsole(result, runDir));
-  console.log(`  latest: ${latest}`);
+  // The summary itself was printed by the progress reporter, inside Playwright.
+  console.log(`  latest: ${markLatest(runDir)}`);
   const status = result.verdict.status;
   return status === 'pass' || status === 'degraded' ? EXIT.pass : status === 'fail' ? EXIT.fail : EXIT.error;
 }

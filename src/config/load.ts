@@ -119,7 +119,8 @@ function spec(name: string): VariableSpec {
 
 /** One problem with a variable's value, or undefined. Secrets are never echoed back. */
 function checkValue(v: VariableSpec, raw: string): string | undefined {
-  const shown = v.kind === 'secret' ? '(value hidden)' : JSON.stringify(raw);
+  // Secrets are never shown; nor are credentials written inside a URL (https://user:password@host).
+  const shown = v.kind === 'secret' ? '(value hidden)' : JSON.stringify(raw.replace(/\/\/[^/@\s]*@/, '//[REDACTED]@'));
   switch (v.kind) {
     case 'url': {
       let url: URL;

@@ -9,11 +9,16 @@ export function renderConsole(r: RunResult, runDir: string): string {
   const v = r.verdict;
   const out: string[] = [];
   out.push(`golden path: ${v.status.toUpperCase()}${v.class ? ` [${v.class}]` : ''}  ${v.message}`);
-  for (const c of v.checks.filter((c) => c.status !== 'pass')) {
-    out.push(`  ${c.status === 'fail' ? '✗' : '!'} ${c.name} (${c.class})`);
-    out.push(`      expected: ${c.expected}`);
-    out.push(`      seen:     ${c.seen}${c.evidence ? `  [${c.evidence}]` : ''}`);
+  // The check that decided the verdict in full; the ones that failed as its consequence by name only.
+  const notPassed = v.checks.filter((c) => c.status !== 'pass');
+  const primary = notPassed.find((c) => c.status === 'fail' && c.class === v.class) ?? notPassed[0];
+  if (primary) {
+    out.push(`  ${primary.status === 'fail' ? '✗' : '!'} ${primary.name} (${primary.class})`);
+    out.push(`      expected: ${primary.expected}`);
+    out.push(`      seen:     ${primary.seen}${primary.evidence ? `  [${primary.evidence}]` : ''}`);
   }
+  const others = notPassed.filter((c) => c !== primary);
+  if (others.length) out.push(`  also ${others.map((c) => `${c.status === 'fail' ? '✗' : '!'} ${c.name}`).join(', ')} (details in summary.md)`);
   out.push('  events (ms after send):');
   for (const e of v.events) out.push(`    ${e.type.padEnd(18)} ${e.firstSeenMs === null ? 'never' : `${e.firstSeenMs} ms`}${e.count > 1 ? ` (×${e.count})` : ''}`);
   for (const w of v.warnings) out.push(`  warning: ${w}`);

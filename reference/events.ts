@@ -1,0 +1,98 @@
+// The frames of one agent run, as the platform sends them, and the steps that play them. Pure: no I/O,
+// no timers. Faults (faults.ts) edit the list of steps this file builds; agent.ts plays it.
+import { createHash, randomBytes } from 'node:crypto';
+
+export type Frame = Record<string, unknown>;
+export type AnswerIn = 'agent_response' | 'final_report';
+export type SendOver = 'ws' | 'rest';
+
+/** When a step happens: `pauseMs` is a realistic pause scaled by the server's speed; `holdMs` is not scaled (fault delays that tests rely on). */
+export interface StepTiming {
+  pauseMs?: number;
+  holdMs?: number;
+}
+
+/** One thing the server does during a run: send a frame, close the user's sockets, or drop them without a close frame (1006). */
+export type Step = StepTiming & ({ send: Frame } | { close: { code: number; reason: string } } | { terminate: true });
+
+export interface RunContext {
+  message: string;
+  runId: string;
+  threadId: string;
+  userId: string;
+  /** The answer the agent gives; faults may rebuild a run with another one. */
+  answer: string;
+  toolName: string;
+  answerIn: AnswerIn;
+  /** Extra delay set with the fault (control endpoint `delayMs`), for faults that take one. */
+  delayMs: number;
+}
+
+export const SUPERVISOR = 'supervisor';
+export const SUB_AGENT = 'data_agent';
+export const TOOL_NAME = 'usage_lookup';
+
+export function newId(prefix: string): string {
+  return `${prefix}-${randomBytes(6).toString('hex')}`;
+}
+
+/** Deterministic in the message and containing it, so a probe can tie the answer to what it sent. */
+export function answerFor(message: string): string {
+  const { records, peakHour } = usageFor(message);
+  return `Reference answer for "${message}": ${records} usage records found, peak at ${peakHour}:00.`;
+}
+
+/** What the fake usage_lookup tool finds for a message; the answer quotes the same figures. */
+function usageFor(message: string): { records: number; peakHour: string } {
+  const h = createHash('sha256').update(message).digest();
+  return { records: 1 + ((h[0] ?? 0) % 9), peakHour: String((h[1] ?? 0) % 24).padStart(2, '0') };
+}
+
+/** The bridge dialect: `{type, run_id, thread_id, user_id, agent_name, timestamp, data}`; no agent_name key at all when none. */
+export function agentEvent(ctx: Pick<RunContext, 'runId' | 'threadId' | 'userId'>, type: string, agentName: string | null, data: Frame): Frame {
+  return {
+    type,
+    run_id: ctx.runId,
+    thread_id: ctx.threadId,
+    user_id: ctx.userId,
+    ...(agentName ? { agent_name: agentName } : {}),
+    timestamp: new Date().toISOString(),
+    data,
+  };
+}
+
+/** The frame the UI shows the answer from, in the place this frontend version reads it. */
+export function answerFrame(ctx: Pick<RunContext, 'runId' | 'threadId' | 'userId' | 'answerIn'>, text: string): Frame {
+  const head = { run_id: ctx.runId, thread_id: ctx.threadId, user_id: ctx.userId, timestamp: new Date().toISOString() };
+  return ctx.answerIn === 'final_report'
+    ? { type: 'final_report', ...head, payload: { executive_summary: text, recommendations: [], data_sources: [TOOL_NAME] } }
+    : { type: 'agent_response', ...head, payload: { content: text } };
+}
+
+/** A healthy run: supervisor, one sub-agent with one tool call, the final agent_completed, the answer. ~1.5 s at speed 1. */
+export function healthyRun(ctx: RunContext): Step[] {
+  const callId = newId('call');
+  const e = (type: string, agent: string | null, data: Frame) => agentEvent(ctx, type, agent, data);
+  return [
+    { pauseMs: 150, send: e('agent_started', SUPERVISOR, { message: 'Supervisor started' }) },
+    { pauseMs: 200, send: e('agent_thinking', SUPERVISOR, { thought: 'Routing the request to the data agent.' }) },
+    { pauseMs: 150, send: e('agent_started', SUB_AGENT, { message: 'Data agent started' }) },
+    { pauseMs: 200, send: e('agent_thinking', SUB_AGENT, { thought: 'Looking up usage records for the request.' }) },
+    { pauseMs: 150, send: e('tool_executing', SUB_AGENT, { tool_name: ctx.toolName, call_id: callId, args: { query: ctx.message } }) },
+    { pauseMs: 350, send: e('tool_completed', SUB_AGENT, { tool_name: ctx.toolName, call_id: callId, result: { ...usageFor(ctx.message), status: 'ok' } }) },
+    { pauseMs: 150, send: e('agent_completed', SUB_AGENT, { result: 'Usage records collected.' }) },
+    { pauseMs: 150, send: e('agent_completed', null, { result: ctx.answer }) },
+    { pauseMs: 50, send: answerFrame(ctx, ctx.answer) },
+  ];
+}
+
+/** The frame a step sends, if it sends one. */
+export function frameOf(step: Step): Frame | null {
+  return 'send' in step ? step.send : null;
+}
+
+/** The type of the frame a step sends ('' for closes). */
+export function typeOf(step: Step): string {
+  const f = frameOf(step);
+  return f && typeof f.type === 'string' ? f.type : '';
+}

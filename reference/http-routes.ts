@@ -1,0 +1,201 @@
+// The HTTP side of all three roles (app pages, API, auth) and the reference-only control endpoints,
+// routed by path. One process plays every host; the URLs stay separate so a probe treats them as such.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AgentRunner } from './agent';
+import { newId } from './events';
+import { FAULT_NAMES, FAULTS, UnknownFaultError, type HttpOverride } from './faults';
+import { callbackPage, chatPage, loginPage, type PageConfig } from './pages';
+import type { ReferenceState } from './state';
+import { bearer, makeUser, REFERENCE_CREDENTIALS, safeEqual, type User } from './tokens';
+
+export interface Urls {
+  appUrl: string;
+  apiUrl: string;
+  authUrl: string;
+  controlUrl: string;
+  wsUrl: string;
+}
+
+export interface RouteDeps {
+  state: ReferenceState;
+  runner: AgentRunner;
+  urls: Urls;
+  /** The server's reset(): state, runs and sockets. */
+  reset(): void;
+}
+
+const MAX_BODY_BYTES = 1 << 20;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(String(body.error ?? status));
+  }
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, deps: RouteDeps, url: URL) => Promise<void> | void;
+
+const ROUTES: Record<string, Handler> = {
+  'GET /': (_req, res) => redirect(res, '/chat'),
+  // No icon, but no 404 either: a probe may count failed requests of the page.
+  'GET /favicon.ico': (_req, res) => void res.writeHead(204).end(),
+  'GET /login': (_req, res, d) => html(res, loginPage(pageConfig(d))),
+  'GET /auth/callback': (_req, res, d) => html(res, callbackPage(pageConfig(d))),
+  'GET /chat': (_req, res, d) => html(res, chatPage(pageConfig(d))),
+
+  'GET /health': health,
+  'GET /ws/health': health,
+  'GET /auth/health': health,
+
+  'POST /auth/login': async (req, res, d) => {
+    override(d.state.fault.onLogin?.('password'));
+    const body = await readJson(req);
+    const ok =
+      typeof body.username === 'string' &&
+      typeof body.password === 'string' &&
+      safeEqual(body.username.trim().toLowerCase(), REFERENCE_CREDENTIALS.username) &&
+      safeEqual(body.password, REFERENCE_CREDENTIALS.password);
+    if (!ok) throw new HttpError(401, { error: 'Invalid credentials' });
+    json(res, 200, d.state.tokens.issue(makeUser(REFERENCE_CREDENTIALS.username)));
+  },
+  'POST /auth/e2e/test-auth': async (req, res, d) => {
+    override(d.state.fault.onLogin?.('bypass'));
+    const key = req.headers['x-e2e-bypass-key'];
+    if (typeof key !== 'string' || !safeEqual(key, REFERENCE_CREDENTIALS.bypassKey)) throw new HttpError(401, { error: 'Invalid E2E bypass key' });
+    const body = await readJson(req);
+    if (typeof body.email !== 'string' || !body.email.includes('@')) throw new HttpError(400, { error: 'email is required' });
+    json(res, 200, d.state.tokens.issue(makeUser(body.email, typeof body.name === 'string' ? body.name : undefined)));
+  },
+  // The OAuth-like path: no real consent screen; it signs in the reference user and goes back to the app.
+  'GET /auth/oauth/google': (_req, res, d) => {
+    const { access_token } = d.state.tokens.issue(makeUser(REFERENCE_CREDENTIALS.username));
+    redirect(res, `${d.urls.appUrl}/auth/callback?access_token=${encodeURIComponent(access_token)}`);
+  },
+
+  'POST /api/threads': (req, res, d) => {
+    const user = requireUser(req, d);
+    const threadId = newId('thread');
+    d.state.threads.set(threadId, user.id);
+    json(res, 201, { thread_id: threadId, created_at: new Date().toISOString() });
+  },
+  'POST /api/websocket/ticket': (req, res, d) => {
+    const user = requireUser(req, d);
+    override(d.state.fault.onTicket?.());
+    json(res, 200, d.state.tickets.issue(user));
+  },
+  'POST /api/agent/v2/execute': async (req, res, d) => {
+    const user = requireUser(req, d);
+    const body = await readJson(req);
+    if (typeof body.message !== 'string' || body.message.trim() === '') throw new HttpError(400, { error: 'message is required' });
+    const threadId = typeof body.thread_id === 'string' && body.thread_id ? body.thread_id : newId('thread');
+    if (!d.state.claimThread(threadId, user.id)) throw new HttpError(404, { error: 'Thread not found' });
+    const runId = d.runner.start({ message: body.message, threadId, userId: user.id });
+    json(res, 202, { status: 'accepted', request_id: body.request_id ?? null, run_id: runId, thread_id: threadId });
+  },
+
+  'GET /__reference/fault': (_req, res, d) => json(res, 200, { fault: d.state.faultName, delayMs: d.state.delayMs }),
+  'POST /__reference/fault': async (req, res, d) => {
+    const body = await readJson(req);
+    const delayMs = body.delayMs;
+    if (delayMs !== undefined && (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0)) {
+      throw new HttpError(400, { error: 'delayMs must be a non-negative number of milliseconds' });
+    }
+    try {
+      d.state.setFault(String(body.fault ?? ''), delayMs);
+    } catch (e) {
+      if (e instanceof UnknownFaultError) throw new HttpError(400, { error: e.message, faults: FAULT_NAMES });
+      throw e;
+    }
+    json(res, 200, { fault: d.state.faultName, delayMs: d.state.delayMs });
+  },
+  'POST /__reference/reset': (_req, res, d) => {
+    d.reset();
+    json(res, 200, { fault: d.state.faultName });
+  },
+  'GET /__reference/faults': (_req, res) =>
+    json(res, 200, { faults: Object.entries(FAULTS).map(([name, f]) => ({ name, describe: f.describe })) }),
+};
+
+export function createRequestHandler(deps: RouteDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://reference.invalid');
+    // Every role is on the same origin here, but a probe may be pointed at them by other names.
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-E2E-Bypass-Key');
+    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+    if (req.method === 'OPTIONS') return void res.writeHead(204).end();
+    if (url.pathname.startsWith('/__reference/') && !isLoopback(req.socket.remoteAddress)) {
+      return json(res, 403, { error: 'The control endpoints answer loopback clients only' });
+    }
+    const route = ROUTES[`${req.method} ${url.pathname}`];
+    if (!route) return json(res, 404, { error: `No route for ${req.method} ${url.pathname}` });
+    Promise.resolve()
+      .then(() => route(req, res, deps, url))
+      .catch((e: unknown) => {
+        if (res.headersSent) return void res.end();
+        if (e instanceof HttpError) return json(res, e.status, e.body);
+        json(res, 500, { error: 'Internal Server Error', detail: e instanceof Error ? e.message : String(e) });
+      });
+  };
+}
+
+function health(_req: IncomingMessage, res: ServerResponse, d: RouteDeps): void {
+  json(res, 200, { status: d.state.fault.health ?? 'healthy', version: d.state.version });
+}
+
+function pageConfig(d: RouteDeps): PageConfig {
+  return { apiUrl: d.urls.apiUrl, authUrl: d.urls.authUrl, wsUrl: d.urls.wsUrl, ...d.state.settings(), page: d.state.fault.page ?? {} };
+}
+
+function requireUser(req: IncomingMessage, d: RouteDeps): User {
+  const claims = d.state.tokens.verifyAccess(bearer(req.headers.authorization));
+  if (!claims) throw new HttpError(401, { error: 'Missing or invalid bearer token' });
+  return { id: claims.sub, email: claims.email };
+}
+
+/** A fault's canned answer replaces the endpoint's own. */
+function override(o: HttpOverride | undefined): void {
+  if (o) throw new HttpError(o.status, o.body);
+}
+
+function isLoopback(addr: string | undefined): boolean {
+  if (!addr) return false;
+  return addr === '::1' || addr.startsWith('127.') || addr.startsWith('::ffff:127.');
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, { error: 'Request body too large' });
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // fall through to the 400
+  }
+  throw new HttpError(400, { error: 'Body must be a JSON object' });
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function html(res: ServerResponse, page: string): void {
+  res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(page);
+}
+
+function redirect(res: ServerResponse, location: string): void {
+  res.writeHead(302, { Location: location, 'Cache-Control': 'no-store' });
+  res.end();
+}

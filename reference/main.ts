@@ -1,0 +1,144 @@
+// CLI entry of the reference staging: `tsx reference/main.ts [flags]`. Starts the server, prints its URLs
+// and the reference-only credentials, and stops cleanly on SIGINT/SIGTERM. The project CLI calls
+// runReferenceCli() for its `reference` command.
+import { FAULT_NAMES, isFaultName } from './faults';
+import { REFERENCE_CREDENTIALS, startReference, type ReferenceOptions } from './server';
+
+export const REFERENCE_USAGE = `Usage: reference [--port N] [--speed X] [--fault NAME] [--delay-ms N] [--send-over ws|rest] [--answer-in agent_response|final_report]
+
+Starts the embedded reference staging on 127.0.0.1 and runs until Ctrl+C.
+  --port N          port to listen on (default 0: any free port)
+  --speed X         delay multiplier, >= 0: 1 = realistic (~1.5 s a run), 0 = no delays (default 1)
+  --fault NAME      fault at start and after a reset (default healthy); one of:
+                    ${FAULT_NAMES.join(', ')}
+  --delay-ms N      delay of the faults that take one (slow-first-event), in ms
+  --send-over M     how the chat page sends the message: ws or rest (default ws)
+  --answer-in F     where the chat page reads the answer: agent_response or final_report (default agent_response)
+  --help            this text`;
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const defaultIo: CliIo = { out: (l) => process.stdout.write(l + '\n'), err: (l) => process.stderr.write(l + '\n') };
+
+export class UsageError extends Error {}
+
+/** Parses the flags; throws UsageError naming the flag and the allowed values. */
+export function parseReferenceArgs(argv: string[]): ReferenceOptions | 'help' {
+  const opts: ReferenceOptions = {};
+  const problems: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--help' || arg === '-h') return 'help';
+    const eq = arg.indexOf('=');
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const takeValue = (): string | undefined => (eq > 0 ? arg.slice(eq + 1) : argv[++i]);
+    const number = (v: string | undefined, min: number, integer: boolean): number | undefined => {
+      const n = v === undefined || v.trim() === '' ? NaN : Number(v);
+      if (Number.isFinite(n) && n >= min && (!integer || Number.isInteger(n))) return n;
+      problems.push(`${flag} must be ${integer ? 'an integer' : 'a number'} >= ${min} (got ${v === undefined ? 'nothing' : JSON.stringify(v)})`);
+      return undefined;
+    };
+    const oneOf = <T extends string>(v: string | undefined, allowed: readonly T[]): T | undefined => {
+      if (v !== undefined && (allowed as readonly string[]).includes(v)) return v as T;
+      problems.push(`${flag} must be one of ${allowed.join(', ')} (got ${v === undefined ? 'nothing' : JSON.stringify(v)})`);
+      return undefined;
+    };
+    switch (flag) {
+      case '--port': {
+        const port = number(takeValue(), 0, true);
+        if (port !== undefined && port > 65535) problems.push(`--port must be at most 65535 (got ${port})`);
+        else opts.port = port;
+        break;
+      }
+      case '--speed':
+        opts.speed = number(takeValue(), 0, false);
+        break;
+      case '--delay-ms':
+        opts.delayMs = number(takeValue(), 0, false);
+        break;
+      case '--fault': {
+        const v = takeValue();
+        if (v !== undefined && isFaultName(v)) opts.fault = v;
+        else problems.push(`--fault must be one of ${FAULT_NAMES.join(', ')} (got ${v === undefined ? 'nothing' : JSON.stringify(v)})`);
+        break;
+      }
+      case '--send-over':
+        opts.sendOver = oneOf(takeValue(), ['ws', 'rest'] as const);
+        break;
+      case '--answer-in':
+        opts.answerIn = oneOf(takeValue(), ['agent_response', 'final_report'] as const);
+        break;
+      default:
+        problems.push(`unknown flag ${JSON.stringify(arg)}`);
+    }
+  }
+  if (problems.length) throw new UsageError(problems.join('\n'));
+  // Drop keys a bad value left undefined (only reached when there were no problems, so none are).
+  return Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as ReferenceOptions;
+}
+
+/**
+ * Runs the reference staging until SIGINT/SIGTERM. Resolves with the exit code: 0 after a clean stop,
+ * 2 for bad flags, 1 when the server could not start (port in use, ...).
+ */
+export async function runReferenceCli(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  let opts: ReferenceOptions | 'help';
+  try {
+    opts = parseReferenceArgs(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    for (const line of e.message.split('\n')) io.err(`reference: ${line}`);
+    io.err(REFERENCE_USAGE);
+    return 2;
+  }
+  if (opts === 'help') {
+    io.out(REFERENCE_USAGE);
+    return 0;
+  }
+
+  let server;
+  try {
+    server = await startReference(opts);
+  } catch (e) {
+    io.err(`reference: could not start: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
+  io.out(`Reference staging running (fault ${opts.fault ?? 'healthy'}, speed ${opts.speed ?? 1}, send over ${opts.sendOver ?? 'ws'}, answer in ${opts.answerIn ?? 'agent_response'})`);
+  io.out(`APP=${server.appUrl}`);
+  io.out(`API=${server.apiUrl}`);
+  io.out(`AUTH=${server.authUrl}`);
+  io.out(`CONTROL=${server.controlUrl}`);
+  io.out('Credentials (valid only against this reference server):');
+  io.out(`USERNAME=${REFERENCE_CREDENTIALS.username}`);
+  io.out(`PASSWORD=${REFERENCE_CREDENTIALS.password}`);
+  io.out(`BYPASS_KEY=${REFERENCE_CREDENTIALS.bypassKey}`);
+  io.out('Press Ctrl+C to stop.');
+
+  const running = server;
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      io.out(`Received ${signal}, stopping.`);
+      running.close().then(resolve, resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}
+
+if (require.main === module) {
+  runReferenceCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`reference: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,232 @@
+// The frontend of the reference staging: plain HTML with inline JS, no build step. The server injects the
+// page's config (hosts, frontend flags, the fault's page flags) as a JSON script, so the same HTML serves
+// every fault and setting. The scripts are plain ES2017 strings; they must not use backticks or "${".
+import type { AnswerIn, SendOver } from './events';
+import type { PageFlags } from './faults';
+
+export interface PageConfig {
+  apiUrl: string;
+  authUrl: string;
+  wsUrl: string;
+  sendOver: SendOver;
+  answerIn: AnswerIn;
+  page: PageFlags;
+}
+
+/** JSON that is safe inside a <script> element: no "</script>" or "<!--" can end it early. */
+function configScript(cfg: PageConfig): string {
+  const json = JSON.stringify(cfg).replace(/</g, '\\u003c');
+  return `<script id="reference-config" type="application/json">${json}</script>`;
+}
+
+const STYLE = `<style>
+  body { font-family: system-ui, sans-serif; max-width: 44rem; margin: 2rem auto; color: #222; }
+  [hidden] { display: none !important; }
+  .message { padding: .5rem .75rem; margin: .4rem 0; border-radius: .5rem; white-space: pre-wrap; }
+  .message.user { background: #e8f0fe; margin-left: 4rem; }
+  .message.assistant { background: #f1f3f4; margin-right: 4rem; }
+  .message.error { background: #fde8e8; }
+  .error { color: #b00020; }
+  textarea { width: 100%; min-height: 4rem; }
+</style>`;
+
+function layout(title: string, cfg: PageConfig, body: string, script: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${title}</title>${STYLE}${configScript(cfg)}</head>
+<body>${body}
+<script>
+${script}
+</script>
+</body></html>`;
+}
+
+export function loginPage(cfg: PageConfig): string {
+  return layout(
+    'Sign in - Reference Staging',
+    cfg,
+    `<h1>Sign in</h1>
+<form id="login-form">
+  <p><label>Email <input name="username" type="email" autocomplete="username" data-testid="login-username" required></label></p>
+  <p><label>Password <input name="password" type="password" autocomplete="current-password" data-testid="login-password" required></label></p>
+  <p><button type="submit" data-testid="login-submit">Sign in</button></p>
+  <p class="error" data-testid="login-error" hidden></p>
+</form>
+<p><button type="button" data-testid="oauth-button">Continue with Google</button></p>`,
+    LOGIN_SCRIPT,
+  );
+}
+
+const LOGIN_SCRIPT = `
+var cfg = JSON.parse(document.getElementById('reference-config').textContent);
+var form = document.getElementById('login-form');
+var errorBox = document.querySelector('[data-testid=login-error]');
+function showError(text) { errorBox.textContent = text; errorBox.hidden = false; }
+form.addEventListener('submit', function (ev) {
+  ev.preventDefault();
+  errorBox.hidden = true;
+  var body = JSON.stringify({ username: form.username.value, password: form.password.value });
+  fetch(cfg.authUrl + '/auth/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: body })
+    .then(function (r) { return r.json().catch(function () { return {}; }).then(function (b) { return { ok: r.ok, status: r.status, body: b }; }); })
+    .then(function (res) {
+      if (!res.ok || !res.body.access_token) { showError(res.body.error || ('Sign-in failed (HTTP ' + res.status + ')')); return; }
+      localStorage.setItem('jwt_token', res.body.access_token);
+      if (res.body.refresh_token) localStorage.setItem('refresh_token', res.body.refresh_token);
+      location.href = '/chat';
+    })
+    .catch(function (e) { showError('Sign-in failed: ' + e.message); });
+});
+document.querySelector('[data-testid=oauth-button]').addEventListener('click', function () {
+  location.href = cfg.authUrl + '/auth/oauth/google?redirect_uri=' + encodeURIComponent(location.origin + '/auth/callback');
+});
+`;
+
+export function callbackPage(cfg: PageConfig): string {
+  // location.replace: the URL with the token must not stay in the history.
+  return layout(
+    'Signing in - Reference Staging',
+    cfg,
+    '<p>Signing in...</p>',
+    `var token = new URLSearchParams(location.search).get('access_token');
+if (token) { localStorage.setItem('jwt_token', token); location.replace('/chat'); }
+else { location.replace('/login'); }`,
+  );
+}
+
+export function chatPage(cfg: PageConfig): string {
+  return layout(
+    'Chat - Reference Staging',
+    cfg,
+    `<header><h1>Reference Chat</h1>
+  <button type="button" data-testid="new-chat-button">New chat</button>
+  <span data-testid="connection-status">connecting</span></header>
+<main id="messages"></main>
+<div data-testid="thinking-indicator" hidden>Thinking...</div>
+<footer>
+  <textarea data-testid="message-textarea" placeholder="Ask something"></textarea>
+  <button type="button" data-testid="send-button" disabled>Send</button>
+</footer>`,
+    CHAT_SCRIPT,
+  );
+}
+
+const CHAT_SCRIPT = `
+(function () {
+  var cfg = JSON.parse(document.getElementById('reference-config').textContent);
+  var token = localStorage.getItem('jwt_token');
+  if (!token) { location.replace('/login'); return; }
+  var q = function (id) { return document.querySelector('[data-testid=' + id + ']'); };
+  var list = document.getElementById('messages');
+  var textarea = q('message-textarea'), sendButton = q('send-button'), thinking = q('thinking-indicator'), status = q('connection-status');
+  var ERROR_TYPES = ['agent_error', 'agent_failed', 'agent_fallback', 'agent_death', 'error'];
+  var MAX_TRIES = 3;
+  var threadId = null, started = false, ws = null, tries = 0, connectedOnce = false, outbox = [];
+
+  function setStatus(text) { status.textContent = text; }
+  function setThinking(on) { thinking.hidden = !on; }
+  function refreshSend() { sendButton.disabled = !(threadId && connectedOnce); }
+  function bubble(kind, text, testId) {
+    var div = document.createElement('div');
+    div.className = 'message ' + kind;
+    var inner = div;
+    if (testId) { inner = document.createElement('div'); inner.setAttribute('data-testid', testId); div.appendChild(inner); }
+    inner.textContent = text;
+    list.appendChild(div);
+  }
+  function api(path, body) {
+    return fetch(cfg.apiUrl + path, {
+      method: 'POST',
+      headers: { 'Authorization': 'Bearer ' + token, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body || {})
+    }).then(function (r) {
+      if (r.status === 401) { localStorage.removeItem('jwt_token'); location.replace('/login'); throw new Error('signed out'); }
+      if (!r.ok) throw new Error(path + ' answered HTTP ' + r.status);
+      return r.json();
+    });
+  }
+  function newThread() {
+    threadId = null; started = false; refreshSend();
+    return api('/api/threads').then(function (b) { threadId = b.thread_id; refreshSend(); });
+  }
+  function flush() { while (ws && ws.readyState === 1 && outbox.length) ws.send(outbox.shift()); }
+
+  function connect() {
+    api('/api/websocket/ticket').then(function (b) {
+      var sock = new WebSocket(cfg.wsUrl + '/ws?ticket=' + encodeURIComponent(b.ticket));
+      ws = sock;
+      sock.onmessage = function (ev) { onFrame(sock, ev.data); };
+      sock.onclose = function (ev) {
+        if (ws !== sock) return;
+        ws = null;
+        if (ev.code === 1000) { setStatus('closed'); return; }
+        retry('closed with code ' + ev.code);
+      };
+    }).catch(function (e) { retry(e.message); });
+  }
+  // Any close but a normal one: new ticket, new socket, short backoff, at most MAX_TRIES in a row.
+  function retry(why) {
+    if (tries >= MAX_TRIES) {
+      setStatus('disconnected');
+      if (!thinking.hidden) { setThinking(false); bubble('error', 'Connection lost: ' + why); }
+      return;
+    }
+    tries++;
+    setStatus('reconnecting');
+    setTimeout(connect, 250 * Math.pow(2, tries - 1));
+  }
+
+  function onFrame(sock, raw) {
+    var m;
+    try { m = JSON.parse(raw); } catch (e) { return; }
+    if (!m || typeof m !== 'object') return;
+    if (m.type === 'ping') { sock.send(JSON.stringify({ type: 'pong', timestamp: Date.now() })); return; }
+    if (m.type === 'connection_established') { tries = 0; connectedOnce = true; setStatus('connected'); refreshSend(); flush(); return; }
+    // The platform also wraps events: {type:'system_message', event, payload}.
+    var type = m.type, body = m;
+    if (m.type === 'system_message' && m.payload) { type = m.event; body = m.payload; }
+    if (body.thread_id && body.thread_id !== threadId) return; // not this conversation
+    if (ERROR_TYPES.indexOf(type) >= 0) { setThinking(false); return; }
+    if (type === 'agent_completed' && !body.agent_name) { setThinking(false); return; }
+    if (type === cfg.answerIn) {
+      var p = body.payload || body.data || {};
+      renderAnswer(type === 'final_report' ? p.executive_summary : p.content);
+    }
+  }
+  function renderAnswer(text) {
+    if (cfg.page.renderAnswer === false) return;
+    var shown = typeof cfg.page.answerText === 'string' ? cfg.page.answerText : (text == null ? '' : String(text));
+    bubble('assistant', shown, 'response-card');
+  }
+
+  function send() {
+    var text = textarea.value.trim();
+    if (!text || !threadId) return;
+    textarea.value = '';
+    bubble('user', text);
+    setThinking(true);
+    if (cfg.sendOver === 'rest') {
+      var requestId = 'req-' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+      api('/api/agent/v2/execute', { request_id: requestId, message: text, thread_id: threadId })
+        .catch(function (e) { setThinking(false); bubble('error', 'Send failed: ' + e.message); });
+      return;
+    }
+    var frame = started
+      ? { type: 'user_message', payload: { content: text, thread_id: threadId } }
+      : { type: 'start_agent', payload: { user_request: text, thread_id: threadId } };
+    started = true;
+    outbox.push(JSON.stringify(frame));
+    flush();
+  }
+
+  sendButton.addEventListener('click', send);
+  textarea.addEventListener('keydown', function (ev) {
+    if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); if (!sendButton.disabled) send(); }
+  });
+  q('new-chat-button').addEventListener('click', function () {
+    list.textContent = '';
+    setThinking(false);
+    newThread().catch(function (e) { bubble('error', e.message); });
+  });
+
+  newThread().then(connect).catch(function (e) { bubble('error', e.message); });
+})();
+`;

@@ -1,0 +1,164 @@
+// The WebSocket side of the API host: auth at the upgrade (ticket or `jwt.<token>` subprotocol), the
+// per-user registry of sockets, keepalive, and the messages that start runs.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { AgentRunner, Delivery } from './agent';
+import { newId, type Frame } from './events';
+import type { ReferenceState } from './state';
+import type { User } from './tokens';
+
+const JWT_PROTOCOL_PREFIX = 'jwt.';
+const HEARTBEAT_MS = 15_000;
+const MIN_HEARTBEAT_MS = 1_000;
+
+/** What the upgrade decided about a socket before it is handed to `connection`. */
+interface UpgradeAuth {
+  user: User | null;
+  /** A subprotocol token was offered and was bad: accept, then close 1003, as the platform does. */
+  rejectWith1003: boolean;
+}
+
+const authOf = new WeakMap<IncomingMessage, UpgradeAuth>();
+
+export class SocketHub implements Delivery {
+  private readonly wss: WebSocketServer;
+  private readonly byUser = new Map<string, Set<WebSocket>>();
+  private runner: AgentRunner | null = null;
+
+  constructor(private readonly state: ReferenceState) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      // Echo the jwt.<token> subprotocol so a browser that offered it accepts the handshake.
+      handleProtocols: (protocols) => [...protocols].find((p) => p.startsWith(JWT_PROTOCOL_PREFIX)) ?? false,
+    });
+    this.wss.on('connection', (ws, req) => this.onConnection(ws, req));
+  }
+
+  attach(runner: AgentRunner): void {
+    this.runner = runner;
+  }
+
+  /** Called from the HTTP server's 'upgrade' event for any path; only /ws is a socket. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://reference.invalid');
+    if (url.pathname !== '/ws') return refuse(socket, 404);
+    const forced = this.state.fault.onUpgrade?.(req);
+    if (forced) return refuse(socket, forced.status);
+
+    const ticketUser = this.state.tickets.redeem(url.searchParams.get('ticket'));
+    let auth: UpgradeAuth | null = ticketUser ? { user: ticketUser, rejectWith1003: false } : null;
+    if (!auth) {
+      const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .find((p) => p.startsWith(JWT_PROTOCOL_PREFIX));
+      if (offered) {
+        const claims = this.state.tokens.verifyAccess(offered.slice(JWT_PROTOCOL_PREFIX.length));
+        auth = claims
+          ? { user: { id: claims.sub, email: claims.email }, rejectWith1003: false }
+          : { user: null, rejectWith1003: true };
+      }
+    }
+    if (!auth) return refuse(socket, 401);
+    authOf.set(req, auth);
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+  }
+
+  sendToUser(userId: string, frame: Frame): void {
+    const text = JSON.stringify(frame);
+    for (const ws of this.byUser.get(userId) ?? []) if (ws.readyState === WebSocket.OPEN) ws.send(text);
+  }
+
+  closeUser(userId: string, code: number, reason: string): void {
+    for (const ws of this.byUser.get(userId) ?? []) ws.close(code, reason);
+  }
+
+  terminateUser(userId: string): void {
+    for (const ws of this.byUser.get(userId) ?? []) ws.terminate();
+  }
+
+  /** Drops every connection at once (reset, close): no close frame, the old state is gone. */
+  terminateAll(): void {
+    for (const ws of this.wss.clients) ws.terminate();
+    this.byUser.clear();
+  }
+
+  close(): Promise<void> {
+    this.terminateAll();
+    return new Promise((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const auth = authOf.get(req);
+    if (!auth?.user) {
+      ws.close(1003, 'Invalid token');
+      return;
+    }
+    const user = auth.user;
+    const sockets = this.byUser.get(user.id) ?? new Set<WebSocket>();
+    sockets.add(ws);
+    this.byUser.set(user.id, sockets);
+
+    const send = (frame: Frame) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify(frame));
+    send({ type: 'connection_established', data: { user_id: user.id, connection_id: newId('conn') }, timestamp: new Date().toISOString() });
+
+    const heartbeat = () => send({ type: 'heartbeat', timestamp: new Date().toISOString() });
+    const speed = this.state.options.speed;
+    // At speed 0 one heartbeat right away, so tests see the frame without waiting 15 s.
+    const timer = speed > 0 ? setInterval(heartbeat, Math.max(MIN_HEARTBEAT_MS, HEARTBEAT_MS * speed)) : null;
+    if (!timer) setImmediate(heartbeat);
+
+    ws.on('message', (data, isBinary) => this.onMessage(user, send, isBinary ? null : data.toString()));
+    ws.on('close', () => {
+      if (timer) clearInterval(timer);
+      sockets.delete(ws);
+      if (sockets.size === 0 && this.byUser.get(user.id) === sockets) this.byUser.delete(user.id);
+    });
+    ws.on('error', () => undefined); // a dropped peer is normal here; 'close' follows
+  }
+
+  private onMessage(user: User, send: (f: Frame) => unknown, text: string | null): void {
+    let msg: { type?: unknown; payload?: Record<string, unknown> };
+    try {
+      msg = JSON.parse(text ?? '') as typeof msg;
+    } catch {
+      send({ type: 'error', data: { message: 'Invalid message: expected a JSON text frame' } });
+      return;
+    }
+    const payload = msg.payload ?? {};
+    switch (msg.type) {
+      case 'ping':
+        send({ type: 'pong', timestamp: new Date().toISOString() });
+        return;
+      case 'pong':
+        return;
+      case 'start_agent':
+        return this.startRun(user, send, payload.user_request, payload.thread_id);
+      case 'user_message':
+        return this.startRun(user, send, payload.content, payload.thread_id);
+      default:
+        send({ type: 'error', data: { message: `Unknown message type: ${String(msg.type)}` } });
+    }
+  }
+
+  private startRun(user: User, send: (f: Frame) => unknown, message: unknown, threadId: unknown): void {
+    if (typeof message !== 'string' || message.trim() === '') {
+      send({ type: 'error', data: { message: 'Message text is required' } });
+      return;
+    }
+    const thread = typeof threadId === 'string' && threadId ? threadId : newId('thread');
+    if (!this.state.claimThread(thread, user.id)) {
+      send({ type: 'error', data: { message: 'Thread not found', thread_id: thread } });
+      return;
+    }
+    this.runner?.start({ message, threadId: thread, userId: user.id });
+  }
+}
+
+const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' };
+
+function refuse(socket: Duplex, status: number): void {
+  const text = STATUS_TEXT[status] ?? 'Error';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
+}

@@ -1,0 +1,78 @@
+// The mutable state of one reference server: the current fault, threads, tickets. One object, so that
+// reset() has one place to drop it all.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AnswerIn, SendOver } from './events';
+import { getFault, type Fault } from './faults';
+import { TicketStore, TokenService } from './tokens';
+
+export interface StateOptions {
+  speed: number;
+  sendOver: SendOver;
+  answerIn: AnswerIn;
+  fault: string;
+  delayMs: number;
+}
+
+export class ReferenceState {
+  readonly tokens = new TokenService();
+  readonly tickets = new TicketStore();
+  /** thread id -> id of the user who owns it; events of a thread go to its owner's sockets. */
+  readonly threads = new Map<string, string>();
+  readonly version = readVersion();
+  faultName: string;
+  delayMs: number;
+  /** Bumped by reset(): runs of an older generation stop where they are. */
+  generation = 0;
+
+  constructor(readonly options: StateOptions) {
+    getFault(options.fault); // fail at start, not at the first request
+    this.faultName = options.fault;
+    this.delayMs = options.delayMs;
+  }
+
+  get fault(): Fault {
+    return getFault(this.faultName);
+  }
+
+  /** Throws UnknownFaultError (listing the known names) for an unknown fault. */
+  setFault(name: string, delayMs?: number): void {
+    getFault(name);
+    this.faultName = name;
+    this.delayMs = delayMs ?? this.options.delayMs;
+  }
+
+  /** The frontend settings in force: the server's options, overridden by the fault's. */
+  settings(): { sendOver: SendOver; answerIn: AnswerIn } {
+    const s = this.fault.settings ?? {};
+    return { sendOver: s.sendOver ?? this.options.sendOver, answerIn: s.answerIn ?? this.options.answerIn };
+  }
+
+  reset(): void {
+    this.faultName = this.options.fault;
+    this.delayMs = this.options.delayMs;
+    this.threads.clear();
+    this.tickets.clear();
+    this.generation++;
+  }
+
+  /**
+   * May `userId` run in this thread? A thread the server does not know (made before a reset, or by a
+   * client that skipped POST /api/threads) is registered to that user; another user's thread is refused.
+   */
+  claimThread(threadId: string, userId: string): boolean {
+    const owner = this.threads.get(threadId);
+    if (owner === undefined) this.threads.set(threadId, userId);
+    return owner === undefined || owner === userId;
+  }
+}
+
+/** `reference-<package version>`; the reference has no version of its own, so it borrows the project's. */
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version?: unknown };
+    return `reference-${typeof pkg.version === 'string' ? pkg.version : '1.0.0'}`;
+  } catch {
+    return 'reference-1.0.0';
+  }
+}

@@ -1,0 +1,138 @@
+// Credentials and tokens of the reference staging. Tokens look like the platform's JWTs (HS256,
+// base64url JSON payload with sub/email/exp) so that a probe which decodes them sees realistic data,
+// and they are really verified: a probe that forges or mangles a token must be refused.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * The reference staging's own login data. They only work against this embedded server (each
+ * instance signs with a random secret); they are no secret of any real deployment.
+ */
+export const REFERENCE_CREDENTIALS = {
+  username: 'probe@reference.test',
+  password: 'reference-password',
+  bypassKey: 'reference-bypass-key',
+} as const;
+
+export const ACCESS_TOKEN_TTL_S = 900;
+const REFRESH_TOKEN_TTL_S = 7 * 24 * 3600;
+export const TICKET_TTL_S = 30;
+
+export interface TokenClaims {
+  sub: string;
+  email: string;
+  name?: string;
+  typ: 'access' | 'refresh';
+  iat: number;
+  exp: number;
+  jti: string;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  name?: string;
+}
+
+/** Stable per email, so a probe sees the same user id run after run (and across restarts). */
+export function userIdFor(email: string): string {
+  return 'user-' + createHash('sha256').update(email.trim().toLowerCase()).digest('hex').slice(0, 12);
+}
+
+export function makeUser(email: string, name?: string): User {
+  const clean = email.trim().toLowerCase();
+  return name ? { id: userIdFor(clean), email: clean, name } : { id: userIdFor(clean), email: clean };
+}
+
+function b64url(data: string | Buffer): string {
+  return Buffer.from(data).toString('base64url');
+}
+
+/** Compares strings in constant time, also when the lengths differ. */
+export function safeEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb) && a.length === b.length;
+}
+
+export class TokenService {
+  // One random secret per server instance: tokens of one reference never verify on another.
+  private readonly secret = randomBytes(32);
+
+  private sign(claims: TokenClaims): string {
+    const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+    const body = b64url(JSON.stringify(claims));
+    const sig = createHmac('sha256', this.secret).update(`${head}.${body}`).digest('base64url');
+    return `${head}.${body}.${sig}`;
+  }
+
+  issue(user: User): { access_token: string; refresh_token: string; token_type: 'Bearer'; expires_in: number; user: User } {
+    const now = Math.floor(Date.now() / 1000);
+    const base = { sub: user.id, email: user.email, ...(user.name ? { name: user.name } : {}), iat: now };
+    return {
+      access_token: this.sign({ ...base, typ: 'access', exp: now + ACCESS_TOKEN_TTL_S, jti: randomBytes(8).toString('hex') }),
+      refresh_token: this.sign({ ...base, typ: 'refresh', exp: now + REFRESH_TOKEN_TTL_S, jti: randomBytes(8).toString('hex') }),
+      token_type: 'Bearer',
+      expires_in: ACCESS_TOKEN_TTL_S,
+      user,
+    };
+  }
+
+  /** The claims of a valid, unexpired access token; null for anything else. */
+  verifyAccess(token: string | undefined | null): TokenClaims | null {
+    if (!token) return null;
+    const parts = token.split('.');
+    if (parts.length !== 3) return null;
+    const [head, body, sig] = parts as [string, string, string];
+    const expected = createHmac('sha256', this.secret).update(`${head}.${body}`).digest('base64url');
+    if (!safeEqual(sig, expected)) return null;
+    try {
+      const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TokenClaims;
+      if (claims.typ !== 'access' || typeof claims.sub !== 'string') return null;
+      if (typeof claims.exp !== 'number' || claims.exp * 1000 <= Date.now()) return null;
+      return claims;
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** Bearer token from an Authorization header. */
+export function bearer(header: string | undefined): string | null {
+  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return m ? (m[1] ?? null) : null;
+}
+
+interface Ticket {
+  user: User;
+  expiresAt: number;
+}
+
+/** WebSocket tickets: single use and short-lived, like the platform's, so a leaked URL is worth little. */
+export class TicketStore {
+  private tickets = new Map<string, Ticket>();
+
+  issue(user: User): { ticket: string; expires_in: number } {
+    this.sweep();
+    const ticket = randomBytes(24).toString('base64url');
+    this.tickets.set(ticket, { user, expiresAt: Date.now() + TICKET_TTL_S * 1000 });
+    return { ticket, expires_in: TICKET_TTL_S };
+  }
+
+  /** The ticket's user, consuming the ticket; null when unknown, used or expired. */
+  redeem(ticket: string | null): User | null {
+    if (!ticket) return null;
+    const found = this.tickets.get(ticket);
+    this.tickets.delete(ticket);
+    if (!found || found.expiresAt <= Date.now()) return null;
+    return found.user;
+  }
+
+  clear(): void {
+    this.tickets.clear();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [k, v] of this.tickets) if (v.expiresAt <= now) this.tickets.delete(k);
+  }
+}

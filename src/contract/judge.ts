@@ -1,0 +1,102 @@
+// The judge: a pure function from the evidence the browser gathered to a verdict. No I/O, no clock.
+// When in doubt it fails: missing evidence (no send, no run, no frames) never passes.
+import { attributeRun, type Run } from './attribution';
+import { defaultContract, requiredEvents, type Contract } from './contract';
+import { normalizeFrames } from './normalize';
+import { answerAgreesCheck, answerExpectedCheck, answerRenderedCheck, finalAnswerCheck, framesAnswer, noFallbackCheck } from './checks/answer';
+import { completeBudgetCheck, firstEventBudgetCheck } from './checks/budgets';
+import { rank } from './checks/check';
+import { noErrorEventCheck } from './checks/errors';
+import { completedInTimeCheck, eventsPresentCheck, finalAfterToolsCheck, firstStartedCheck, toolPairingCheck } from './checks/events';
+import { isolationCheck } from './checks/isolation';
+import { messageSentCheck, stepFailuresCheck } from './checks/steps';
+import { transportCheck, transportWarnings } from './checks/transport';
+import type { Check, EventTiming, Evidence, Verdict } from './types';
+
+export function judge(evidence: Evidence, contract: Contract = defaultContract): Verdict {
+  const normalized = normalizeFrames(evidence.frames, contract);
+  const warnings = [...normalized.warnings];
+  if (evidence.frames.length === 0) warnings.push('no frames recorded');
+  const page = evidence.pageAnswer;
+
+  if (evidence.sentAt === null) {
+    // Nothing to attribute a run to: only the steps and the missing send can be reported.
+    const checks = [stepFailuresCheck(evidence.stepFailures), messageSentCheck(evidence.stepFailures)];
+    return {
+      ...summarize(checks),
+      checks,
+      events: requiredEvents(contract).map((type) => ({ type, firstSeenMs: null, count: 0 })),
+      runId: null,
+      threadId: null,
+      answer: { frames: null, page },
+      timings: { firstEventMs: null, completeMs: null },
+      warnings,
+    };
+  }
+
+  const run = attributeRun(evidence, evidence.sentAt, normalized.events, contract);
+  warnings.push(...run.warnings, ...transportWarnings(evidence.sockets, run));
+  const answer = framesAnswer(run, contract);
+  // Listed in the order a reader follows a run; the verdict picks the failing check by class priority.
+  const checks: Check[] = [
+    stepFailuresCheck(evidence.stepFailures),
+    transportCheck(evidence.sockets, run),
+    eventsPresentCheck(run, contract),
+    completedInTimeCheck(run, contract),
+    firstStartedCheck(run, contract),
+    toolPairingCheck(run, contract),
+    finalAfterToolsCheck(run, contract),
+    finalAnswerCheck(answer, contract),
+    answerRenderedCheck(page),
+    answerAgreesCheck(answer, page),
+    ...(evidence.expectAnswer ? [answerExpectedCheck(answer, evidence.expectAnswer)] : []),
+    isolationCheck(run),
+    noErrorEventCheck(run, contract),
+    noFallbackCheck(run, page, contract),
+    firstEventBudgetCheck(run, evidence.budgets, contract),
+    completeBudgetCheck(run, evidence.budgets, contract),
+  ];
+  return {
+    ...summarize(checks),
+    checks,
+    events: eventTimings(run, contract),
+    runId: run.runId,
+    threadId: run.probeThreadId ?? run.threadId,
+    answer: { frames: answer, page },
+    timings: {
+      firstEventMs: run.started === null ? null : run.started.t - run.sentAt,
+      completeMs: run.final === null ? null : run.final.t - run.sentAt,
+    },
+    warnings,
+  };
+}
+
+/** Status, class and the one-line message, from the checks. */
+export function summarize(checks: Check[]): Pick<Verdict, 'status' | 'class' | 'message'> {
+  const failing = checks.filter((c) => c.status === 'fail');
+  // Stable sort: among checks of the same class, the first listed names the failure.
+  const top = [...failing].sort((a, b) => rank(a.class) - rank(b.class))[0];
+  if (top !== undefined) {
+    // The probe could not judge (its configuration or its own bug): say so, rather than blame the product.
+    const couldNotJudge = top.name === 'step-failures' && (top.class === 'config' || top.class === 'probe');
+    return { status: couldNotJudge ? 'error' : 'fail', class: top.class, message: describe(top) };
+  }
+  const warn = checks.find((c) => c.status === 'warn');
+  if (warn !== undefined) return { status: 'degraded', class: null, message: describe(warn) };
+  return { status: 'pass', class: null, message: `all ${checks.length} checks passed` };
+}
+
+function describe(check: Check): string {
+  return `${check.name}: expected ${check.expected}; ${check.seen}`;
+}
+
+/** The five required events in contract order, then the run's other event types in order of arrival. */
+function eventTimings(run: Run, contract: Contract): EventTiming[] {
+  const required = requiredEvents(contract);
+  const others = [...new Set(run.events.map((e) => e.type))].filter((type) => !required.includes(type));
+  return [...required, ...others].map((type) => {
+    const ofType = run.events.filter((e) => e.type === type);
+    const first = ofType[0];
+    return { type, firstSeenMs: first === undefined ? null : first.t - run.sentAt, count: ofType.length };
+  });
+}

@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { loadConfig } from '../../src/config/load';
+import { VARIABLES } from '../../src/config/variables';
+
+const ROOT = join(__dirname, '..', '..');
+
+test('no staging configured: the embedded reference, with every default', () => {
+  const r = loadConfig({});
+  expect(r.ok).toBe(true);
+  if (!r.ok) return;
+  expect(r.config).toMatchObject({
+    embedded: true,
+    login: 'form',
+    answerSelector: '[data-testid="response-card"]',
+    firstEventTimeoutMs: 15000,
+    completeTimeoutMs: 60000,
+    reportDir: 'reports',
+  });
+});
+
+test('API and auth URLs default to the app URL, trailing slashes dropped', () => {
+  const r = loadConfig({ PROBE_APP_URL: 'https://app.example.com/', PROBE_USERNAME: 'u', PROBE_PASSWORD: 'p' });
+  expect(r.ok && [r.config.appUrl, r.config.apiUrl, r.config.authUrl, r.config.embedded]).toEqual([
+    'https://app.example.com',
+    'https://app.example.com',
+    'https://app.example.com',
+    false,
+  ]);
+});
+
+test('every problem is reported at once, naming its variable', () => {
+  const r = loadConfig({
+    PROBE_APP_URL: 'not-a-url',
+    PROBE_API_URL: 'ftp://x',
+    PROBE_LOGIN: 'sso',
+    PROBE_COMPLETE_TIMEOUT_MS: '1.5',
+    PROBE_FIRST_EVENT_TIMEOUT_MS: '0',
+    PROBE_EXPECT_ANSWER: '(unclosed',
+  });
+  expect(r.ok).toBe(false);
+  if (r.ok) return;
+  expect(r.problems).toEqual([
+    'PROBE_APP_URL must be an absolute http(s) URL, got "not-a-url"',
+    'PROBE_API_URL must be an http or https URL, got "ftp://x"',
+    'PROBE_LOGIN must be one of form, e2e-bypass, token; got "sso"',
+    expect.stringContaining('PROBE_EXPECT_ANSWER is not a valid regular expression'),
+    'PROBE_FIRST_EVENT_TIMEOUT_MS must be a positive whole number of milliseconds, got "0"',
+    'PROBE_COMPLETE_TIMEOUT_MS must be a positive whole number of milliseconds, got "1.5"',
+  ]);
+});
+
+test('a real target must name the credentials of its login strategy', () => {
+  const base = { PROBE_APP_URL: 'https://app.example.com' };
+  expect(loadConfig(base)).toEqual({
+    ok: false,
+    problems: ['PROBE_USERNAME is required when PROBE_LOGIN=form', 'PROBE_PASSWORD is required when PROBE_LOGIN=form'],
+  });
+  expect(loadConfig({ ...base, PROBE_LOGIN: 'e2e-bypass' })).toEqual({
+    ok: false,
+    problems: ['PROBE_E2E_BYPASS_KEY is required when PROBE_LOGIN=e2e-bypass'],
+  });
+  expect(loadConfig({ ...base, PROBE_LOGIN: 'token' })).toEqual({ ok: false, problems: ['PROBE_TOKEN is required when PROBE_LOGIN=token'] });
+});
+
+test('a warning budget above its hard budget is refused', () => {
+  const r = loadConfig({ PROBE_COMPLETE_WARN_MS: '70000', PROBE_COMPLETE_TIMEOUT_MS: '60000' });
+  expect(r).toEqual({ ok: false, problems: ['PROBE_COMPLETE_WARN_MS must not exceed PROBE_COMPLETE_TIMEOUT_MS'] });
+});
+
+test('a bad URL is quoted without the credentials written inside it', () => {
+  const r = loadConfig({ PROBE_APP_URL: 'https://user:hunter2@', PROBE_USERNAME: 'u', PROBE_PASSWORD: 'p' });
+  expect(r).toEqual({ ok: false, problems: ['PROBE_APP_URL must be an absolute http(s) URL, got "https://[REDACTED]@"'] });
+});
+
+test('README, .env.example and the variable table name the same variables', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
+  const documented = (text: string, pattern: RegExp) => [...new Set([...text.matchAll(pattern)].map((m) => m[1]))].sort();
+  const names = VARIABLES.map((v) => v.name).sort();
+  expect(documented(readme, /^\| `(PROBE_[A-Z0-9_]+)` \|/gm)).toEqual(names);
+  expect(documented(example, /^#? ?(PROBE_[A-Z0-9_]+)=/gm)).toEqual(names);
+  for (const v of VARIABLES) if (v.default) expect(readme, v.name).toContain(`| \`${v.name}\` | \`${v.default}\` |`);
+});
