@@ -5,7 +5,7 @@ import { defaultContract, requiredEvents, type Contract } from './contract';
 import { normalizeFrames } from './normalize';
 import { answerAgreesCheck, answerExpectedCheck, answerRenderedCheck, finalAnswerCheck, framesAnswer, noFallbackCheck } from './checks/answer';
 import { completeBudgetCheck, firstEventBudgetCheck } from './checks/budgets';
-import { rank } from './checks/check';
+import { elapsed, rank } from './checks/check';
 import { noErrorEventCheck } from './checks/errors';
 import { completedInTimeCheck, eventsPresentCheck, finalAfterToolsCheck, firstStartedCheck, toolPairingCheck } from './checks/events';
 import { isolationCheck } from './checks/isolation';
@@ -64,8 +64,8 @@ export function judge(evidence: Evidence, contract: Contract = defaultContract):
     threadId: run.probeThreadId ?? run.threadId,
     answer: { frames: answer, page },
     timings: {
-      firstEventMs: run.started === null ? null : run.started.t - run.sentAt,
-      completeMs: run.final === null ? null : run.final.t - run.sentAt,
+      firstEventMs: run.started === null ? null : elapsed(run.started.t, run.sentAt),
+      completeMs: run.final === null ? null : elapsed(run.final.t, run.sentAt),
     },
     warnings,
   };
@@ -97,6 +97,6 @@ function eventTimings(run: Run, contract: Contract): EventTiming[] {
   return [...required, ...others].map((type) => {
     const ofType = run.events.filter((e) => e.type === type);
     const first = ofType[0];
-    return { type, firstSeenMs: first === undefined ? null : first.t - run.sentAt, count: ofType.length };
+    return { type, firstSeenMs: first === undefined ? null : elapsed(first.t, run.sentAt), count: ofType.length };
   });
 }

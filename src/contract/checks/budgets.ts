@@ -1,6 +1,6 @@
 // Time budgets from the send: over the warning budget the run is degraded, over the hard budget it fails.
 import type { Contract } from '../contract';
-import { check } from './check';
+import { check, elapsed } from './check';
 import type { Run } from '../attribution';
 import type { AgentEvent, Budgets, Check } from '../types';
 
@@ -23,7 +23,7 @@ export function completeBudgetCheck(run: Run, budgets: Budgets, contract: Contra
 }
 
 function budgetCheck(name: string, expected: string, event: AgentEvent, sentAt: number, warnMs: number, failMs: number, note: string): Check {
-  const ms = event.t - sentAt;
+  const ms = elapsed(event.t, sentAt);
   const status = ms > failMs ? 'fail' : ms > warnMs ? 'warn' : 'pass';
   return check(name, status, 'timeout', expected, `${ms}ms${note}`, `frame ${event.frame}`);
 }

@@ -52,6 +52,11 @@ export function describeEvent(event: AgentEvent): string {
 
 /** Milliseconds since the send, as `+1234ms` (`-200ms` before it). */
 export function since(t: number, sentAt: number): string {
-  const ms = t - sentAt;
+  const ms = elapsed(t, sentAt);
   return ms >= 0 ? `+${ms}ms` : `${ms}ms`;
+}
+
+/** Whole milliseconds from `from` to `t`: the clock has sub-millisecond noise that no reader needs. */
+export function elapsed(t: number, from: number): number {
+  return Math.round(t - from);
 }
