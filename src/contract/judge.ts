@@ -7,7 +7,7 @@ import { answerAgreesCheck, answerExpectedCheck, answerRenderedCheck, finalAnswe
 import { completeBudgetCheck, firstEventBudgetCheck } from './checks/budgets';
 import { elapsed, rank } from './checks/check';
 import { noErrorEventCheck } from './checks/errors';
-import { completedInTimeCheck, eventsPresentCheck, finalAfterToolsCheck, firstStartedCheck, toolPairingCheck } from './checks/events';
+import { completedInTimeCheck, eventsPresentCheck, finalAfterToolsCheck, firstStartedCheck, singleFinalCheck, toolPairingCheck } from './checks/events';
 import { isolationCheck } from './checks/isolation';
 import { messageSentCheck, stepFailuresCheck } from './checks/steps';
 import { transportCheck, transportWarnings } from './checks/transport';
@@ -46,11 +46,12 @@ export function judge(evidence: Evidence, contract: Contract = defaultContract):
     firstStartedCheck(run, contract),
     toolPairingCheck(run, contract),
     finalAfterToolsCheck(run, contract),
+    singleFinalCheck(run, contract),
     finalAnswerCheck(answer, contract),
     answerRenderedCheck(page),
     answerAgreesCheck(answer, page),
     ...(evidence.expectAnswer ? [answerExpectedCheck(answer, evidence.expectAnswer)] : []),
-    isolationCheck(run),
+    isolationCheck(run, contract),
     noErrorEventCheck(run, contract),
     noFallbackCheck(run, page, contract),
     firstEventBudgetCheck(run, evidence.budgets, contract),

@@ -20,7 +20,7 @@ function headline(verdict: Verdict) {
 
 const ALL_CHECKS = [
   'step-failures', 'transport', 'events-present', 'completed-in-time', 'first-started', 'tool-pairing', 'final-after-tools',
-  'final-answer', 'answer-rendered', 'answer-agrees', 'isolation', 'no-error-event', 'no-fallback', 'first-event-budget', 'complete-budget',
+  'single-final', 'final-answer', 'answer-rendered', 'answer-agrees', 'isolation', 'no-error-event', 'no-fallback', 'first-event-budget', 'complete-budget',
 ];
 
 test.describe('a healthy run', () => {
@@ -29,7 +29,7 @@ test.describe('a healthy run', () => {
       const verdict = judge(buildEvidence(healthyRun(), shape));
       expect(verdict.checks.map((c) => [c.name, c.status])).toEqual(ALL_CHECKS.map((name) => [name, 'pass']));
       expect(headline(verdict)).toEqual({ status: 'pass', class: null });
-      expect(verdict.message).toBe('all 15 checks passed');
+      expect(verdict.message).toBe('all 16 checks passed');
       expect(verdict.warnings).toEqual([]);
     });
   }
@@ -39,7 +39,7 @@ test.describe('a healthy run', () => {
     expect({ ...verdict, checks: undefined }).toEqual({
       status: 'pass',
       class: null,
-      message: 'all 15 checks passed',
+      message: 'all 16 checks passed',
       checks: undefined,
       events: [
         { type: 'agent_started', firstSeenMs: 100, count: 1 },
@@ -131,10 +131,11 @@ test.describe('missing evidence never passes', () => {
     expect(verdict.message).toBe('step-failures: expected every probe step completed; login: test-auth answered 401');
   });
 
-  test('no run attributed -> fail (other threads only)', () => {
+  test('no run attributed: only another thread\'s run reached the page -> isolation', () => {
     const events = healthyRun().map((e) => ({ ...e, thread: 't-other', run: 'r-other' }));
     const verdict = judge(buildEvidence(events));
-    expect(headline(verdict)).toEqual({ status: 'fail', class: 'timeout' });
+    expect(headline(verdict)).toEqual({ status: 'fail', class: 'isolation' });
+    expect(checkNamed(verdict, 'isolation').seen).toContain('events of run r-other');
     expect(checkNamed(verdict, 'events-present').seen).toBe('no run started after the send');
     expect(verdict.warnings).toContain("1 agent_started after the send were for another thread or user (frame 2); not the probe's run");
   });
@@ -429,7 +430,7 @@ test.describe('answer-expected', () => {
   test('passes when the answer matches', () => {
     const verdict = judge(buildEvidence(healthyRun(), 'bridge', { expectAnswer: 'GPU|cost' }));
     expect(checkNamed(verdict, 'answer-expected')).toMatchObject({ status: 'pass', class: 'fallback-stub' });
-    expect(verdict.message).toBe('all 16 checks passed');
+    expect(verdict.message).toBe('all 17 checks passed');
   });
 
   test('fails when it does not -> fallback-stub', () => {
@@ -606,10 +607,11 @@ test.describe('class priority', () => {
 });
 
 test.describe('warnings', () => {
-  test('the final agent_completed twice -> pass with a warning', () => {
+  test('the final agent_completed twice -> order (single-final), with a warning', () => {
     const events = [...healthyRun(), { type: 'agent_completed', data: { result: ANSWER } }];
     const verdict = judge(buildEvidence(events));
-    expect(headline(verdict)).toEqual({ status: 'pass', class: null });
+    expect(headline(verdict)).toEqual({ status: 'fail', class: 'order' });
+    expect(verdict.message).toBe('single-final: expected exactly one final agent_completed for run r-1; the final agent_completed arrived 2 times');
     expect(verdict.warnings).toEqual(['final agent_completed received 2 times (frames 7, 8)']);
     expect(verdict.events.find((e) => e.type === 'agent_completed')).toEqual({ type: 'agent_completed', firstSeenMs: 600, count: 2 });
   });

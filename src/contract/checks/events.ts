@@ -93,6 +93,15 @@ export function finalAfterToolsCheck(run: Run, contract: Contract): Check {
   return check('final-after-tools', 'pass', 'order', expected, `final ${completed} (frame ${final.frame}) came after all tool events`);
 }
 
+/** One run, one end: a second final agent_completed means the run (or its delivery) was duplicated. */
+export function singleFinalCheck(run: Run, contract: Contract): Check {
+  const { completed } = contract.events;
+  const expected = `exactly one final ${completed} for ${runLabel(run)}`;
+  const finals = run.events.filter((e) => e.type === completed && e.agentName === undefined);
+  if (finals.length > 1) return check('single-final', 'fail', 'order', expected, `the final ${completed} arrived ${finals.length} times`, describeFrames(finals));
+  return check('single-final', 'pass', 'order', expected, finals.length === 1 ? 'one' : `none (reported by completed-in-time)`);
+}
+
 function isBefore(a: AgentEvent, b: AgentEvent): boolean {
   return a.t < b.t || (a.t === b.t && a.frame < b.frame);
 }

@@ -1,16 +1,20 @@
 // Isolation: this page must see only this user's events, and only this run's once it started. The check
 // names the foreign user / run ids and frames, never their payload text: it may be somebody else's data.
+import { agentEventTypes, type Contract } from '../contract';
 import { check, describeFrames } from './check';
 import type { Run } from '../attribution';
 import type { AgentEvent, Check } from '../types';
 
 const EXPECTED = "no event for another user after the send, and no other run's event after the run started";
 
-export function isolationCheck(run: Run): Check {
+export function isolationCheck(run: Run, contract: Contract): Check {
   const { userId, sentAt } = run;
   const foreignUser = userId === null ? [] : run.all.filter((e) => e.t >= sentAt && e.userId !== undefined && e.userId !== userId);
-  const runStart = run.started?.t ?? run.anchor?.t;
-  const foreignRun = runStart === undefined ? [] : run.all.filter((e) => e.t >= runStart && !foreignUser.includes(e) && isOtherRun(e, run));
+  // Before our run starts, the probe's thread still tells ours from others: a run of another thread that
+  // reaches this page after the send is a routing fault even when ours never starts.
+  const from = run.started?.t ?? run.anchor?.t ?? sentAt;
+  const agentTypes = agentEventTypes(contract);
+  const foreignRun = run.all.filter((e) => e.t >= from && agentTypes.has(e.type) && !foreignUser.includes(e) && isOtherRun(e, run));
 
   const seen: string[] = [];
   if (foreignUser.length > 0) seen.push(`events of ${group(foreignUser, (e) => `user ${e.userId}`)}`);
