@@ -11,21 +11,28 @@ test('golden path', async ({ page, probeRun: run, probeConfig: config }) => {
   const step = <T>(name: string, cls: Parameters<typeof run.step>[1], body: () => Promise<T>) =>
     test.step(name, () => run.step(name, cls, body));
 
-  await step('open target', 'transport', async () => {
-    const response = await page.goto(config.appUrl, { timeout: config.stepTimeoutMs });
-    if (response && response.status() >= 400)
-      throw new ProbeStepError('transport', `open target: GET ${config.appUrl} answered ${response.status()}`);
-  });
+  // Up to here nothing was sent: a transport failure may be retried (PROBE_RETRIES_BEFORE_SEND), and is recorded.
+  await run.retryingBeforeSend(async () => {
+    const attemptStart = run.clock.now();
+    await step('open target', 'transport', async () => {
+      const response = await page.goto(config.appUrl, { timeout: config.stepTimeoutMs });
+      if (response && response.status() >= 400)
+        throw new ProbeStepError('transport', `open target: GET ${config.appUrl} answered ${response.status()}`);
+    });
 
-  await step('log in', 'auth', async () => run.setUser((await login(page, config, run.redactor)).userId));
+    await step('log in', 'auth', async () => run.setUser((await login(page, config, run.redactor)).userId));
 
-  await step('open chat', 'transport', async () => {
-    await openChat(page, config.appUrl, config.stepTimeoutMs);
-    const connected = await run.waitFor('a WebSocket of the chat receives a frame', () => run.recorder.frames.some((f) => f.dir === 'in'), config.stepTimeoutMs);
-    if (!connected) {
-      const sockets = run.recorder.sockets.map((s) => `${s.url}${s.closeCode ? ` closed ${s.closeCode}` : ''}`).join(', ');
-      throw new ProbeStepError('transport', `open chat: expected a WebSocket to receive a frame within ${config.stepTimeoutMs} ms; ${sockets ? `sockets: ${sockets}` : 'no socket was opened'}`);
-    }
+    await step('open chat', 'transport', async () => {
+      await openChat(page, config.appUrl, config.stepTimeoutMs);
+      const received = () => run.recorder.frames.some((f) => f.dir === 'in' && f.t >= attemptStart);
+      if (!(await run.waitFor('a WebSocket of the chat receives a frame', received, config.stepTimeoutMs))) {
+        const sockets = run.recorder.sockets
+          .filter((s) => s.openedAt >= attemptStart)
+          .map((s) => `${s.url}${s.closeCode ? ` closed ${s.closeCode}` : ''}`)
+          .join(', ');
+        throw new ProbeStepError('transport', `open chat: expected a WebSocket to receive a frame within ${config.stepTimeoutMs} ms; ${sockets ? `sockets: ${sockets}` : 'no socket was opened'}`);
+      }
+    });
   });
 
   await step('send message', 'ui-render', async () => {

@@ -2,6 +2,8 @@
 // Every problem is collected and reported at once, each naming its variable, so that a broken setup is
 // fixed in one round instead of one variable per run.
 
+import { defaultContract, type Contract } from '../contract/contract';
+import { loadContractFile } from './contract-file';
 import { LOGIN_STRATEGIES, VARIABLES, type LoginStrategy, type VariableSpec } from './variables';
 
 export interface ProbeConfig {
@@ -27,6 +29,8 @@ export interface ProbeConfig {
   stepTimeoutMs: number;
   reportDir: string;
   browserPath?: string;
+  contract: Contract;
+  retriesBeforeSend: number;
 }
 
 export type ConfigResult = { ok: true; config: ProbeConfig } | { ok: false; problems: string[] };
@@ -92,7 +96,15 @@ export function loadConfig(env: Env): ConfigResult {
     stepTimeoutMs: ms('PROBE_STEP_TIMEOUT_MS'),
     reportDir: value('PROBE_REPORT_DIR')!,
     browserPath: value('PROBE_BROWSER_PATH'),
+    contract: defaultContract,
+    retriesBeforeSend: Number(value('PROBE_RETRIES_BEFORE_SEND')),
   };
+  const contractFile = value('PROBE_CONTRACT');
+  if (contractFile) {
+    const loadedContract = loadContractFile(contractFile);
+    if (loadedContract.ok) config.contract = loadedContract.contract;
+    else problems.push(...loadedContract.problems);
+  }
 
   if (problems.length === 0) {
     if (config.firstEventWarnMs > config.firstEventTimeoutMs)
@@ -139,6 +151,9 @@ function checkValue(v: VariableSpec, raw: string): string | undefined {
         return `${v.name} must be a positive whole number of milliseconds, got ${shown}`;
       return undefined;
     }
+    case 'count':
+      if (!/^\d+$/.test(raw) || Number(raw) > 10) return `${v.name} must be a whole number from 0 to 10, got ${shown}`;
+      return undefined;
     case 'number':
       if (!/^\d+(\.\d+)?$/.test(raw)) return `${v.name} must be a number of zero or more, got ${shown}`;
       return undefined;

@@ -1,7 +1,7 @@
 // Every setting of the probe, in one table: its variable, what it means, its default. The README's table,
 // .env.example and --help are checked against this list by a test, so this is the one place to add a setting.
 
-export type VariableKind = 'url' | 'string' | 'secret' | 'ms' | 'number' | 'enum' | 'regex' | 'path';
+export type VariableKind = 'url' | 'string' | 'secret' | 'ms' | 'count' | 'number' | 'enum' | 'regex' | 'path';
 
 export interface VariableSpec {
   name: string;
@@ -107,6 +107,18 @@ export const VARIABLES: readonly VariableSpec[] = [
     kind: 'path',
     default: 'reports',
     description: 'Where runs are written: <dir>/<timestamp>/ and <dir>/latest.',
+  },
+  {
+    name: 'PROBE_CONTRACT',
+    kind: 'path',
+    description:
+      'A JSON file with any part of the contract (event names, aliases, wrapper shape, field paths, answer events, error events, fallback markers) to use over the default.',
+  },
+  {
+    name: 'PROBE_RETRIES_BEFORE_SEND',
+    kind: 'count',
+    default: '1',
+    description: 'How many times a transport failure before the message is sent is retried. A failure after the send is never retried.',
   },
   {
     name: 'PROBE_REFERENCE_SPEED',

@@ -18,6 +18,8 @@ export function judge(evidence: Evidence, contract: Contract = defaultContract):
   const warnings = [...normalized.warnings];
   if (evidence.frames.length === 0) warnings.push('no frames recorded');
   const page = evidence.pageAnswer;
+  const retries = evidence.retries ?? [];
+  for (const r of retries) warnings.push(`retried after a ${r.class} failure before the send: ${r.message}`);
 
   if (evidence.sentAt === null) {
     // Nothing to attribute a run to: only the steps and the missing send can be reported.
@@ -31,6 +33,7 @@ export function judge(evidence: Evidence, contract: Contract = defaultContract):
       answer: { frames: null, page },
       timings: { firstEventMs: null, completeMs: null },
       warnings,
+      retries,
     };
   }
 
@@ -69,6 +72,7 @@ export function judge(evidence: Evidence, contract: Contract = defaultContract):
       completeMs: run.final === null ? null : elapsed(run.final.t, run.sentAt),
     },
     warnings,
+    retries,
   };
 }
 

@@ -75,6 +75,8 @@ export interface Evidence {
   budgets: Budgets;
   /** Regular expression source the answer must match (PROBE_EXPECT_ANSWER), if set. */
   expectAnswer?: string;
+  /** Failures before the send that the retry policy retried (PROBE_RETRIES_BEFORE_SEND). */
+  retries?: StepFailure[];
 }
 
 /** One agent event, normalized from whatever shape it had on the wire. */
@@ -150,4 +152,6 @@ export interface Verdict {
   timings: { firstEventMs: number | null; completeMs: number | null };
   /** Things that did not fail the run but deserve a look (a malformed frame, a duplicate event...). */
   warnings: string[];
+  /** Failures before the send that were retried; the verdict is of the attempt that followed. */
+  retries: StepFailure[];
 }

@@ -2,6 +2,7 @@
 // what the frame was (the agent event it normalized to, or its raw type) and a short payload. Socket closes
 // are rows too, with the close code by name.
 
+import type { Contract } from '../contract/contract';
 import { normalizeFrames } from '../contract/normalize';
 import { isRecord, parseFrame } from '../contract/fields';
 import type { FrameRecord, SocketRecord } from '../contract/types';
@@ -18,9 +19,9 @@ export interface TimelineRow {
 
 const PAYLOAD_CHARS = 100;
 
-export function buildTimeline(frames: FrameRecord[], sockets: SocketRecord[], sentAt: number | null): TimelineRow[] {
+export function buildTimeline(frames: FrameRecord[], sockets: SocketRecord[], sentAt: number | null, contract: Contract): TimelineRow[] {
   const origin = sentAt ?? 0;
-  const eventsByFrame = new Map(normalizeFrames(frames).events.map((e) => [e.frame, e]));
+  const eventsByFrame = new Map(normalizeFrames(frames, contract).events.map((e) => [e.frame, e]));
   const rows: TimelineRow[] = frames.map((frame, index) => {
     const event = eventsByFrame.get(index);
     const label = event ? (event.agentName ? `${event.type} (${event.agentName})` : event.type) : rawType(frame);

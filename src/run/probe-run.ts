@@ -31,6 +31,7 @@ export class ProbeRun {
   private sentAt: number | null = null;
   private pageAnswer: string | null = null;
   private readonly stepFailures: StepFailure[] = [];
+  private readonly retries: StepFailure[] = [];
   private readonly steps: StepRecord[] = [];
   private readonly waits: WaitRecord[] = [];
   private verdict: Verdict | undefined;
@@ -76,6 +77,31 @@ export class ProbeRun {
     }
   }
 
+  /**
+   * The retry policy: a transport failure before the message is sent (the staging's door was shut: refused,
+   * 5xx, a failed upgrade) is retried up to PROBE_RETRIES_BEFORE_SEND times, and each retry is recorded in
+   * the verdict. Any other failure, and anything after the send, is final: a retry there could hide a bug.
+   */
+  async retryingBeforeSend(body: () => Promise<void>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const failuresBefore = this.stepFailures.length;
+      try {
+        return await body();
+      } catch (err) {
+        const failure = this.stepFailures[this.stepFailures.length - 1];
+        const retryable =
+          this.sentAt === null &&
+          failure !== undefined &&
+          this.stepFailures.length > failuresBefore &&
+          failure.class === 'transport' &&
+          attempt <= this.config.retriesBeforeSend;
+        if (!retryable) throw err;
+        this.stepFailures.pop();
+        this.retries.push({ ...failure, message: `attempt ${attempt}: ${failure.message}` });
+      }
+    }
+  }
+
   /** A bounded wait on the traffic; its outcome is recorded so the report says what was waited for and how long. */
   async waitFor(name: string, condition: () => boolean, timeoutMs: number): Promise<boolean> {
     const started = this.clock.now();
@@ -86,12 +112,16 @@ export class ProbeRun {
 
   /** True once the run's final agent_completed arrived, or the socket carrying the chat broke for good. */
   runFinished(): boolean {
-    return judge(this.evidence()).timings.completeMs !== null || this.chatSocketBroken();
+    return this.judgeNow().timings.completeMs !== null || this.chatSocketBroken();
   }
 
   /** The judge's view of the answer in the frames, to know what to look for in the page. */
   answerInFrames(): string | null {
-    return judge(this.evidence()).answer.frames;
+    return this.judgeNow().answer.frames;
+  }
+
+  private judgeNow(): Verdict {
+    return judge(this.evidence(), this.config.contract);
   }
 
   evidence(): Evidence {
@@ -113,6 +143,7 @@ export class ProbeRun {
         completeMs: c.completeTimeoutMs,
       },
       expectAnswer: c.expectAnswer,
+      retries: this.retries,
     };
   }
 
@@ -125,7 +156,7 @@ export class ProbeRun {
     }
     let verdict: Verdict;
     try {
-      verdict = judge(this.evidence());
+      verdict = this.judgeNow();
     } catch (err) {
       verdict = probeErrorVerdict(`judge: ${(err as Error).message}`);
     }
@@ -155,7 +186,7 @@ export class ProbeRun {
       steps: this.steps,
       waits: this.waits,
       sockets: this.recorder.sockets,
-      timeline: buildTimeline(this.recorder.frames, this.recorder.sockets, this.sentAt),
+      timeline: buildTimeline(this.recorder.frames, this.recorder.sockets, this.sentAt, this.config.contract),
     };
     await writeRunArtifacts(this.runDir, result);
     return this.verdict;
@@ -194,5 +225,6 @@ export function probeErrorVerdict(message: string): Verdict {
     answer: { frames: null, page: null },
     timings: { firstEventMs: null, completeMs: null },
     warnings: [],
+    retries: [],
   };
 }

@@ -54,7 +54,16 @@ test.describe('a healthy run', () => {
       answer: { frames: ANSWER, page: ANSWER },
       timings: { firstEventMs: 100, completeMs: 600 },
       warnings: [],
+      retries: [],
     });
+  });
+
+  test('retries before the send are carried into the verdict, with a warning', () => {
+    const retry = { step: 'open chat', class: 'transport' as const, message: 'attempt 1: open chat: no socket was opened' };
+    const verdict = judge({ ...buildEvidence(), retries: [retry] });
+    expect(headline(verdict)).toEqual({ status: 'pass', class: null });
+    expect(verdict.retries).toEqual([retry]);
+    expect(verdict.warnings).toEqual(['retried after a transport failure before the send: attempt 1: open chat: no socket was opened']);
   });
 
   test('a check says what was expected and what was seen', () => {
