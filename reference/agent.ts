@@ -1,13 +1,16 @@
 // The agent: turns a user's message into a run (healthy steps, edited by the current fault) and plays it
 // to the sockets of the user who owns the thread, with realistic pauses scaled by the server's speed.
-import { answerFor, healthyRun, newId, TOOL_NAME, type Frame, type RunContext, type Step } from './events';
+import { answerFor, healthyRun, newId, TOOL_NAME, type RunContext, type Step } from './events';
 import type { ReferenceState } from './state';
 
 /** How the runner reaches the sockets; implemented by sockets.ts. Routing is by user, as on the platform. */
 export interface Delivery {
-  sendToUser(userId: string, frame: Frame): void;
+  /** Sends one text (JSON or not) to every open socket of the user. */
+  sendToUser(userId: string, text: string): void;
   closeUser(userId: string, code: number, reason: string): void;
   terminateUser(userId: string): void;
+  /** Calls `ready` once the user has an open, greeted socket (at once when one is open now). Returns a cancel. */
+  whenUserOnline(userId: string, ready: () => void): () => void;
 }
 
 export interface RunRequest {
@@ -17,7 +20,8 @@ export interface RunRequest {
 }
 
 export class AgentRunner {
-  private timers = new Set<NodeJS.Timeout | NodeJS.Immediate>();
+  /** Cancels of everything pending: timers and waits for a socket. */
+  private pending = new Set<() => void>();
 
   constructor(
     private readonly state: ReferenceState,
@@ -34,6 +38,7 @@ export class AgentRunner {
       answerIn: this.state.settings().answerIn,
       delayMs: this.state.delayMs,
     };
+    this.state.record(ctx.threadId, { role: 'user', content: ctx.message, run_id: ctx.runId });
     // The fault is read once, at the start: switching faults mid-run does not change a run under way.
     const fault = this.state.fault;
     const healthy = healthyRun(ctx);
@@ -44,38 +49,81 @@ export class AgentRunner {
 
   /** Stops every run under way (reset, close). */
   cancelAll(): void {
-    for (const t of this.timers) {
-      clearTimeout(t as NodeJS.Timeout);
-      clearImmediate(t as NodeJS.Immediate);
-    }
-    this.timers.clear();
+    for (const cancel of this.pending) cancel();
+    this.pending.clear();
+  }
+
+  /** Runs `fn` after `ms` (its own macrotask even at 0), unless cancelled first. */
+  private later(ms: number, fn: () => void): void {
+    const cancel = () => {
+      this.pending.delete(cancel);
+      clearTimeout(timer as NodeJS.Timeout);
+      clearImmediate(timer as NodeJS.Immediate);
+    };
+    const run = () => {
+      cancel();
+      fn();
+    };
+    const timer = ms > 0 ? setTimeout(run, ms) : setImmediate(run);
+    this.pending.add(cancel);
+  }
+
+  /** A pause as played: scaled by speed and jittered; holds are neither. */
+  private waitOf(step: Step): number {
+    const { speed, jitter } = this.state.options;
+    const factor = jitter > 0 ? 1 + jitter * (2 * Math.random() - 1) : 1;
+    return (step.pauseMs ?? 0) * speed * factor + (step.holdMs ?? 0);
   }
 
   private play(steps: Step[], i: number, ctx: RunContext, generation: number): void {
     const step = steps[i];
     if (!step) return;
-    const wait = (step.pauseMs ?? 0) * this.state.options.speed + (step.holdMs ?? 0);
-    const fire = () => {
-      this.timers.delete(handle);
-      if (generation !== this.state.generation) return;
-      this.perform(step, ctx);
-      this.play(steps, i + 1, ctx, generation);
-    };
     // Even at speed 0 each step is its own macrotask, so the frames arrive as separate, ordered messages.
-    const handle = wait > 0 ? setTimeout(fire, wait) : setImmediate(fire);
-    this.timers.add(handle);
+    this.later(this.waitOf(step), () => {
+      if (generation !== this.state.generation) return;
+      const next = () => this.play(steps, i + 1, ctx, generation);
+      if ('waitForSocket' in step) return this.waitForSocket(ctx, step.waitForSocket.timeoutMs, next);
+      this.perform(step, ctx);
+      next();
+    });
+  }
+
+  /** Goes on once the thread's owner has an open socket; gives the rest of the run up after `timeoutMs`. */
+  private waitForSocket(ctx: RunContext, timeoutMs: number, next: () => void): void {
+    let stopWaiting = (): void => undefined;
+    const giveUp = () => {
+      stopWaiting();
+      this.pending.delete(giveUp);
+      clearTimeout(timer);
+    };
+    const timer = setTimeout(giveUp, timeoutMs);
+    this.pending.add(giveUp);
+    stopWaiting = this.delivery.whenUserOnline(this.ownerOf(ctx), () => {
+      giveUp();
+      // Its own macrotask: after whatever the new socket was sent on connect.
+      this.later(0, next);
+    });
+  }
+
+  /** Whoever owns the thread now (normally the sender), like the platform's bridge routes. */
+  private ownerOf(ctx: RunContext): string {
+    return this.state.threads.get(ctx.threadId) ?? ctx.userId;
   }
 
   private perform(step: Step, ctx: RunContext): void {
-    // Route to whoever owns the thread now (normally the sender), like the platform's bridge does.
-    const owner = this.state.threads.get(ctx.threadId) ?? ctx.userId;
+    const owner = this.ownerOf(ctx);
     if ('send' in step) {
       const frame = 'timestamp' in step.send ? { ...step.send, timestamp: new Date().toISOString() } : step.send;
-      this.delivery.sendToUser(owner, frame);
+      const text = JSON.stringify(frame);
+      for (let n = 0; n < (step.times ?? 1); n++) this.delivery.sendToUser(owner, text);
+    } else if ('raw' in step) {
+      this.delivery.sendToUser(owner, step.raw);
     } else if ('close' in step) {
       this.delivery.closeUser(owner, step.close.code, step.close.reason);
-    } else {
+    } else if ('terminate' in step) {
       this.delivery.terminateUser(owner);
+    } else if ('persist' in step) {
+      this.state.recordAnswer(step.persist);
     }
   }
 }

@@ -12,8 +12,31 @@ export interface StepTiming {
   holdMs?: number;
 }
 
-/** One thing the server does during a run: send a frame, close the user's sockets, or drop them without a close frame (1006). */
-export type Step = StepTiming & ({ send: Frame } | { close: { code: number; reason: string } } | { terminate: true });
+/** What a run's answer looks like in the thread's history (GET /api/threads/:id/messages). */
+export interface Persisted {
+  threadId: string;
+  runId: string;
+  content: string;
+}
+
+/**
+ * One thing the server does during a run:
+ * - `send` a frame to the user's sockets (`times` > 1: that many byte-identical copies in a row);
+ * - `raw`: send this text as it is (not JSON: a proxy's error page, a truncated frame);
+ * - `close` the user's sockets, or `terminate` them without a close frame (1006);
+ * - `waitForSocket`: hold the rest of the run until the user has an open socket again (after a close the
+ *   client reconnects); give the run up after `timeoutMs` (not scaled by speed);
+ * - `persist`: the agent saves its answer in the thread's history, which the REST API serves.
+ */
+export type Step = StepTiming &
+  (
+    | { send: Frame; times?: number }
+    | { raw: string }
+    | { close: { code: number; reason: string } }
+    | { terminate: true }
+    | { waitForSocket: { timeoutMs: number } }
+    | { persist: Persisted }
+  );
 
 export interface RunContext {
   message: string;
@@ -81,9 +104,15 @@ export function healthyRun(ctx: RunContext): Step[] {
     { pauseMs: 150, send: e('tool_executing', SUB_AGENT, { tool_name: ctx.toolName, call_id: callId, args: { query: ctx.message } }) },
     { pauseMs: 350, send: e('tool_completed', SUB_AGENT, { tool_name: ctx.toolName, call_id: callId, result: { ...usageFor(ctx.message), status: 'ok' } }) },
     { pauseMs: 150, send: e('agent_completed', SUB_AGENT, { result: 'Usage records collected.' }) },
-    { pauseMs: 150, send: e('agent_completed', null, { result: ctx.answer }) },
+    { pauseMs: 150, persist: persisted(ctx, ctx.answer) },
+    { send: e('agent_completed', null, { result: ctx.answer }) },
     { pauseMs: 50, send: answerFrame(ctx, ctx.answer) },
   ];
+}
+
+/** The persist step of a run's answer. */
+export function persisted(ctx: Pick<RunContext, 'runId' | 'threadId'>, content: string): Persisted {
+  return { threadId: ctx.threadId, runId: ctx.runId, content };
 }
 
 /** The frame a step sends, if it sends one. */

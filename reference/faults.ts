@@ -8,6 +8,7 @@ import {
   answerFrame,
   healthyRun,
   newId,
+  persisted,
   typeOf,
   type AnswerIn,
   type Frame,
@@ -23,6 +24,24 @@ export interface PageFlags {
   renderAnswer?: boolean;
   /** Render this text instead of the answer from the frames. */
   answerText?: string;
+  /** The event names this frontend version reads, wire name by canonical name (the others as canonical). */
+  dialect?: Readonly<Record<string, string>>;
+  /** Also open the unrelated notification socket (/ws/notifications, its own ticket) and count its chatter. */
+  notifications?: boolean;
+  /** 'rest': after a send, poll GET /api/threads/:id/messages and render the answer from there. Default 'socket'. */
+  answerFrom?: 'socket' | 'rest';
+}
+
+/** How the agent socket behaves, for sockets opened while the fault is set. */
+export interface SocketBehaviour {
+  /** Every frame the server sends goes as a binary frame carrying UTF-8 JSON. */
+  binary?: boolean;
+  /** false: no connection_established on connect. */
+  greet?: boolean;
+  /** A heartbeat every this many ms, not scaled by speed (instead of 15 s x speed, none at speed 0). */
+  heartbeatMs?: number;
+  /** false: the server ignores whatever the client sends (no pong, no error, no run). */
+  listen?: boolean;
 }
 
 export interface HttpOverride {
@@ -35,16 +54,18 @@ export interface Fault {
   describe: string;
   /** Rewrites the steps of a run: drop, reorder, duplicate, rename, insert frames or closes. */
   editRun?(steps: Step[], ctx: RunContext): Step[];
-  /** Refuses the WebSocket upgrade with this HTTP status (e.g. a firewall rule). */
-  onUpgrade?(req: IncomingMessage): { status: number } | undefined;
+  /** Refuses the WebSocket upgrade with this HTTP status (e.g. a firewall rule); `attempt` counts upgrades from 1 since the fault was set or reset. */
+  onUpgrade?(req: IncomingMessage, attempt: number): { status: number } | undefined;
   /** Answers the ticket request with this instead. */
   onTicket?(): HttpOverride | undefined;
-  /** Answers a login (form or bypass) with this instead. */
-  onLogin?(kind: 'password' | 'bypass'): HttpOverride | undefined;
+  /** Answers a login (form, bypass, or the OAuth-like redirect, which sends the error to /login?error=) with this instead. */
+  onLogin?(kind: 'password' | 'bypass' | 'oauth'): HttpOverride | undefined;
   /** Status the health endpoints report. */
   health?: 'healthy' | 'degraded';
   /** Flags for the chat page. */
   page?: PageFlags;
+  /** How the agent socket behaves. */
+  socket?: SocketBehaviour;
   /** Frontend settings this fault imposes over the server's options. */
   settings?: { sendOver?: SendOver; answerIn?: AnswerIn };
 }
@@ -60,15 +81,55 @@ const mapFrames =
   (steps: Step[]): Step[] =>
     steps.map((s) => ('send' in s ? { ...s, send: fn(s.send) } : s));
 
-/** Keeps the steps up to and including the first of `type`, then does `then` instead of the rest. */
+/** Keeps the steps up to and including the first of `type`, then does `then` (maybe nothing) instead of the rest. */
 const cutAfterFirst =
-  (type: string, then: Step) =>
+  (type: string, ...then: Step[]) =>
   (steps: Step[]): Step[] => {
     const i = steps.findIndex((s) => typeOf(s) === type);
-    return i < 0 ? steps : [...steps.slice(0, i + 1), then];
+    return i < 0 ? steps : [...steps.slice(0, i + 1), ...then];
   };
 
+/** Inserts `extra` right after the first step of `type`. */
+const insertAfterFirst = (steps: Step[], type: string, ...extra: Step[]): Step[] => {
+  const i = steps.findIndex((s) => typeOf(s) === type);
+  return i < 0 ? steps : [...steps.slice(0, i + 1), ...extra, ...steps.slice(i + 1)];
+};
+
 const isAgentEvent = (f: Frame): boolean => typeof f.data === 'object' && f.data !== null;
+const isFinalCompleted = (s: Step): boolean => typeOf(s) === 'agent_completed' && 'send' in s && !('agent_name' in s.send);
+const stamp = (type: string): Frame => ({ type, timestamp: new Date().toISOString() });
+
+/** Drops the frames a run sends but keeps its other steps (persist, closes) and its duration. */
+const withoutFrames = (steps: Step[]): Step[] => {
+  const out: Step[] = [];
+  let carried = 0;
+  for (const s of steps) {
+    if ('send' in s || 'raw' in s) {
+      carried += s.pauseMs ?? 0;
+    } else {
+      out.push({ ...s, pauseMs: (s.pauseMs ?? 0) + carried });
+      carried = 0;
+    }
+  }
+  return out;
+};
+
+/**
+ * The renamed dialect of the `dialect-renamed` fault: wire name by canonical name. Everything else (the
+ * bridge shape, agent_response) as in the healthy run.
+ */
+export const RENAMED_DIALECT = {
+  agent_started: 'run.begin',
+  agent_thinking: 'run.reasoning',
+  tool_executing: 'tool.start',
+  tool_completed: 'tool.end',
+  agent_completed: 'run.done',
+} as const satisfies Record<string, string>;
+
+/** After a close the client needs a moment to reconnect; a run held for it is given up after this. */
+const RECONNECT_WAIT_MS = 10_000;
+/** Heartbeats of the faults that show the socket is alive while nothing else happens; not scaled by speed. */
+const ALIVE_HEARTBEAT_MS = 300;
 
 const OTHER_USER_EMAIL = 'someone-else@reference.test';
 
@@ -140,7 +201,8 @@ export const FAULTS = {
       return [
         ...steps.slice(0, upTo + 1),
         { pauseMs: 300, send: agentEvent(ctx, 'agent_error', 'data_agent', { error: 'usage_lookup failed: upstream timeout', recoverable: false }) },
-        { pauseMs: 100, send: agentEvent(ctx, 'agent_completed', null, { result: sorry }) },
+        { pauseMs: 100, persist: persisted(ctx, sorry) },
+        { send: agentEvent(ctx, 'agent_completed', null, { result: sorry }) },
         { pauseMs: 50, send: answerFrame(ctx, sorry) },
       ];
     },
@@ -170,13 +232,59 @@ export const FAULTS = {
     editRun: () => [{ pauseMs: 50, close: { code: 1000, reason: 'Normal closure' } }],
   },
   'upgrade-403': { describe: 'The WebSocket upgrade is refused with HTTP 403 (firewall rule).', onUpgrade: () => ({ status: 403 }) },
+  'flaky-upgrade-once': {
+    describe: 'The first WebSocket upgrade after the fault is set (or reset) answers HTTP 503; every later one succeeds.',
+    onUpgrade: (_req, attempt) => (attempt === 1 ? { status: 503 } : undefined),
+  },
   'slow-first-event': {
     describe: `The first event is held back delayMs (control body {fault, delayMs}; default ${DEFAULT_SLOW_MS} ms, not scaled by speed).`,
     editRun: (steps, ctx) => steps.map((s, i) => (i === 0 ? { ...s, holdMs: ctx.delayMs > 0 ? ctx.delayMs : DEFAULT_SLOW_MS } : s)),
   },
 
+  // The run stalls, ends early or goes astray.
+  'stall-after-tool-completed': {
+    describe: 'The run stops after tool_completed: the socket stays open and heartbeats go on (every 300 ms), nothing else comes.',
+    editRun: cutAfterFirst('tool_completed'),
+    socket: { heartbeatMs: ALIVE_HEARTBEAT_MS },
+  },
+  'only-subagent-completed': {
+    describe: "The sub-agent's agent_completed (with agent_name) comes; the final one (no agent_name) and the answer never do.",
+    editRun: cutAfterFirst('agent_completed'),
+  },
+  'tool-completed-other-tool': {
+    describe: 'tool_completed names another tool ("billing_lookup") and another call_id than its tool_executing.',
+    editRun: mapFrames((f) =>
+      f.type === 'tool_completed' ? { ...f, data: { ...(f.data as Frame), tool_name: 'billing_lookup', call_id: newId('call') } } : f,
+    ),
+  },
+  'final-completed-twice': {
+    describe: 'The final agent_completed is sent twice, byte-identical, then agent_response once.',
+    editRun: (steps) => steps.map((s) => ('send' in s && isFinalCompleted(s) ? { ...s, times: 2 } : s)),
+  },
+  'foreign-routing': {
+    describe: "Every frame of our run (incl. the answer) carries another run_id and thread_id than ours (same user); the page, which ignores other threads, renders nothing.",
+    editRun: (steps) => {
+      const ids = { run_id: newId('run'), thread_id: newId('thread') };
+      return mapFrames((f) => (typeof f.run_id === 'string' ? { ...f, ...ids } : f))(steps);
+    },
+  },
+  'rest-answer-no-events': {
+    describe: 'The socket carries no run frames at all (connection_established and heartbeats only); the page polls GET /api/threads/:id/messages and renders the answer from there.',
+    editRun: withoutFrames,
+    page: { answerFrom: 'rest' },
+  },
+  'heartbeats-only': {
+    describe: 'The socket only ever carries heartbeats (every 300 ms): no connection_established, no answer to anything sent, no run.',
+    editRun: () => [],
+    socket: { greet: false, heartbeatMs: ALIVE_HEARTBEAT_MS, listen: false },
+  },
+
   // Auth and health.
   'ticket-500': { describe: 'The WebSocket ticket endpoint answers 500.', onTicket: () => ({ status: 500, body: { error: 'Internal Server Error' } }) },
+  'login-rejected': {
+    describe: 'Every login (form POST /auth/login, the E2E bypass, the OAuth-like path) answers 401 {"error":"Invalid credentials"}, even for valid credentials.',
+    onLogin: () => ({ status: 401, body: { error: 'Invalid credentials' } }),
+  },
   'bypass-403': {
     describe: 'The E2E bypass login answers 403, as in production.',
     onLogin: (kind) => (kind === 'bypass' ? { status: 403, body: { error: 'E2E bypass is disabled in this environment' } } : undefined),
@@ -203,6 +311,43 @@ export const FAULTS = {
       const { type, data, ...rest } = f;
       return { type: 'system_message', event: type, payload: { ...rest, ...(data as Frame) } };
     }),
+  },
+  'dialect-renamed': {
+    describe: `Healthy, but the five agent events have other names on the wire (${Object.entries(RENAMED_DIALECT)
+      .map(([from, to]) => `${from}->${to}`)
+      .join(', ')}); the page reads them.`,
+    editRun: mapFrames((f) => {
+      const renamed = typeof f.type === 'string' ? (RENAMED_DIALECT as Record<string, string>)[f.type] : undefined;
+      return renamed ? { ...f, type: renamed } : f;
+    }),
+    page: { dialect: RENAMED_DIALECT },
+  },
+  'binary-frames': {
+    describe: 'Healthy, but every frame the server sends (events, connection_established, heartbeats) is a binary frame carrying UTF-8 JSON.',
+    socket: { binary: true },
+  },
+  'reconnect-1012-mid-run': {
+    describe: 'Healthy, but after tool_executing the socket closes 1012 "Service Restart"; the rest of the run (same run_id) comes on the user\'s next socket (given up after 10 s).',
+    editRun: (steps) =>
+      insertAfterFirst(steps, 'tool_executing', { pauseMs: 50, close: { code: 1012, reason: 'Service Restart' } }, { waitForSocket: { timeoutMs: RECONNECT_WAIT_MS } }),
+  },
+  'noisy-sockets': {
+    describe:
+      'Healthy, plus a heartbeat after every event, a server ping (the page answers pong) after every other, and a second socket (/ws/notifications) with its own chatter and no agent events.',
+    editRun: (steps) => {
+      let events = 0;
+      return steps.flatMap((s) => {
+        if (!('send' in s)) return [s];
+        const noise: Step[] = [{ send: stamp('heartbeat') }];
+        if (events++ % 2 === 0) noise.push({ send: stamp('ping') });
+        return [s, ...noise];
+      });
+    },
+    page: { notifications: true },
+  },
+  'malformed-frame': {
+    describe: 'Healthy, plus one truncated, non-JSON text frame (`{"type": "agent_thinking", "run_id": ..., "data": {"thought": "Rout`) right after the first agent_started.',
+    editRun: (steps, ctx) => insertAfterFirst(steps, 'agent_started', { pauseMs: 50, raw: `{"type": "agent_thinking", "run_id": "${ctx.runId}", "data": {"thought": "Rout` }),
   },
   'send-over-rest': { describe: 'Healthy, but the page sends the message with POST /api/agent/v2/execute.', settings: { sendOver: 'rest' } },
   'answer-in-final-report': {

@@ -70,6 +70,8 @@ const ROUTES: Record<string, Handler> = {
   },
   // The OAuth-like path: no real consent screen; it signs in the reference user and goes back to the app.
   'GET /auth/oauth/google': (_req, res, d) => {
+    const refused = d.state.fault.onLogin?.('oauth');
+    if (refused) return redirect(res, `${d.urls.appUrl}/login?error=${encodeURIComponent(String(refused.body.error ?? `HTTP ${refused.status}`))}`);
     const { access_token } = d.state.tokens.issue(makeUser(REFERENCE_CREDENTIALS.username));
     redirect(res, `${d.urls.appUrl}/auth/callback?access_token=${encodeURIComponent(access_token)}`);
   },
@@ -118,6 +120,20 @@ const ROUTES: Record<string, Handler> = {
     json(res, 200, { faults: Object.entries(FAULTS).map(([name, f]) => ({ name, describe: f.describe })) }),
 };
 
+/** `METHOD /path/:param/...` routes; the params come in order. */
+const PARAM_ROUTES: Array<{ method: string; pattern: RegExp; handler: (req: IncomingMessage, res: ServerResponse, deps: RouteDeps, params: string[]) => Promise<void> | void }> = [
+  {
+    // The thread's history: the user's messages and the answers the agent saved.
+    method: 'GET',
+    pattern: /^\/api\/threads\/([^/]+)\/messages$/,
+    handler: (req, res, d, [threadId = '']) => {
+      const user = requireUser(req, d);
+      if (d.state.threads.get(threadId) !== user.id) throw new HttpError(404, { error: 'Thread not found' });
+      json(res, 200, { thread_id: threadId, messages: d.state.messages.get(threadId) ?? [] });
+    },
+  },
+];
+
 export function createRequestHandler(deps: RouteDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://reference.invalid');
@@ -129,7 +145,7 @@ export function createRequestHandler(deps: RouteDeps): (req: IncomingMessage, re
     if (url.pathname.startsWith('/__reference/') && !isLoopback(req.socket.remoteAddress)) {
       return json(res, 403, { error: 'The control endpoints answer loopback clients only' });
     }
-    const route = ROUTES[`${req.method} ${url.pathname}`];
+    const route = ROUTES[`${req.method} ${url.pathname}`] ?? paramRoute(req.method, url.pathname);
     if (!route) return json(res, 404, { error: `No route for ${req.method} ${url.pathname}` });
     Promise.resolve()
       .then(() => route(req, res, deps, url))
@@ -139,6 +155,14 @@ export function createRequestHandler(deps: RouteDeps): (req: IncomingMessage, re
         json(res, 500, { error: 'Internal Server Error', detail: e instanceof Error ? e.message : String(e) });
       });
   };
+}
+
+function paramRoute(method: string | undefined, pathname: string): Handler | undefined {
+  for (const r of PARAM_ROUTES) {
+    const m = r.method === method ? r.pattern.exec(pathname) : null;
+    if (m) return (req, res, deps) => r.handler(req, res, deps, m.slice(1).map((p) => decodeURIComponent(p)));
+  }
+  return undefined;
 }
 
 function health(_req: IncomingMessage, res: ServerResponse, d: RouteDeps): void {

@@ -4,11 +4,12 @@
 import { FAULT_NAMES, isFaultName } from './faults';
 import { REFERENCE_CREDENTIALS, startReference, type ReferenceOptions } from './server';
 
-export const REFERENCE_USAGE = `Usage: reference [--port N] [--speed X] [--fault NAME] [--delay-ms N] [--send-over ws|rest] [--answer-in agent_response|final_report]
+export const REFERENCE_USAGE = `Usage: reference [--port N] [--speed X] [--jitter X] [--fault NAME] [--delay-ms N] [--send-over ws|rest] [--answer-in agent_response|final_report]
 
 Starts the embedded reference staging on 127.0.0.1 and runs until Ctrl+C.
   --port N          port to listen on (default 0: any free port)
   --speed X         delay multiplier, >= 0: 1 = realistic (~1.5 s a run), 0 = no delays (default 1)
+  --jitter X        0..1: each pause between events times a random factor in [1-X, 1+X] (default 0)
   --fault NAME      fault at start and after a reset (default healthy); one of:
                     ${FAULT_NAMES.join(', ')}
   --delay-ms N      delay of the faults that take one (slow-first-event), in ms
@@ -56,6 +57,12 @@ export function parseReferenceArgs(argv: string[]): ReferenceOptions | 'help' {
       case '--speed':
         opts.speed = number(takeValue(), 0, false);
         break;
+      case '--jitter': {
+        const jitter = number(takeValue(), 0, false);
+        if (jitter !== undefined && jitter > 1) problems.push(`--jitter must be at most 1 (got ${jitter})`);
+        else opts.jitter = jitter;
+        break;
+      }
       case '--delay-ms':
         opts.delayMs = number(takeValue(), 0, false);
         break;
@@ -106,7 +113,7 @@ export async function runReferenceCli(argv: string[], io: CliIo = defaultIo): Pr
     io.err(`reference: could not start: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
-  io.out(`Reference staging running (fault ${opts.fault ?? 'healthy'}, speed ${opts.speed ?? 1}, send over ${opts.sendOver ?? 'ws'}, answer in ${opts.answerIn ?? 'agent_response'})`);
+  io.out(`Reference staging running (fault ${opts.fault ?? 'healthy'}, speed ${opts.speed ?? 1}, jitter ${opts.jitter ?? 0}, send over ${opts.sendOver ?? 'ws'}, answer in ${opts.answerIn ?? 'agent_response'})`);
   io.out(`APP=${server.appUrl}`);
   io.out(`API=${server.apiUrl}`);
   io.out(`AUTH=${server.authUrl}`);

@@ -75,6 +75,8 @@ form.addEventListener('submit', function (ev) {
     })
     .catch(function (e) { showError('Sign-in failed: ' + e.message); });
 });
+var refused = new URLSearchParams(location.search).get('error');
+if (refused) showError(refused);
 document.querySelector('[data-testid=oauth-button]').addEventListener('click', function () {
   location.href = cfg.authUrl + '/auth/oauth/google?redirect_uri=' + encodeURIComponent(location.origin + '/auth/callback');
 });
@@ -98,7 +100,8 @@ export function chatPage(cfg: PageConfig): string {
     cfg,
     `<header><h1>Reference Chat</h1>
   <button type="button" data-testid="new-chat-button">New chat</button>
-  <span data-testid="connection-status">connecting</span></header>
+  <span data-testid="connection-status">connecting</span>
+  <span data-testid="notification-count" hidden>0</span></header>
 <main id="messages"></main>
 <div data-testid="thinking-indicator" hidden>Thinking...</div>
 <footer>
@@ -119,7 +122,13 @@ const CHAT_SCRIPT = `
   var textarea = q('message-textarea'), sendButton = q('send-button'), thinking = q('thinking-indicator'), status = q('connection-status');
   var ERROR_TYPES = ['agent_error', 'agent_failed', 'agent_fallback', 'agent_death', 'error'];
   var MAX_TRIES = 3;
-  var threadId = null, started = false, ws = null, tries = 0, connectedOnce = false, outbox = [];
+  var threadId = null, started = false, ws = null, tries = 0, connectedOnce = false, outbox = [], restAnswers = 0;
+  // This frontend version's event names: wire name -> canonical name.
+  var canonical = {};
+  Object.keys(cfg.page.dialect || {}).forEach(function (name) { canonical[cfg.page.dialect[name]] = name; });
+  var decoder = new TextDecoder('utf-8');
+  // Text frames come as strings, binary ones (binaryType arraybuffer) as UTF-8 bytes.
+  function textOf(data) { return typeof data === 'string' ? data : decoder.decode(data); }
 
   function setStatus(text) { status.textContent = text; }
   function setThinking(on) { thinking.hidden = !on; }
@@ -132,11 +141,11 @@ const CHAT_SCRIPT = `
     inner.textContent = text;
     list.appendChild(div);
   }
-  function api(path, body) {
+  function api(path, body, method) {
     return fetch(cfg.apiUrl + path, {
-      method: 'POST',
+      method: method || 'POST',
       headers: { 'Authorization': 'Bearer ' + token, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body || {})
+      body: method === 'GET' ? undefined : JSON.stringify(body || {})
     }).then(function (r) {
       if (r.status === 401) { localStorage.removeItem('jwt_token'); location.replace('/login'); throw new Error('signed out'); }
       if (!r.ok) throw new Error(path + ' answered HTTP ' + r.status);
@@ -144,7 +153,7 @@ const CHAT_SCRIPT = `
     });
   }
   function newThread() {
-    threadId = null; started = false; refreshSend();
+    threadId = null; started = false; restAnswers = 0; refreshSend();
     return api('/api/threads').then(function (b) { threadId = b.thread_id; refreshSend(); });
   }
   function flush() { while (ws && ws.readyState === 1 && outbox.length) ws.send(outbox.shift()); }
@@ -152,17 +161,35 @@ const CHAT_SCRIPT = `
   function connect() {
     api('/api/websocket/ticket').then(function (b) {
       var sock = new WebSocket(cfg.wsUrl + '/ws?ticket=' + encodeURIComponent(b.ticket));
+      var opened = false;
+      sock.binaryType = 'arraybuffer';
       ws = sock;
-      sock.onmessage = function (ev) { onFrame(sock, ev.data); };
+      sock.onopen = function () { opened = true; connectedOnce = true; setStatus('open'); refreshSend(); flush(); };
+      sock.onmessage = function (ev) { onFrame(sock, textOf(ev.data)); };
       sock.onclose = function (ev) {
         if (ws !== sock) return;
         ws = null;
         if (ev.code === 1000) { setStatus('closed'); return; }
+        // A socket that never opened (refused upgrade) is not retried: the failure stays visible.
+        if (!opened) { setStatus('disconnected'); bubble('error', 'Could not connect (code ' + ev.code + ')'); return; }
         retry('closed with code ' + ev.code);
       };
     }).catch(function (e) { retry(e.message); });
   }
-  // Any close but a normal one: new ticket, new socket, short backoff, at most MAX_TRIES in a row.
+  // The notification socket of this frontend version: its own ticket, its own chatter, counted in a badge.
+  function openNotifications() {
+    var badge = q('notification-count'), count = 0;
+    api('/api/websocket/ticket').then(function (b) {
+      var sock = new WebSocket(cfg.wsUrl + '/ws/notifications?ticket=' + encodeURIComponent(b.ticket));
+      sock.binaryType = 'arraybuffer';
+      sock.onmessage = function (ev) {
+        var m;
+        try { m = JSON.parse(textOf(ev.data)); } catch (e) { return; }
+        if (m && m.type === 'notification') { count++; badge.textContent = String(count); badge.hidden = false; }
+      };
+    }).catch(function () { /* notifications are optional */ });
+  }
+  // Any close of an open socket but a normal one: new ticket, new socket, short backoff, at most MAX_TRIES in a row.
   function retry(why) {
     if (tries >= MAX_TRIES) {
       setStatus('disconnected');
@@ -183,10 +210,11 @@ const CHAT_SCRIPT = `
     // The platform also wraps events: {type:'system_message', event, payload}.
     var type = m.type, body = m;
     if (m.type === 'system_message' && m.payload) { type = m.event; body = m.payload; }
+    if (canonical[type]) type = canonical[type];
     if (body.thread_id && body.thread_id !== threadId) return; // not this conversation
     if (ERROR_TYPES.indexOf(type) >= 0) { setThinking(false); return; }
     if (type === 'agent_completed' && !body.agent_name) { setThinking(false); return; }
-    if (type === cfg.answerIn) {
+    if (type === cfg.answerIn && cfg.page.answerFrom !== 'rest') {
       var p = body.payload || body.data || {};
       renderAnswer(type === 'final_report' ? p.executive_summary : p.content);
     }
@@ -197,12 +225,28 @@ const CHAT_SCRIPT = `
     bubble('assistant', shown, 'response-card');
   }
 
+  // answerFrom 'rest': poll the thread's history until a new assistant message is there (at most ~30 s).
+  function pollAnswer(thread, left) {
+    api('/api/threads/' + encodeURIComponent(thread) + '/messages', null, 'GET').then(function (b) {
+      if (thread !== threadId) return;
+      var answers = (b.messages || []).filter(function (m) { return m.role === 'assistant'; });
+      if (answers.length > restAnswers) {
+        answers.slice(restAnswers).forEach(function (m) { renderAnswer(m.content); });
+        restAnswers = answers.length;
+        setThinking(false);
+      } else if (left > 0) {
+        setTimeout(function () { pollAnswer(thread, left - 1); }, 200);
+      }
+    }).catch(function (e) { bubble('error', 'Could not load the answer: ' + e.message); });
+  }
+
   function send() {
     var text = textarea.value.trim();
     if (!text || !threadId) return;
     textarea.value = '';
     bubble('user', text);
     setThinking(true);
+    if (cfg.page.answerFrom === 'rest') pollAnswer(threadId, 150);
     if (cfg.sendOver === 'rest') {
       var requestId = 'req-' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
       api('/api/agent/v2/execute', { request_id: requestId, message: text, thread_id: threadId })
@@ -227,6 +271,9 @@ const CHAT_SCRIPT = `
     newThread().catch(function (e) { bubble('error', e.message); });
   });
 
-  newThread().then(connect).catch(function (e) { bubble('error', e.message); });
+  newThread().then(function () {
+    connect();
+    if (cfg.page.notifications) openNotifications();
+  }).catch(function (e) { bubble('error', e.message); });
 })();
 `;

@@ -10,7 +10,7 @@ import { SocketHub } from './sockets';
 import { ReferenceState } from './state';
 
 export { REFERENCE_CREDENTIALS } from './tokens';
-export { FAULT_NAMES, FAULTS, UnknownFaultError, type Fault, type FaultName } from './faults';
+export { FAULT_NAMES, FAULTS, RENAMED_DIALECT, UnknownFaultError, type Fault, type FaultName } from './faults';
 
 export interface ReferenceOptions {
   /** Default 127.0.0.1. */
@@ -19,6 +19,8 @@ export interface ReferenceOptions {
   port?: number;
   /** Delay multiplier: 1 = realistic (~1.5 s a run), 0 = no delays (tests). Default 1. */
   speed?: number;
+  /** 0..1, default 0: each pause between events is multiplied by a random factor in [1 - jitter, 1 + jitter]. Order never changes. */
+  jitter?: number;
   /** The fault at start and after reset(). Default 'healthy'. */
   fault?: string;
   /** Extra delay for faults that take one (slow-first-event), in ms, not scaled by speed. */
@@ -46,13 +48,15 @@ export async function startReference(opts: ReferenceOptions = {}): Promise<Refer
   const host = opts.host ?? '127.0.0.1';
   const speed = opts.speed ?? 1;
   if (!Number.isFinite(speed) || speed < 0) throw new Error(`speed must be a number >= 0 (got ${opts.speed})`);
+  const jitter = opts.jitter ?? 0;
+  if (!Number.isFinite(jitter) || jitter < 0 || jitter > 1) throw new Error(`jitter must be a number from 0 to 1 (got ${opts.jitter})`);
   const delayMs = opts.delayMs ?? 0;
   if (!Number.isFinite(delayMs) || delayMs < 0) throw new Error(`delayMs must be a number >= 0 (got ${opts.delayMs})`);
   const port = opts.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port must be an integer 0-65535 (got ${opts.port})`);
 
   // Throws UnknownFaultError for a bad fault name before anything listens.
-  const state = new ReferenceState({ speed, delayMs, fault: opts.fault ?? 'healthy', sendOver: opts.sendOver ?? 'ws', answerIn: opts.answerIn ?? 'agent_response' });
+  const state = new ReferenceState({ speed, jitter, delayMs, fault: opts.fault ?? 'healthy', sendOver: opts.sendOver ?? 'ws', answerIn: opts.answerIn ?? 'agent_response' });
   const hub = new SocketHub(state);
   const runner = new AgentRunner(state, hub);
   hub.attach(runner);

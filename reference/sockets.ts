@@ -1,5 +1,6 @@
 // The WebSocket side of the API host: auth at the upgrade (ticket or `jwt.<token>` subprotocol), the
-// per-user registry of sockets, keepalive, and the messages that start runs.
+// per-user registry of sockets, keepalive, the messages that start runs, and a second, unrelated socket
+// (/ws/notifications) that some frontend versions open besides the agent socket.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -11,12 +12,19 @@ import type { User } from './tokens';
 const JWT_PROTOCOL_PREFIX = 'jwt.';
 const HEARTBEAT_MS = 15_000;
 const MIN_HEARTBEAT_MS = 1_000;
+const AGENT_PATH = '/ws';
+const NOTIFICATIONS_PATH = '/ws/notifications';
+/** The notification socket's chatter: this many frames, one every max(50 ms, 500 ms x speed). */
+const NOTIFICATION_COUNT = 6;
+const NOTIFICATION_MIN_MS = 50;
+const NOTIFICATION_MS = 500;
 
 /** What the upgrade decided about a socket before it is handed to `connection`. */
 interface UpgradeAuth {
   user: User | null;
   /** A subprotocol token was offered and was bad: accept, then close 1003, as the platform does. */
   rejectWith1003: boolean;
+  path: typeof AGENT_PATH | typeof NOTIFICATIONS_PATH;
 }
 
 const authOf = new WeakMap<IncomingMessage, UpgradeAuth>();
@@ -24,6 +32,8 @@ const authOf = new WeakMap<IncomingMessage, UpgradeAuth>();
 export class SocketHub implements Delivery {
   private readonly wss: WebSocketServer;
   private readonly byUser = new Map<string, Set<WebSocket>>();
+  /** user id -> callbacks waiting for that user's next greeted socket. */
+  private readonly onlineWaiters = new Map<string, Set<() => void>>();
   private runner: AgentRunner | null = null;
 
   constructor(private readonly state: ReferenceState) {
@@ -32,22 +42,29 @@ export class SocketHub implements Delivery {
       // Echo the jwt.<token> subprotocol so a browser that offered it accepts the handshake.
       handleProtocols: (protocols) => [...protocols].find((p) => p.startsWith(JWT_PROTOCOL_PREFIX)) ?? false,
     });
-    this.wss.on('connection', (ws, req) => this.onConnection(ws, req));
+    this.wss.on('connection', (ws, req) => {
+      const auth = authOf.get(req);
+      if (!auth?.user) return void ws.close(1003, 'Invalid token');
+      if (auth.path === NOTIFICATIONS_PATH) this.onNotificationConnection(ws);
+      else this.onConnection(ws, auth.user);
+    });
   }
 
   attach(runner: AgentRunner): void {
     this.runner = runner;
   }
 
-  /** Called from the HTTP server's 'upgrade' event for any path; only /ws is a socket. */
+  /** Called from the HTTP server's 'upgrade' event for any path; /ws and /ws/notifications are sockets. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://reference.invalid');
-    if (url.pathname !== '/ws') return refuse(socket, 404);
-    const forced = this.state.fault.onUpgrade?.(req);
+    if (url.pathname !== AGENT_PATH && url.pathname !== NOTIFICATIONS_PATH) return refuse(socket, 404);
+    const path: UpgradeAuth['path'] = url.pathname;
+    const attempt = ++this.state.upgradeAttempts;
+    const forced = this.state.fault.onUpgrade?.(req, attempt);
     if (forced) return refuse(socket, forced.status);
 
     const ticketUser = this.state.tickets.redeem(url.searchParams.get('ticket'));
-    let auth: UpgradeAuth | null = ticketUser ? { user: ticketUser, rejectWith1003: false } : null;
+    let auth: UpgradeAuth | null = ticketUser ? { user: ticketUser, rejectWith1003: false, path } : null;
     if (!auth) {
       const offered = String(req.headers['sec-websocket-protocol'] ?? '')
         .split(',')
@@ -56,8 +73,8 @@ export class SocketHub implements Delivery {
       if (offered) {
         const claims = this.state.tokens.verifyAccess(offered.slice(JWT_PROTOCOL_PREFIX.length));
         auth = claims
-          ? { user: { id: claims.sub, email: claims.email }, rejectWith1003: false }
-          : { user: null, rejectWith1003: true };
+          ? { user: { id: claims.sub, email: claims.email }, rejectWith1003: false, path }
+          : { user: null, rejectWith1003: true, path };
       }
     }
     if (!auth) return refuse(socket, 401);
@@ -65,9 +82,8 @@ export class SocketHub implements Delivery {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
   }
 
-  sendToUser(userId: string, frame: Frame): void {
-    const text = JSON.stringify(frame);
-    for (const ws of this.byUser.get(userId) ?? []) if (ws.readyState === WebSocket.OPEN) ws.send(text);
+  sendToUser(userId: string, text: string): void {
+    for (const ws of this.byUser.get(userId) ?? []) this.transmit(ws, text);
   }
 
   closeUser(userId: string, code: number, reason: string): void {
@@ -78,10 +94,25 @@ export class SocketHub implements Delivery {
     for (const ws of this.byUser.get(userId) ?? []) ws.terminate();
   }
 
+  whenUserOnline(userId: string, ready: () => void): () => void {
+    if ([...(this.byUser.get(userId) ?? [])].some((ws) => ws.readyState === WebSocket.OPEN)) {
+      ready();
+      return () => undefined;
+    }
+    const waiters = this.onlineWaiters.get(userId) ?? new Set<() => void>();
+    waiters.add(ready);
+    this.onlineWaiters.set(userId, waiters);
+    return () => {
+      waiters.delete(ready);
+      if (waiters.size === 0 && this.onlineWaiters.get(userId) === waiters) this.onlineWaiters.delete(userId);
+    };
+  }
+
   /** Drops every connection at once (reset, close): no close frame, the old state is gone. */
   terminateAll(): void {
     for (const ws of this.wss.clients) ws.terminate();
     this.byUser.clear();
+    this.onlineWaiters.clear();
   }
 
   close(): Promise<void> {
@@ -89,33 +120,63 @@ export class SocketHub implements Delivery {
     return new Promise((resolve) => this.wss.close(() => resolve()));
   }
 
-  private onConnection(ws: WebSocket, req: IncomingMessage): void {
-    const auth = authOf.get(req);
-    if (!auth?.user) {
-      ws.close(1003, 'Invalid token');
-      return;
-    }
-    const user = auth.user;
+  /** Every frame the server sends goes through here: text, or binary UTF-8 when the fault says so. */
+  private transmit(ws: WebSocket, text: string): void {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    if (this.state.fault.socket?.binary) ws.send(Buffer.from(text, 'utf8'), { binary: true });
+    else ws.send(text);
+  }
+
+  private onConnection(ws: WebSocket, user: User): void {
     const sockets = this.byUser.get(user.id) ?? new Set<WebSocket>();
     sockets.add(ws);
     this.byUser.set(user.id, sockets);
+    // The socket's behaviour is the fault's at connect time.
+    const behaviour = this.state.fault.socket ?? {};
 
-    const send = (frame: Frame) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify(frame));
-    send({ type: 'connection_established', data: { user_id: user.id, connection_id: newId('conn') }, timestamp: new Date().toISOString() });
+    const send = (frame: Frame) => this.transmit(ws, JSON.stringify(frame));
+    if (behaviour.greet !== false) {
+      send({ type: 'connection_established', data: { user_id: user.id, connection_id: newId('conn') }, timestamp: new Date().toISOString() });
+    }
 
     const heartbeat = () => send({ type: 'heartbeat', timestamp: new Date().toISOString() });
     const speed = this.state.options.speed;
-    // At speed 0 one heartbeat right away, so tests see the frame without waiting 15 s.
-    const timer = speed > 0 ? setInterval(heartbeat, Math.max(MIN_HEARTBEAT_MS, HEARTBEAT_MS * speed)) : null;
-    if (!timer) setImmediate(heartbeat);
+    const period = behaviour.heartbeatMs ?? (speed > 0 ? Math.max(MIN_HEARTBEAT_MS, HEARTBEAT_MS * speed) : null);
+    const timer = period ? setInterval(heartbeat, period) : null;
+    // At speed 0 one heartbeat right away, so tests see the frame without waiting.
+    if (speed === 0) setImmediate(heartbeat);
 
-    ws.on('message', (data, isBinary) => this.onMessage(user, send, isBinary ? null : data.toString()));
+    ws.on('message', (data, isBinary) => {
+      if (behaviour.listen === false) return;
+      this.onMessage(user, send, isBinary ? null : data.toString());
+    });
     ws.on('close', () => {
       if (timer) clearInterval(timer);
       sockets.delete(ws);
       if (sockets.size === 0 && this.byUser.get(user.id) === sockets) this.byUser.delete(user.id);
     });
     ws.on('error', () => undefined); // a dropped peer is normal here; 'close' follows
+
+    // Runs held back until this user is online again go on now (after the greeting).
+    const waiters = this.onlineWaiters.get(user.id);
+    this.onlineWaiters.delete(user.id);
+    for (const ready of waiters ?? []) ready();
+  }
+
+  /** The notification socket: its own chatter, a few frames, never agent events; it ignores what it is sent. */
+  private onNotificationConnection(ws: WebSocket): void {
+    let sent = 0;
+    const every = Math.max(NOTIFICATION_MIN_MS, NOTIFICATION_MS * this.state.options.speed);
+    const timer = setInterval(() => {
+      sent++;
+      this.transmit(
+        ws,
+        JSON.stringify({ type: 'notification', id: newId('note'), data: { title: `Usage report ${sent} is ready`, unread: sent }, timestamp: new Date().toISOString() }),
+      );
+      if (sent >= NOTIFICATION_COUNT) clearInterval(timer);
+    }, every);
+    ws.on('close', () => clearInterval(timer));
+    ws.on('error', () => undefined);
   }
 
   private onMessage(user: User, send: (f: Frame) => unknown, text: string | null): void {

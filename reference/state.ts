@@ -2,12 +2,14 @@
 // reset() has one place to drop it all.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AnswerIn, SendOver } from './events';
+import type { AnswerIn, Persisted, SendOver } from './events';
 import { getFault, type Fault } from './faults';
 import { TicketStore, TokenService } from './tokens';
 
 export interface StateOptions {
   speed: number;
+  /** 0..1: each scaled pause is multiplied by a random factor in [1 - jitter, 1 + jitter]. */
+  jitter: number;
   sendOver: SendOver;
   answerIn: AnswerIn;
   fault: string;
@@ -19,11 +21,15 @@ export class ReferenceState {
   readonly tickets = new TicketStore();
   /** thread id -> id of the user who owns it; events of a thread go to its owner's sockets. */
   readonly threads = new Map<string, string>();
+  /** thread id -> its history, as GET /api/threads/:id/messages serves it. */
+  readonly messages = new Map<string, ThreadMessage[]>();
   readonly version = readVersion();
   faultName: string;
   delayMs: number;
   /** Bumped by reset(): runs of an older generation stop where they are. */
   generation = 0;
+  /** WebSocket upgrades tried since the fault was set (or reset); a fault's onUpgrade sees the count. */
+  upgradeAttempts = 0;
 
   constructor(readonly options: StateOptions) {
     getFault(options.fault); // fail at start, not at the first request
@@ -40,6 +46,7 @@ export class ReferenceState {
     getFault(name);
     this.faultName = name;
     this.delayMs = delayMs ?? this.options.delayMs;
+    this.upgradeAttempts = 0;
   }
 
   /** The frontend settings in force: the server's options, overridden by the fault's. */
@@ -52,8 +59,21 @@ export class ReferenceState {
     this.faultName = this.options.fault;
     this.delayMs = this.options.delayMs;
     this.threads.clear();
+    this.messages.clear();
     this.tickets.clear();
+    this.upgradeAttempts = 0;
     this.generation++;
+  }
+
+  /** Appends to a thread's history. */
+  record(threadId: string, message: Omit<ThreadMessage, 'created_at'>): void {
+    const list = this.messages.get(threadId) ?? [];
+    list.push({ ...message, created_at: new Date().toISOString() });
+    this.messages.set(threadId, list);
+  }
+
+  recordAnswer(p: Persisted): void {
+    this.record(p.threadId, { role: 'assistant', content: p.content, run_id: p.runId });
   }
 
   /**
@@ -65,6 +85,13 @@ export class ReferenceState {
     if (owner === undefined) this.threads.set(threadId, userId);
     return owner === undefined || owner === userId;
   }
+}
+
+export interface ThreadMessage {
+  role: 'user' | 'assistant';
+  content: string;
+  run_id: string;
+  created_at: string;
 }
 
 /** `reference-<package version>`; the reference has no version of its own, so it borrows the project's. */

@@ -2,12 +2,12 @@
 // socket with `ws`, and once with a real Chromium. One server per worker (speed 0), reset before each test.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { test as base, chromium, expect } from '@playwright/test';
+import { test as base, chromium, expect, type Browser, type Page } from '@playwright/test';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import { runReferenceCli } from '../../reference/main';
 import { findBrowser } from '../../src/browser/resolve';
-import { REFERENCE_CREDENTIALS, startReference, type ReferenceServer } from '../../reference/server';
+import { REFERENCE_CREDENTIALS, RENAMED_DIALECT, startReference, type ReferenceServer } from '../../reference/server';
 
 /** Every wait on the server is bounded by this, and fails naming what it waited for. */
 const WAIT_MS = 5_000;
@@ -15,7 +15,21 @@ const PROJECT_ROOT = join(__dirname, '..', '..');
 
 type Frame = Record<string, any>;
 
-const test = base.extend<{ reference: ReferenceServer }, { _referenceServer: ReferenceServer }>({
+const test = base.extend<{ reference: ReferenceServer }, { _referenceServer: ReferenceServer; chromiumBrowser: Browser }>({
+  // One browser per worker for the page tests that share it (launched only when a test asks for it).
+  chromiumBrowser: [
+    async ({}, use) => {
+      const found = findBrowser(process.env.PROBE_BROWSER_PATH);
+      if ('error' in found) throw new Error(found.error);
+      const browser = await chromium.launch({ executablePath: found.executablePath, args: found.args });
+      try {
+        await use(browser);
+      } finally {
+        await browser.close();
+      }
+    },
+    { scope: 'worker' },
+  ],
   _referenceServer: [
     async ({}, use) => {
       const server = await startReference({ speed: 0 });
@@ -89,14 +103,23 @@ function withTimeout<T>(promise: Promise<T>, what: string, ms = WAIT_MS): Promis
 
 /** A socket client that keeps every frame and resolves waits as frames arrive. */
 class Client {
+  /** The frames that parse as JSON. */
   readonly frames: Frame[] = [];
+  /** Every message as it came, JSON or not: its text and whether it was a binary frame. */
+  readonly wire: Array<{ text: string; binary: boolean }> = [];
   private waiters: Array<() => void> = [];
   readonly closed: Promise<{ code: number; reason: string }>;
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
-      this.frames.push(JSON.parse(data.toString()));
-      for (const w of this.waiters) w();
+    ws.on('message', (data, binary) => {
+      const text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+      this.wire.push({ text, binary });
+      try {
+        this.frames.push(JSON.parse(text));
+      } catch {
+        // not JSON: kept in `wire` only
+      }
+      for (const w of [...this.waiters]) w();
     });
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
@@ -227,19 +250,20 @@ test('the ticket endpoint needs a valid Bearer token', async ({ reference }) => 
 
 // ---- WebSocket auth ------------------------------------------------------------------------------
 
-/** The HTTP status of a refused upgrade. */
+/** The HTTP status the upgrade is answered with: 101 when accepted (the socket is closed right away), else the refusal's. */
 function upgradeStatus(url: string, protocols?: string[]): Promise<number> {
   return withTimeout(
-    new Promise<number>((resolve, reject) => {
+    new Promise<number>((resolve) => {
       const ws = new WebSocket(url, protocols);
       ws.on('unexpected-response', (_req, res) => {
         resolve(res.statusCode ?? 0);
         ws.terminate();
       });
-      ws.on('open', () => reject(new Error('the upgrade was accepted')));
+      ws.on('upgrade', (res) => resolve(res.statusCode ?? 0));
+      ws.on('open', () => ws.close(1000));
       ws.on('error', () => undefined);
     }),
-    `refused upgrade at ${url}`,
+    `the answer to the upgrade at ${url.replace(/ticket=[^&]+/, 'ticket=…')}`,
   );
 }
 
@@ -400,6 +424,283 @@ test('upgrade-403 and ticket-500 refuse the socket', async ({ reference }) => {
   expect(await upgradeStatus(await ticketUrl(reference, token))).toBe(403);
   reference.setFault('ticket-500');
   expect((await call('POST', `${reference.apiUrl}/api/websocket/ticket`, {}, bearer(token))).status).toBe(500);
+});
+
+test('slow-first-event takes its delay from setFault(name, { delayMs }) too', async ({ reference }) => {
+  reference.setFault('slow-first-event', { delayMs: 200 });
+  expect((await call('GET', `${reference.controlUrl}/fault`)).json).toEqual({ fault: 'slow-first-event', delayMs: 200 });
+  const { client, threadId } = await connectUser(reference);
+  const sentAt = Date.now();
+  client.send({ type: 'start_agent', payload: { user_request: 'slowly again', thread_id: threadId } });
+  await client.waitFor('agent_started', (f) => f.type === 'agent_started');
+  expect(Date.now() - sentAt).toBeGreaterThanOrEqual(180);
+  client.close();
+});
+
+// ---- new faults: healthy variants ------------------------------------------------------------------
+
+/** What came after connect, one entry a message: run frames as in summary(), others by type, non-JSON as 'MALFORMED'. */
+function wireSummary(client: Client): string[] {
+  return client.wire.map(({ text }) => kindOf(text));
+}
+
+function kindOf(text: string): string {
+  let f: Frame;
+  try {
+    f = JSON.parse(text);
+  } catch {
+    return 'MALFORMED';
+  }
+  return isRunFrame(f) && f.agent_name ? `${f.type}:${f.agent_name}` : String(f.type);
+}
+
+test('binary-frames sends every frame as a binary frame of UTF-8 JSON', async ({ reference }) => {
+  reference.setFault('binary-frames');
+  const { client, threadId } = await connectUser(reference);
+  client.send({ type: 'start_agent', payload: { user_request: 'binary please — ünïcode', thread_id: threadId } });
+  const answer = await client.waitFor('agent_response', finalAnswer);
+  client.send({ type: 'ping' });
+  await client.waitFor('pong', (f) => f.type === 'pong');
+  expect(answer.payload.content).toContain('binary please — ünïcode');
+  expect(wireSummary(client)).toEqual(['connection_established', 'heartbeat', ...HEALTHY_EVENTS, 'pong']);
+  expect(client.wire.map((w) => w.binary)).toEqual(client.wire.map(() => true));
+  client.close();
+});
+
+test('reconnect-1012-mid-run closes 1012 after tool_executing and delivers the rest of the same run on the next socket', async ({ reference }) => {
+  reference.setFault('reconnect-1012-mid-run');
+  const { client, threadId, token } = await connectUser(reference);
+  client.send({ type: 'start_agent', payload: { user_request: 'survive a restart', thread_id: threadId } });
+  expect(await withTimeout(client.closed, 'the 1012 close')).toEqual({ code: 1012, reason: 'Service Restart' });
+  expect(summary(client.frames)).toEqual(HEALTHY_EVENTS.slice(0, 5));
+
+  const again = await Client.open(await ticketUrl(reference, token));
+  await again.waitFor('agent_response on the new socket', finalAnswer);
+  expect(wireSummary(again)).toEqual(['connection_established', 'heartbeat', ...HEALTHY_EVENTS.slice(5)]);
+  const runIds = new Set([...client.frames, ...again.frames].filter(isRunFrame).map((f) => f.run_id));
+  expect(runIds.size, 'one run across both sockets').toBe(1);
+  expect(again.frames.filter(isRunFrame).every((f) => f.thread_id === threadId)).toBe(true);
+  again.close();
+});
+
+test('noisy-sockets puts heartbeats and pings between the events; the notification socket only chatters', async ({ reference }) => {
+  reference.setFault('noisy-sockets');
+  const { client, threadId, token } = await connectUser(reference);
+  const notes = await Client.open((await ticketUrl(reference, token)).replace('/ws?', '/ws/notifications?'));
+  client.send({ type: 'start_agent', payload: { user_request: 'noisy', thread_id: threadId } });
+  const expected = HEALTHY_EVENTS.flatMap((e, i) => (i % 2 === 0 ? [e, 'heartbeat', 'ping'] : [e, 'heartbeat']));
+  const fromRun = () => wireSummary(client).slice(wireSummary(client).indexOf('agent_started:supervisor'));
+  await client.waitFor(`${expected.length} frames from the first agent_started on`, () => fromRun().length >= expected.length);
+  expect(fromRun()).toEqual(expected);
+  for (const ping of client.frames.filter((f) => f.type === 'ping')) client.send({ type: 'pong', timestamp: ping.timestamp });
+
+  await notes.waitFor('six notifications', () => notes.frames.length >= 6);
+  expect(notes.frames.map((f) => f.type)).toEqual(Array(6).fill('notification'));
+  expect(notes.frames.filter((f) => 'run_id' in f || 'thread_id' in f)).toEqual([]);
+  // The pongs were taken quietly: nothing but the run's frames came back.
+  client.send({ type: 'ping' });
+  await client.waitFor('pong', (f) => f.type === 'pong');
+  expect(client.frames.filter((f) => f.type === 'error')).toEqual([]);
+  client.close();
+  notes.close();
+});
+
+test('malformed-frame sends one truncated, non-JSON text frame right after agent_started', async ({ reference }) => {
+  reference.setFault('malformed-frame');
+  const { client, threadId } = await connectUser(reference);
+  client.send({ type: 'start_agent', payload: { user_request: 'broken proxy', thread_id: threadId } });
+  await client.waitFor('agent_response', finalAnswer);
+  expect(wireSummary(client)).toEqual(['connection_established', 'heartbeat', HEALTHY_EVENTS[0], 'MALFORMED', ...HEALTHY_EVENTS.slice(1)]);
+  const bad = client.wire.find((w) => kindOf(w.text) === 'MALFORMED');
+  expect(bad?.text).toMatch(/^\{"type": "agent_thinking", "run_id": "run-[0-9a-f]+", "data": \{"thought": "Rout$/);
+  expect(bad?.binary).toBe(false);
+  client.close();
+});
+
+test('dialect-renamed renames the five agent events on the wire and exports the mapping', async ({ reference }) => {
+  expect(RENAMED_DIALECT).toEqual({
+    agent_started: 'run.begin',
+    agent_thinking: 'run.reasoning',
+    tool_executing: 'tool.start',
+    tool_completed: 'tool.end',
+    agent_completed: 'run.done',
+  });
+  reference.setFault('dialect-renamed');
+  const { client, threadId } = await connectUser(reference);
+  client.send({ type: 'start_agent', payload: { user_request: 'renamed', thread_id: threadId } });
+  const answer = await client.waitFor('agent_response', finalAnswer);
+  expect(summary(client.frames)).toEqual([
+    'run.begin:supervisor',
+    'run.reasoning:supervisor',
+    'run.begin:data_agent',
+    'run.reasoning:data_agent',
+    'tool.start:data_agent',
+    'tool.end:data_agent',
+    'run.done:data_agent',
+    'run.done',
+    'agent_response',
+  ]);
+  expect(client.frames.find((f) => f.type === 'run.done' && !f.agent_name)?.data.result).toBe(answer.payload.content);
+  client.close();
+});
+
+test('jitter keeps the order of events; the option and the CLI check its range', async () => {
+  const server = await startReference({ speed: 0.05, jitter: 1 });
+  try {
+    const { client, threadId } = await connectUser(server);
+    client.send({ type: 'start_agent', payload: { user_request: 'jittery', thread_id: threadId } });
+    await client.waitFor('agent_response', finalAnswer);
+    expect(summary(client.frames)).toEqual(HEALTHY_EVENTS);
+    client.close();
+  } finally {
+    await server.close();
+  }
+  await expect(startReference({ jitter: 1.5 })).rejects.toThrow('jitter must be a number from 0 to 1 (got 1.5)');
+  const errors: string[] = [];
+  expect(await runReferenceCli(['--jitter', '2'], { out: () => undefined, err: (l) => errors.push(l) })).toBe(2);
+  expect(errors[0]).toBe('reference: --jitter must be at most 1 (got 2)');
+});
+
+// ---- new faults: failures -------------------------------------------------------------------------
+
+test('stall-after-tool-completed: nothing after tool_completed but heartbeats, on an open socket', async ({ reference }) => {
+  reference.setFault('stall-after-tool-completed');
+  const { client, threadId } = await connectUser(reference);
+  client.send({ type: 'start_agent', payload: { user_request: 'stall', thread_id: threadId } });
+  const completed = await client.waitFor('tool_completed', (f) => f.type === 'tool_completed');
+  const after = () => client.frames.slice(client.frames.indexOf(completed) + 1);
+  await client.waitFor('two heartbeats after tool_completed', () => after().length >= 2);
+  expect(after().slice(0, 2).map((f) => f.type)).toEqual(['heartbeat', 'heartbeat']);
+  expect(summary(client.frames)).toEqual(HEALTHY_EVENTS.slice(0, 6));
+  expect(client.ws.readyState).toBe(WebSocket.OPEN);
+  client.close();
+});
+
+test('only-subagent-completed: the sub-agent completes, the run never does', async ({ reference }) => {
+  reference.setFault('only-subagent-completed');
+  const { client, threadId } = await connectUser(reference);
+  client.send({ type: 'start_agent', payload: { user_request: 'half done', thread_id: threadId } });
+  await client.waitFor('the sub-agent agent_completed', (f) => f.type === 'agent_completed');
+  client.send({ type: 'ping' });
+  await client.waitFor('pong', (f) => f.type === 'pong');
+  expect(summary(client.frames)).toEqual(HEALTHY_EVENTS.slice(0, 7));
+  client.close();
+});
+
+test('tool-completed-other-tool: tool_completed names another tool and call id', async ({ reference }) => {
+  reference.setFault('tool-completed-other-tool');
+  const { client, threadId } = await connectUser(reference);
+  client.send({ type: 'start_agent', payload: { user_request: 'which tool', thread_id: threadId } });
+  await client.waitFor('agent_response', finalAnswer);
+  expect(summary(client.frames)).toEqual(HEALTHY_EVENTS);
+  const executing = client.frames.find((f) => f.type === 'tool_executing');
+  const completed = client.frames.find((f) => f.type === 'tool_completed');
+  expect(executing?.data).toMatchObject({ tool_name: 'usage_lookup', call_id: expect.stringMatching(/^call-/) });
+  expect(completed?.data).toMatchObject({ tool_name: 'billing_lookup', call_id: expect.stringMatching(/^call-/) });
+  expect(completed?.data.call_id).not.toBe(executing?.data.call_id);
+  client.close();
+});
+
+test('final-completed-twice: two byte-identical final agent_completed frames, one answer', async ({ reference }) => {
+  reference.setFault('final-completed-twice');
+  const { client, threadId } = await connectUser(reference);
+  client.send({ type: 'start_agent', payload: { user_request: 'twice', thread_id: threadId } });
+  await client.waitFor('agent_response', finalAnswer);
+  expect(summary(client.frames)).toEqual([...HEALTHY_EVENTS.slice(0, 8), 'agent_completed', 'agent_response']);
+  const finals = client.wire.filter((w) => {
+    const f = JSON.parse(w.text);
+    return f.type === 'agent_completed' && !('agent_name' in f);
+  });
+  expect(finals).toHaveLength(2);
+  expect(finals[1]?.text).toBe(finals[0]?.text);
+  client.close();
+});
+
+test('foreign-routing: every frame of our run carries another run_id and thread_id, same user', async ({ reference }) => {
+  reference.setFault('foreign-routing');
+  const { client, threadId, token, userId } = await connectUser(reference);
+  const res = await call('POST', `${reference.apiUrl}/api/agent/v2/execute`, { request_id: 'req-f', message: 'whose run', thread_id: threadId }, bearer(token));
+  expect(res.status).toBe(202);
+  await client.waitFor('agent_response', finalAnswer);
+  expect(summary(client.frames)).toEqual(HEALTHY_EVENTS);
+  const run = client.frames.filter(isRunFrame);
+  expect(run.filter((f) => f.run_id === res.json.run_id || f.thread_id === threadId), 'frames with our ids').toEqual([]);
+  expect(new Set(run.map((f) => `${f.run_id} ${f.thread_id} ${f.user_id}`)).size, 'one foreign run and thread').toBe(1);
+  expect(run[0]?.user_id).toBe(userId);
+  client.close();
+});
+
+test('rest-answer-no-events: the answer is in the thread history, the socket carries no run frame', async ({ reference }) => {
+  reference.setFault('rest-answer-no-events');
+  const { client, threadId, token } = await connectUser(reference);
+  const message = 'answer over rest';
+  client.send({ type: 'start_agent', payload: { user_request: message, thread_id: threadId } });
+  const history = async () => (await call('GET', `${reference.apiUrl}/api/threads/${threadId}/messages`, undefined, bearer(token))).json;
+  await expect.poll(async () => (await history()).messages.length, { message: 'the answer saved in the thread history', timeout: WAIT_MS }).toBe(2);
+  const { messages } = await history();
+  expect(messages).toEqual([
+    { role: 'user', content: message, run_id: expect.stringMatching(/^run-/), created_at: expect.any(String) },
+    { role: 'assistant', content: expect.stringContaining(`Reference answer for "${message}"`), run_id: messages[0].run_id, created_at: expect.any(String) },
+  ]);
+  client.send({ type: 'ping' });
+  await client.waitFor('pong', (f) => f.type === 'pong');
+  expect(client.frames.map((f) => f.type)).toEqual(['connection_established', 'heartbeat', 'pong']);
+
+  // The history is the owner's only.
+  const other = await bypassLogin(reference, 'nosy@reference.test');
+  expect((await call('GET', `${reference.apiUrl}/api/threads/${threadId}/messages`, undefined, bearer(other.token))).status).toBe(404);
+  expect((await call('GET', `${reference.apiUrl}/api/threads/${threadId}/messages`)).status).toBe(401);
+  client.close();
+});
+
+test('heartbeats-only: no connection_established, no answer to anything, only heartbeats', async ({ reference }) => {
+  reference.setFault('heartbeats-only');
+  const { token } = await login(reference);
+  const threadId = await newThread(reference, token);
+  const client = await Client.open(await ticketUrl(reference, token));
+  client.send({ type: 'start_agent', payload: { user_request: 'anyone there?', thread_id: threadId } });
+  client.send({ type: 'ping' });
+  await client.waitFor('three heartbeats', () => client.frames.length >= 3);
+  expect(client.frames.slice(0, 3).map((f) => f.type)).toEqual(['heartbeat', 'heartbeat', 'heartbeat']);
+  expect(wireSummary(client).filter((t) => t !== 'heartbeat')).toEqual([]);
+  client.close();
+});
+
+test('login-rejected refuses the form, the bypass and the OAuth-like path with valid credentials', async ({ reference }) => {
+  reference.setFault('login-rejected');
+  const form = await call('POST', `${reference.authUrl}/auth/login`, { username: REFERENCE_CREDENTIALS.username, password: REFERENCE_CREDENTIALS.password });
+  expect([form.status, form.json]).toEqual([401, { error: 'Invalid credentials' }]);
+  const bypass = await call('POST', `${reference.authUrl}/auth/e2e/test-auth`, { email: 'a@reference.test' }, { 'X-E2E-Bypass-Key': REFERENCE_CREDENTIALS.bypassKey });
+  expect([bypass.status, bypass.json]).toEqual([401, { error: 'Invalid credentials' }]);
+  const oauth = await request(`${reference.authUrl}/auth/oauth/google`, { method: 'GET' });
+  await oauth.body.dump();
+  expect([oauth.statusCode, oauth.headers.location]).toEqual([302, `${reference.appUrl}/login?error=Invalid%20credentials`]);
+});
+
+test('flaky-upgrade-once answers the first upgrade after the fault is set with 503, later ones with 101', async ({ reference }) => {
+  const { token } = await login(reference);
+  reference.setFault('flaky-upgrade-once');
+  const statuses = [];
+  for (let i = 0; i < 3; i++) statuses.push(await upgradeStatus(await ticketUrl(reference, token)));
+  reference.setFault('flaky-upgrade-once');
+  statuses.push(await upgradeStatus(await ticketUrl(reference, token)));
+  statuses.push(await upgradeStatus(await ticketUrl(reference, token)));
+  expect(statuses).toEqual([503, 101, 101, 503, 101]);
+
+  // As the start fault: the first upgrade after each reset fails again.
+  const flaky = await startReference({ speed: 0, fault: 'flaky-upgrade-once' });
+  try {
+    const user = await login(flaky);
+    const afterStart = [await upgradeStatus(await ticketUrl(flaky, user.token)), await upgradeStatus(await ticketUrl(flaky, user.token))];
+    flaky.reset();
+    const afterReset = [await upgradeStatus(await ticketUrl(flaky, user.token)), await upgradeStatus(await ticketUrl(flaky, user.token))];
+    expect([afterStart, afterReset]).toEqual([
+      [503, 101],
+      [503, 101],
+    ]);
+  } finally {
+    await flaky.close();
+  }
 });
 
 // ---- control -------------------------------------------------------------------------------------
@@ -582,6 +883,176 @@ test.describe('chat page in Chromium', () => {
       await expect(page.getByTestId('response-card')).toHaveCount(0);
     } finally {
       await browser.close();
+    }
+  });
+  // ---- the page under the new faults (one shared browser, a fresh context each) ----------------------
+
+  interface PageSocket {
+    url: string;
+    /** Received frames as text; `binary` says which came as binary frames. */
+    received: string[];
+    binary: boolean[];
+    sent: string[];
+  }
+
+  /** A signed-in chat page that records its sockets and its script errors. */
+  async function openChat(chromiumBrowser: Browser, reference: ReferenceServer) {
+    const { token } = await login(reference);
+    const context = await chromiumBrowser.newContext();
+    const page = await context.newPage();
+    await page.addInitScript((t) => localStorage.setItem('jwt_token', t), token);
+    const sockets: PageSocket[] = [];
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('websocket', (ws) => {
+      const s: PageSocket = { url: ws.url(), received: [], binary: [], sent: [] };
+      sockets.push(s);
+      ws.on('framereceived', (f) => {
+        s.received.push(typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8'));
+        s.binary.push(typeof f.payload !== 'string');
+      });
+      ws.on('framesent', (f) => s.sent.push(String(f.payload)));
+    });
+    await page.goto(`${reference.appUrl}/chat`);
+    return { page, context, sockets, errors };
+  }
+
+  async function ask(page: Page, text: string): Promise<void> {
+    await expect(page.getByTestId('send-button'), 'the send button, enabled once the socket is open').toBeEnabled();
+    await page.getByTestId('message-textarea').fill(text);
+    await page.getByTestId('send-button').click();
+  }
+
+  const agentSockets = (sockets: PageSocket[]) => sockets.filter((s) => new URL(s.url).pathname === '/ws');
+  const kinds = (frames: string[]) => frames.map(kindOf);
+
+  const HEALTHY_VARIANT_CHECKS: Record<string, (sockets: PageSocket[], page: Page) => Promise<void>> = {
+    'binary-frames': async (sockets) => {
+      const [agent] = agentSockets(sockets);
+      expect(agent?.binary.length).toBeGreaterThan(0);
+      expect(agent?.binary).toEqual(agent?.binary.map(() => true));
+    },
+    'dialect-renamed': async (sockets) => {
+      expect(kinds(agentSockets(sockets)[0]?.received ?? []).filter((k) => k.startsWith('run.done'))).toEqual(['run.done:data_agent', 'run.done']);
+    },
+    'malformed-frame': async (sockets) => {
+      expect(kinds(agentSockets(sockets)[0]?.received ?? []).filter((k) => k === 'MALFORMED')).toEqual(['MALFORMED']);
+    },
+    'noisy-sockets': async (sockets, page) => {
+      expect(sockets.map((s) => new URL(s.url).pathname).sort()).toEqual(['/ws', '/ws/notifications']);
+      await expect(page.getByTestId('notification-count'), 'the notification badge counting all six').toHaveText('6');
+      const notes = sockets.find((s) => s.url.includes('/ws/notifications'));
+      expect(kinds(notes?.received ?? [])).toEqual(Array(6).fill('notification'));
+      const agent = agentSockets(sockets)[0];
+      const pings = () => kinds(agent?.received ?? []).filter((k) => k === 'ping').length;
+      await expect.poll(() => pings(), { message: 'the five server pings' }).toBe(5);
+      await expect.poll(() => agent?.sent.filter((f) => JSON.parse(f).type === 'pong').length, { message: 'a pong for each ping' }).toBe(5);
+    },
+    'reconnect-1012-mid-run': async (sockets, page) => {
+      const agent = agentSockets(sockets);
+      expect(agent, 'two agent sockets, each with its own ticket').toHaveLength(2);
+      expect(new Set(agent.map((s) => s.url)).size).toBe(2);
+      expect(kinds(agent[1]?.received ?? []).filter((k) => k === 'agent_response')).toEqual(['agent_response']);
+      await expect(page.getByTestId('connection-status')).toHaveText('connected');
+    },
+  };
+
+  for (const [fault, check] of Object.entries(HEALTHY_VARIANT_CHECKS)) {
+    test(`${fault}: the page renders the answer`, async ({ reference, chromiumBrowser }) => {
+      reference.setFault(fault);
+      const { page, context, sockets, errors } = await openChat(chromiumBrowser, reference);
+      try {
+        await ask(page, `variant ${fault}`);
+        await expect(page.getByTestId('response-card')).toHaveText(new RegExp(`^Reference answer for "variant ${fault}"`));
+        await expect(page.getByTestId('thinking-indicator')).toBeHidden();
+        await check(sockets, page);
+        expect(errors, 'script errors of the page').toEqual([]);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  test('foreign-routing: the page receives the whole run and renders nothing', async ({ reference, chromiumBrowser }) => {
+    reference.setFault('foreign-routing');
+    const { page, context, sockets } = await openChat(chromiumBrowser, reference);
+    try {
+      await ask(page, 'not for this thread');
+      await expect.poll(() => kinds(agentSockets(sockets)[0]?.received ?? []).includes('agent_response'), { message: 'the agent_response frame at the page' }).toBe(true);
+      await expect(page.getByTestId('thinking-indicator')).toBeVisible();
+      await expect(page.getByTestId('response-card')).toHaveCount(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('rest-answer-no-events: the page renders the answer it polled over REST; its socket had no run frame', async ({ reference, chromiumBrowser }) => {
+    reference.setFault('rest-answer-no-events');
+    const { page, context, sockets } = await openChat(chromiumBrowser, reference);
+    try {
+      const polled = page.waitForRequest((r) => r.method() === 'GET' && /\/api\/threads\/[^/]+\/messages$/.test(r.url()), { timeout: WAIT_MS });
+      await ask(page, 'from the history');
+      await polled;
+      await expect(page.getByTestId('response-card')).toHaveText(/^Reference answer for "from the history"/);
+      await expect(page.getByTestId('thinking-indicator')).toBeHidden();
+      expect(new Set(kinds(agentSockets(sockets)[0]?.received ?? []))).toEqual(new Set(['connection_established', 'heartbeat']));
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('flaky-upgrade-once: the page does not retry a socket that never opened; a reload connects', async ({ reference, chromiumBrowser }) => {
+    reference.setFault('flaky-upgrade-once');
+    const { page, context, sockets } = await openChat(chromiumBrowser, reference);
+    try {
+      await expect(page.getByTestId('connection-status')).toHaveText('disconnected');
+      await expect(page.getByText(/^Could not connect \(code \d+\)$/)).toBeVisible();
+      await expect(page.getByTestId('send-button')).toBeDisabled();
+      expect(sockets, 'one attempt only').toHaveLength(1);
+
+      await page.reload();
+      await ask(page, 'second time lucky');
+      await expect(page.getByTestId('response-card')).toHaveText(/^Reference answer for "second time lucky"/);
+      expect(sockets).toHaveLength(2);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('heartbeats-only: the page can send on the open socket, and nothing comes back', async ({ reference, chromiumBrowser }) => {
+    reference.setFault('heartbeats-only');
+    const { page, context, sockets } = await openChat(chromiumBrowser, reference);
+    try {
+      await ask(page, 'hello?');
+      await expect(page.getByTestId('connection-status')).toHaveText('open');
+      const agent = agentSockets(sockets)[0];
+      await expect.poll(() => agent?.sent.map((f) => JSON.parse(f).type), { message: 'start_agent sent by the page' }).toEqual(['start_agent']);
+      await expect.poll(() => (agent?.received.length ?? 0) >= 3, { message: 'three heartbeats at the page' }).toBe(true);
+      expect(new Set(kinds(agent?.received ?? []))).toEqual(new Set(['heartbeat']));
+      await expect(page.getByTestId('thinking-indicator')).toBeVisible();
+      await expect(page.getByTestId('response-card')).toHaveCount(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('login-rejected: the form and the OAuth-like path both show "Invalid credentials"', async ({ reference, chromiumBrowser }) => {
+    reference.setFault('login-rejected');
+    const context = await chromiumBrowser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${reference.appUrl}/login`);
+      await page.getByTestId('login-username').fill(REFERENCE_CREDENTIALS.username);
+      await page.getByTestId('login-password').fill(REFERENCE_CREDENTIALS.password);
+      await page.getByTestId('login-submit').click();
+      await expect(page.getByTestId('login-error')).toHaveText('Invalid credentials');
+      await page.goto(`${reference.appUrl}/login`);
+      await page.getByTestId('oauth-button').click();
+      await expect(page).toHaveURL(/\/login\?error=Invalid%20credentials$/);
+      await expect(page.getByTestId('login-error')).toHaveText('Invalid credentials');
+      expect(await page.evaluate(() => localStorage.getItem('jwt_token'))).toBeNull();
+    } finally {
+      await context.close();
     }
   });
 });

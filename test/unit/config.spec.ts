@@ -1,10 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { loadConfig } from '../../src/config/load';
-import { VARIABLES } from '../../src/config/variables';
-
-const ROOT = join(__dirname, '..', '..');
 
 test('no staging configured: the embedded reference, with every default', () => {
   const r = loadConfig({});
@@ -72,14 +67,4 @@ test('a warning budget above its hard budget is refused', () => {
 test('a bad URL is quoted without the credentials written inside it', () => {
   const r = loadConfig({ PROBE_APP_URL: 'https://user:hunter2@', PROBE_USERNAME: 'u', PROBE_PASSWORD: 'p' });
   expect(r).toEqual({ ok: false, problems: ['PROBE_APP_URL must be an absolute http(s) URL, got "https://[REDACTED]@"'] });
-});
-
-test('README, .env.example and the variable table name the same variables', () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
-  const documented = (text: string, pattern: RegExp) => [...new Set([...text.matchAll(pattern)].map((m) => m[1]))].sort();
-  const names = VARIABLES.map((v) => v.name).sort();
-  expect(documented(readme, /^\| `(PROBE_[A-Z0-9_]+)` \|/gm)).toEqual(names);
-  expect(documented(example, /^#? ?(PROBE_[A-Z0-9_]+)=/gm)).toEqual(names);
-  for (const v of VARIABLES) if (v.default) expect(readme, v.name).toContain(`| \`${v.name}\` | \`${v.default}\` |`);
 });

@@ -42,11 +42,11 @@ function describeClose(socket: SocketRecord, sentAt: number): string {
   return `socket ${socket.socket} closed ${codeWithName(socket.closeCode)}${reason} at ${since(socket.closedAt ?? 0, sentAt)}${error}`;
 }
 
-/** Closes the run survived by reconnecting: not a failure, but worth a look. */
+/** Closes the run survived by reconnecting, a planned restart (1012) included: not a failure, but worth a look. */
 export function transportWarnings(sockets: SocketRecord[], run: Run): string[] {
   const { sentAt, final } = run;
   if (final === null) return [];
   return sockets
-    .filter((s) => s.closedAt !== undefined && s.closedAt >= sentAt && s.closedAt < final.t && !TOLERATED.has(s.closeCode ?? 0))
+    .filter((s) => s.closedAt !== undefined && s.closedAt >= sentAt && s.closedAt < final.t)
     .map((s) => `${describeClose(s, sentAt)} during the run; the run completed on socket ${final.socket}`);
 }

@@ -1,0 +1,47 @@
+// The fault matrix, end to end: for every scenario of the reference staging, the probe runs through its CLI
+// and must come back with the right status, class and message. Healthy dialects must pass: a probe that
+// fails on them would be ignored, and an ignored probe is as bad as a false green.
+
+import { writeFileSync } from 'node:fs';
+import { FAULT_NAMES } from '../../reference/faults';
+import { REFERENCE_CREDENTIALS } from '../../reference/server';
+import { MATRIX } from './fault-matrix';
+import { describe, expect, test } from './harness';
+
+const EXIT_BY_STATUS = { pass: 0, degraded: 0, fail: 1, error: 2 } as const;
+
+test('every fault of the reference staging has a row in the matrix', () => {
+  const covered = new Set(MATRIX.map((row) => row.fault));
+  expect(FAULT_NAMES.filter((name) => !covered.has(name))).toEqual([]);
+});
+
+for (const row of MATRIX) {
+  test(`${row.name}: ${row.status}${row.class ? ` (${row.class})` : ''}`, async ({ probe, staging, target }, testInfo) => {
+    staging.setFault(row.fault, row.delayMs === undefined ? undefined : { delayMs: row.delayMs });
+    const env: Record<string, string> = {
+      ...target,
+      PROBE_USERNAME: REFERENCE_CREDENTIALS.username,
+      PROBE_PASSWORD: REFERENCE_CREDENTIALS.password,
+      PROBE_E2E_BYPASS_KEY: REFERENCE_CREDENTIALS.bypassKey,
+      ...row.env,
+    };
+    if (row.contract) {
+      env.PROBE_CONTRACT = testInfo.outputPath('contract.json');
+      writeFileSync(env.PROBE_CONTRACT, JSON.stringify(row.contract));
+    }
+    const o = await probe(env);
+    const v = o.result?.verdict;
+    expect(v, describe(o)).toBeDefined();
+    expect({ status: v!.status, class: v!.class }, describe(o)).toEqual({ status: row.status, class: row.class });
+    expect(o.code, describe(o)).toBe(EXIT_BY_STATUS[row.status]);
+    if (row.phrase) {
+      const said = row.status === 'pass' ? v!.warnings.join('\n') : v!.message;
+      expect(said, describe(o)).toContain(row.phrase);
+    }
+    if (row.status === 'fail') {
+      // A failure explains itself: the deciding check with expected vs seen, and the timeline.
+      expect(o.output).toContain(`✗ ${v!.checks.find((c) => c.status === 'fail' && c.class === v!.class)!.name}`);
+      expect(o.output).toMatch(/expected: .+\n\s+seen: /);
+    }
+  });
+}

@@ -1,0 +1,25 @@
+// The README's tables and .env.example are generated (`npm run docs`) from the variable list and the fault
+// matrix; these tests fail while the committed files differ from what the generator would write.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { envExample, renderReadme } from '../../scripts/sync-docs';
+import { VARIABLES } from '../../src/config/variables';
+import { MATRIX } from '../integration/fault-matrix';
+
+const ROOT = join(__dirname, '..', '..');
+const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
+
+test('the README tables are up to date (run `npm run docs`)', () => {
+  const readme = read('README.md');
+  expect(readme).toBe(renderReadme(readme));
+  for (const v of VARIABLES) expect(readme).toContain(`| \`${v.name}\` |`);
+  for (const row of MATRIX) expect(readme).toContain(`| ${row.name} | \`${row.fault}\` |`);
+});
+
+test('.env.example is up to date (run `npm run docs`) and documents every variable', () => {
+  const example = read('.env.example');
+  expect(example).toBe(envExample);
+  for (const v of VARIABLES) expect(example).toMatch(new RegExp(`^#? ?${v.name}=`, 'm'));
+});
