@@ -1,7 +1,7 @@
 // The probe end to end, through its CLI, against a real reference staging: the healthy path with each
 // login strategy, bad credentials and configuration, and the faults the probe must catch and name.
 
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REFERENCE_CREDENTIALS } from '../../reference/server';
 import { describe, expect, test } from './harness';
@@ -64,6 +64,17 @@ test.describe('credentials and configuration', () => {
     expect(o.output).toContain('PROBE_COMPLETE_TIMEOUT_MS must be a positive whole number');
     expect(o.result).toBeUndefined();
   });
+});
+
+test('a contract file with mistakes exits 2 before anything starts, naming each field', async ({ probe }, testInfo) => {
+  const file = testInfo.outputPath('contract.json');
+  writeFileSync(file, JSON.stringify({ events: { started: '' }, aliases: { 'run.begin': 7 }, colour: 'blue' }));
+  const o = await probe({ PROBE_CONTRACT: file });
+  expect(o.code, describe(o)).toBe(2);
+  expect(o.output).toContain(`PROBE_CONTRACT (${file}): events.started must be a non-empty string`);
+  expect(o.output).toContain(`PROBE_CONTRACT (${file}): aliases.run.begin must be a non-empty string`);
+  expect(o.output).toContain(`PROBE_CONTRACT (${file}): colour is not a contract field`);
+  expect(o.result).toBeUndefined();
 });
 
 test.describe('faults the probe must catch', () => {
