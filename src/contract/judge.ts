@@ -19,6 +19,7 @@ export function judge(evidence: Evidence, contract: Contract = defaultContract):
   if (evidence.frames.length === 0) warnings.push('no frames recorded');
   const page = evidence.pageAnswer;
   const retries = evidence.retries ?? [];
+  if (evidence.surface === 'protocol') warnings.push('protocol probe: no page, so answer-rendered and answer-agrees were not judged');
   for (const r of retries) warnings.push(`retried after a ${r.class} failure before the send: ${r.message}`);
 
   if (evidence.sentAt === null) {
@@ -51,8 +52,8 @@ export function judge(evidence: Evidence, contract: Contract = defaultContract):
     finalAfterToolsCheck(run, contract),
     singleFinalCheck(run, contract),
     finalAnswerCheck(answer, contract),
-    answerRenderedCheck(page),
-    answerAgreesCheck(answer, page),
+    // The protocol probe has no page: its verdict says nothing about rendering, rather than passing it.
+    ...(evidence.surface === 'protocol' ? [] : [answerRenderedCheck(page), answerAgreesCheck(answer, page)]),
     ...(evidence.expectAnswer ? [answerExpectedCheck(answer, evidence.expectAnswer)] : []),
     isolationCheck(run, contract),
     noErrorEventCheck(run, contract),

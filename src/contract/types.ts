@@ -77,6 +77,11 @@ export interface Evidence {
   expectAnswer?: string;
   /** Failures before the send that the retry policy retried (PROBE_RETRIES_BEFORE_SEND). */
   retries?: StepFailure[];
+  /**
+   * Where the evidence was gathered: `browser` (default) judges the rendered page too; `protocol` (the
+   * browserless probe, which has no page) leaves the page checks out and says so in the verdict.
+   */
+  surface?: 'browser' | 'protocol';
 }
 
 /** One agent event, normalized from whatever shape it had on the wire. */

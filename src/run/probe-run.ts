@@ -15,11 +15,9 @@ import { Recorder } from '../capture/recorder';
 import { waitForTraffic } from '../capture/wait';
 import { ProbeStepError } from '../errors';
 import { Redactor } from '../redact';
+import { runFinished } from './finished';
 import { buildTimeline } from '../report/timeline';
 import { writeRunArtifacts, type RunResult, type StepRecord, type WaitRecord } from '../report/result';
-
-/** Closes after which the page is expected to reconnect and the run to go on: Going Away, Service Restart. */
-const RECONNECT_CLOSE_CODES = new Set([1001, 1012]);
 
 export class ProbeRun {
   readonly clock = new Clock();
@@ -112,7 +110,7 @@ export class ProbeRun {
 
   /** True once the run's final agent_completed arrived, or the socket carrying the chat broke for good. */
   runFinished(): boolean {
-    return this.judgeNow().timings.completeMs !== null || this.chatSocketBroken();
+    return runFinished(this.evidence(), this.config.contract);
   }
 
   /** The judge's view of the answer in the frames, to know what to look for in the page. */
@@ -190,20 +188,6 @@ export class ProbeRun {
     };
     await writeRunArtifacts(this.runDir, result);
     return this.verdict;
-  }
-
-  private chatSocketBroken(): boolean {
-    if (this.sentAt === null) return false;
-    const sentAt = this.sentAt;
-    const sockets = this.recorder.sockets;
-    const brokeAfterSend = (s: (typeof sockets)[number]) =>
-      s.closedAt !== undefined && s.closedAt >= sentAt && s.closeCode !== undefined && !RECONNECT_CLOSE_CODES.has(s.closeCode);
-    // The socket that carried the chat (it received frames) closed for good after the send...
-    const carriedChat = new Set(this.recorder.frames.filter((f) => f.dir === 'in').map((f) => f.socket));
-    if (sockets.some((s) => carriedChat.has(s.socket) && brokeAfterSend(s))) return true;
-    // ...or no socket is left open and the last one did not close to be restarted.
-    const last = sockets[sockets.length - 1];
-    return !!last && sockets.every((s) => s.closedAt !== undefined) && brokeAfterSend(last);
   }
 }
 

@@ -691,3 +691,18 @@ test('the judge is pure: the same evidence gives the same verdict and is left un
   expect(judge(evidence)).toEqual(judge(copy));
   expect(evidence).toEqual(copy);
 });
+
+test.describe('surface', () => {
+  test('the protocol probe has no page: page checks are left out and said so, never passed', () => {
+    const verdict = judge({ ...buildEvidence(healthyRun(), 'bridge', { pageAnswer: null }), surface: 'protocol' });
+    expect(headline(verdict)).toEqual({ status: 'pass', class: null });
+    expect(verdict.checks.map((c) => c.name)).not.toContain('answer-rendered');
+    expect(verdict.checks.map((c) => c.name)).not.toContain('answer-agrees');
+    expect(verdict.warnings).toContain('protocol probe: no page, so answer-rendered and answer-agrees were not judged');
+  });
+
+  test('the browser probe judges the page: no page answer fails', () => {
+    const verdict = judge({ ...buildEvidence(healthyRun(), 'bridge', { pageAnswer: null }), surface: 'browser' });
+    expect(headline(verdict)).toEqual({ status: 'fail', class: 'ui-render' });
+  });
+});
