@@ -1,6 +1,7 @@
 import { defineConfig } from '@playwright/test';
 import { loadDotenv } from './src/config/dotenv';
 import { loadConfig, probeTestTimeoutMs } from './src/config/load';
+import { usableStorageState } from './src/auth/storage-state';
 import { findBrowser } from './src/browser/resolve';
 import { newRunDir } from './src/report/run-dir';
 
@@ -42,5 +43,7 @@ export default defineConfig({
     trace: 'off',
     video: 'off',
     screenshot: 'only-on-failure',
+    // A saved login (PROBE_STORAGE_STATE) while its token is valid; else the configured strategy logs in.
+    storageState: usableStorageState(config),
   },
 });

@@ -3,6 +3,7 @@
 // wait is bounded; what a step could not do is recorded for the judge, which alone decides the verdict.
 
 import { login } from '../src/auth/login';
+import { usableStorageState } from '../src/auth/storage-state';
 import { clickSend, currentAnswer, openChat, readAnswer, typeMessage } from '../src/capture/chat';
 import { ProbeStepError } from '../src/errors';
 import { expect, test } from '../fixtures/run';
@@ -11,6 +12,8 @@ test('golden path', async ({ page, probeRun: run, probeConfig: config }) => {
   const step = <T>(name: string, cls: Parameters<typeof run.step>[1], body: () => Promise<T>) =>
     test.step(name, () => run.step(name, cls, body));
 
+  // playwright.config.ts loaded the saved login into the browser context when it is still valid.
+  const stateLoaded = usableStorageState(config) !== undefined;
   // Up to here nothing was sent: a transport failure may be retried (PROBE_RETRIES_BEFORE_SEND), and is recorded.
   await run.retryingBeforeSend(async () => {
     const attemptStart = run.clock.now();
@@ -20,10 +23,10 @@ test('golden path', async ({ page, probeRun: run, probeConfig: config }) => {
         throw new ProbeStepError('transport', `open target: GET ${config.appUrl} answered ${response.status()}`);
     });
 
-    await step('log in', 'auth', async () => run.setUser((await login(page, config, run.redactor)).userId));
+    await step('log in', 'auth', async () => run.setUser((await login(page, config, run.redactor, stateLoaded)).userId));
 
     await step('open chat', 'transport', async () => {
-      await openChat(page, config.appUrl, config.stepTimeoutMs);
+      await openChat(page, config.appUrl, config.loginPath, config.stepTimeoutMs);
       const received = () => run.recorder.frames.some((f) => f.dir === 'in' && f.t >= attemptStart);
       if (!(await run.waitFor('a WebSocket of the chat receives a frame', received, config.stepTimeoutMs))) {
         const sockets = run.recorder.sockets

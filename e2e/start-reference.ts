@@ -5,7 +5,9 @@
 import { REFERENCE_CREDENTIALS, startReference } from '../reference/server';
 
 export default async function startEmbeddedReference(): Promise<() => Promise<void>> {
-  const server = await startReference({ speed: Number(process.env.PROBE_REFERENCE_SPEED ?? '1') });
+  // Under the netra profile the reference plays that platform's layout too: app, API and auth on three ports.
+  const layout = process.env.PROBE_PROFILE === 'netra' ? 'netra' : 'single';
+  const server = await startReference({ speed: Number(process.env.PROBE_REFERENCE_SPEED ?? '1'), layout });
   process.env.PROBE_APP_URL = server.appUrl;
   process.env.PROBE_API_URL = server.apiUrl;
   process.env.PROBE_AUTH_URL = server.authUrl;

@@ -1,5 +1,6 @@
 // The HTTP side of all three roles (app pages, API, auth) and the reference-only control endpoints,
-// routed by path. One process plays every host; the URLs stay separate so a probe treats them as such.
+// routed by path. In the single layout one listener plays every host; in the netra layout each host has its
+// own listener and answers only its own paths, so a probe that mixes the hosts up gets 404s.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentRunner } from './agent';
 import { newId } from './events';
@@ -15,6 +16,9 @@ export interface Urls {
   controlUrl: string;
   wsUrl: string;
 }
+
+/** The host a listener plays: one of the netra layout's three, or all of them at once (single layout). */
+export type HostRole = 'all' | 'app' | 'api' | 'auth';
 
 export interface RouteDeps {
   state: ReferenceState;
@@ -134,13 +138,46 @@ const PARAM_ROUTES: Array<{ method: string; pattern: RegExp; handler: (req: Inco
   },
 ];
 
-export function createRequestHandler(deps: RouteDeps): (req: IncomingMessage, res: ServerResponse) => void {
+const APP_PATHS = new Set(['/', '/favicon.ico', '/login', '/auth/callback', '/chat']);
+
+/**
+ * The hosts of the netra layout that answer a path: the app its pages, the auth host `/auth/...` and
+ * `/health`, the API host `/health`, `/ws/health`, `/api/...`, the sockets and the control endpoints.
+ */
+export function hostsOf(pathname: string): ReadonlyArray<Exclude<HostRole, 'all'>> {
+  if (APP_PATHS.has(pathname)) return ['app'];
+  if (pathname === '/health') return ['api', 'auth'];
+  if (pathname.startsWith('/auth/')) return ['auth'];
+  return ['api'];
+}
+
+export const CORS_ALLOW_HEADERS = 'Authorization, Content-Type, X-E2E-Bypass-Key';
+const CORS_ALLOW_METHODS = 'GET, POST, OPTIONS';
+
+/**
+ * Single layout: every role is on one origin, but a probe may be pointed at them by other names, so any
+ * origin is allowed. Netra layout: the chat page calls the API and auth hosts cross-origin, and only the
+ * app's origin is allowed; any other origin gets no Access-Control-* header at all.
+ */
+function setCors(req: IncomingMessage, res: ServerResponse, role: HostRole, appOrigin: string): void {
+  if (role !== 'all') {
+    res.setHeader('Vary', 'Origin');
+    if (req.headers.origin !== appOrigin) return;
+    res.setHeader('Access-Control-Max-Age', '600');
+  }
+  res.setHeader('Access-Control-Allow-Origin', role === 'all' ? '*' : appOrigin);
+  res.setHeader('Access-Control-Allow-Headers', CORS_ALLOW_HEADERS);
+  res.setHeader('Access-Control-Allow-Methods', CORS_ALLOW_METHODS);
+}
+
+/** The request handler of one listener; `role` says which host it plays (default all of them). */
+export function createRequestHandler(deps: RouteDeps, role: HostRole = 'all'): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://reference.invalid');
-    // Every role is on the same origin here, but a probe may be pointed at them by other names.
-    res.setHeader('Access-Control-Allow-Origin', '*');
-    res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-E2E-Bypass-Key');
-    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
+    setCors(req, res, role, deps.urls.appUrl);
+    if (role !== 'all' && !hostsOf(url.pathname).includes(role)) {
+      return json(res, 404, { error: `No route for ${req.method} ${url.pathname} on the ${role} host` });
+    }
     if (req.method === 'OPTIONS') return void res.writeHead(204).end();
     if (url.pathname.startsWith('/__reference/') && !isLoopback(req.socket.remoteAddress)) {
       return json(res, 403, { error: 'The control endpoints answer loopback clients only' });

@@ -2,12 +2,14 @@
 // and the reference-only credentials, and stops cleanly on SIGINT/SIGTERM. The project CLI calls
 // runReferenceCli() for its `reference` command.
 import { FAULT_NAMES, isFaultName } from './faults';
-import { REFERENCE_CREDENTIALS, startReference, type ReferenceOptions } from './server';
+import { REFERENCE_CREDENTIALS, REFERENCE_LAYOUTS, startReference, type ReferenceOptions } from './server';
 
-export const REFERENCE_USAGE = `Usage: reference [--port N] [--speed X] [--jitter X] [--fault NAME] [--delay-ms N] [--send-over ws|rest] [--answer-in agent_response|final_report]
+export const REFERENCE_USAGE = `Usage: reference [--layout single|netra] [--port N] [--speed X] [--jitter X] [--fault NAME] [--delay-ms N] [--send-over ws|rest] [--answer-in agent_response|final_report] [--token-ttl S]
 
 Starts the embedded reference staging on 127.0.0.1 and runs until Ctrl+C.
-  --port N          port to listen on (default 0: any free port)
+  --layout L        single: app, API and auth on one port (default); netra: three ports, app / API / auth,
+                    each answering only its own paths, CORS from the app's origin only
+  --port N          port to listen on (default 0: any free port); netra: app on N, API on N+1, auth on N+2
   --speed X         delay multiplier, >= 0: 1 = realistic (~1.5 s a run), 0 = no delays (default 1)
   --jitter X        0..1: each pause between events times a random factor in [1-X, 1+X] (default 0)
   --fault NAME      fault at start and after a reset (default healthy); one of:
@@ -15,6 +17,8 @@ Starts the embedded reference staging on 127.0.0.1 and runs until Ctrl+C.
   --delay-ms N      delay of the faults that take one (slow-first-event), in ms
   --send-over M     how the chat page sends the message: ws or rest (default ws)
   --answer-in F     where the chat page reads the answer: agent_response or final_report (default agent_response)
+  --token-ttl S     lifetime of issued access tokens in seconds, an integer >= 1 (default 900); an expired
+                    token gets 401 from every API endpoint and sends the chat page back to /login
   --help            this text`;
 
 export interface CliIo {
@@ -78,9 +82,18 @@ export function parseReferenceArgs(argv: string[]): ReferenceOptions | 'help' {
       case '--answer-in':
         opts.answerIn = oneOf(takeValue(), ['agent_response', 'final_report'] as const);
         break;
+      case '--layout':
+        opts.layout = oneOf(takeValue(), REFERENCE_LAYOUTS);
+        break;
+      case '--token-ttl':
+        opts.tokenTtlSec = number(takeValue(), 1, true);
+        break;
       default:
         problems.push(`unknown flag ${JSON.stringify(arg)}`);
     }
+  }
+  if (opts.layout === 'netra' && opts.port !== undefined && opts.port > 65533) {
+    problems.push(`--port must be at most 65533 with --layout netra, which takes N, N+1 and N+2 (got ${opts.port})`);
   }
   if (problems.length) throw new UsageError(problems.join('\n'));
   // Drop keys a bad value left undefined (only reached when there were no problems, so none are).
@@ -113,7 +126,7 @@ export async function runReferenceCli(argv: string[], io: CliIo = defaultIo): Pr
     io.err(`reference: could not start: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
-  io.out(`Reference staging running (fault ${opts.fault ?? 'healthy'}, speed ${opts.speed ?? 1}, jitter ${opts.jitter ?? 0}, send over ${opts.sendOver ?? 'ws'}, answer in ${opts.answerIn ?? 'agent_response'})`);
+  io.out(`Reference staging running (layout ${server.layout}, fault ${opts.fault ?? 'healthy'}, token ttl ${opts.tokenTtlSec ?? 900} s, speed ${opts.speed ?? 1}, jitter ${opts.jitter ?? 0}, send over ${opts.sendOver ?? 'ws'}, answer in ${opts.answerIn ?? 'agent_response'})`);
   io.out(`APP=${server.appUrl}`);
   io.out(`API=${server.apiUrl}`);
   io.out(`AUTH=${server.authUrl}`);

@@ -115,7 +115,32 @@ export function chatPage(cfg: PageConfig): string {
 const CHAT_SCRIPT = `
 (function () {
   var cfg = JSON.parse(document.getElementById('reference-config').textContent);
+  // The token from localStorage, else from a jwt_token cookie of this origin (kept in localStorage from then on).
+  function cookieToken() {
+    var parts = document.cookie ? document.cookie.split(';') : [];
+    for (var i = 0; i < parts.length; i++) {
+      var part = parts[i].trim(), eq = part.indexOf('=');
+      if (eq > 0 && part.slice(0, eq) === 'jwt_token' && eq + 1 < part.length) {
+        try { return decodeURIComponent(part.slice(eq + 1)); } catch (e) { return part.slice(eq + 1); }
+      }
+    }
+    return null;
+  }
+  var signedOut = false;
+  // A refused token: forget it everywhere (host-only and domain cookie alike) and go to the login page.
+  function signOut() {
+    if (signedOut) return;
+    signedOut = true;
+    localStorage.removeItem('jwt_token');
+    document.cookie = 'jwt_token=; Max-Age=0; path=/';
+    document.cookie = 'jwt_token=; Max-Age=0; path=/; domain=' + location.hostname;
+    location.replace('/login');
+  }
   var token = localStorage.getItem('jwt_token');
+  if (!token) {
+    token = cookieToken();
+    if (token) localStorage.setItem('jwt_token', token);
+  }
   if (!token) { location.replace('/login'); return; }
   var q = function (id) { return document.querySelector('[data-testid=' + id + ']'); };
   var list = document.getElementById('messages');
@@ -147,7 +172,7 @@ const CHAT_SCRIPT = `
       headers: { 'Authorization': 'Bearer ' + token, 'Content-Type': 'application/json' },
       body: method === 'GET' ? undefined : JSON.stringify(body || {})
     }).then(function (r) {
-      if (r.status === 401) { localStorage.removeItem('jwt_token'); location.replace('/login'); throw new Error('signed out'); }
+      if (r.status === 401) { signOut(); throw new Error('signed out'); }
       if (!r.ok) throw new Error(path + ' answered HTTP ' + r.status);
       return r.json();
     });
@@ -174,7 +199,7 @@ const CHAT_SCRIPT = `
         if (!opened) { setStatus('disconnected'); bubble('error', 'Could not connect (code ' + ev.code + ')'); return; }
         retry('closed with code ' + ev.code);
       };
-    }).catch(function (e) { retry(e.message); });
+    }).catch(function (e) { if (!signedOut) retry(e.message); });
   }
   // The notification socket of this frontend version: its own ticket, its own chatter, counted in a badge.
   function openNotifications() {
@@ -271,9 +296,10 @@ const CHAT_SCRIPT = `
     newThread().catch(function (e) { bubble('error', e.message); });
   });
 
+  // On load: a 401 to the thread (or then the ticket) request signs out at once, before anything else.
   newThread().then(function () {
     connect();
     if (cfg.page.notifications) openNotifications();
-  }).catch(function (e) { bubble('error', e.message); });
+  }).catch(function (e) { if (!signedOut) bubble('error', e.message); });
 })();
 `;

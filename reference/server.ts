@@ -1,22 +1,39 @@
 // The embedded reference staging: a real HTTP + WebSocket server that plays somebody else's AI-chat
-// staging (app, API and auth hosts in one process), with a switch of named faults. It shares no code with
+// staging (app, API and auth hosts in one process: on one port, or on three in the netra layout), with a
+// switch of named faults. It shares no code with
 // src/: it is the other side of the wire, built only from the published protocol facts (DESIGN.md).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AgentRunner } from './agent';
 import type { AnswerIn, SendOver } from './events';
-import { createRequestHandler, type Urls } from './http-routes';
-import { SocketHub } from './sockets';
+import { createRequestHandler, type HostRole, type Urls } from './http-routes';
+import { refuseUpgrade, SocketHub } from './sockets';
 import { ReferenceState } from './state';
+import { ACCESS_TOKEN_TTL_S, type Clock } from './tokens';
 
-export { REFERENCE_CREDENTIALS } from './tokens';
+export { issueToken, REFERENCE_CREDENTIALS } from './tokens';
 export { FAULT_NAMES, FAULTS, RENAMED_DIALECT, UnknownFaultError, type Fault, type FaultName } from './faults';
+
+export type ReferenceLayout = 'single' | 'netra';
+export const REFERENCE_LAYOUTS: readonly ReferenceLayout[] = ['single', 'netra'];
 
 export interface ReferenceOptions {
   /** Default 127.0.0.1. */
   host?: string;
-  /** Default 0: an ephemeral port. */
+  /**
+   * Default 0: an ephemeral port (each of the three in the netra layout). In the netra layout a port N
+   * means the app on N, the API on N+1, the auth host on N+2.
+   */
   port?: number;
+  /**
+   * 'single' (default): app, API and auth on one port. 'netra': three listeners, app / API / auth, each
+   * answering only its own paths, with CORS from the app's origin only (like the platform).
+   */
+  layout?: ReferenceLayout;
+  /** Lifetime (`exp`, `expires_in`) of issued access tokens, in seconds, > 0. Default 900. */
+  tokenTtlSec?: number;
+  /** The time tokens and tickets are issued and checked by, in epoch ms (tests move it). Default Date.now. */
+  clock?: Clock;
   /** Delay multiplier: 1 = realistic (~1.5 s a run), 0 = no delays (tests). Default 1. */
   speed?: number;
   /** 0..1, default 0: each pause between events is multiplied by a random factor in [1 - jitter, 1 + jitter]. Order never changes. */
@@ -32,10 +49,14 @@ export interface ReferenceOptions {
 }
 
 export interface ReferenceServer {
+  layout: ReferenceLayout;
+  /** The three hosts: one origin in the single layout, three in the netra layout. */
   appUrl: string;
   apiUrl: string;
   authUrl: string;
+  /** On the API host. */
   controlUrl: string;
+  /** The app's port. */
   port: number;
   /** Throws (listing the known names) for an unknown fault. */
   setFault(name: string, options?: { delayMs?: number }): void;
@@ -52,11 +73,27 @@ export async function startReference(opts: ReferenceOptions = {}): Promise<Refer
   if (!Number.isFinite(jitter) || jitter < 0 || jitter > 1) throw new Error(`jitter must be a number from 0 to 1 (got ${opts.jitter})`);
   const delayMs = opts.delayMs ?? 0;
   if (!Number.isFinite(delayMs) || delayMs < 0) throw new Error(`delayMs must be a number >= 0 (got ${opts.delayMs})`);
+  const layout = opts.layout ?? 'single';
+  if (!REFERENCE_LAYOUTS.includes(layout)) throw new Error(`layout must be one of ${REFERENCE_LAYOUTS.join(', ')} (got ${JSON.stringify(opts.layout)})`);
   const port = opts.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port must be an integer 0-65535 (got ${opts.port})`);
+  const maxPort = layout === 'netra' ? 65533 : 65535;
+  if (!Number.isInteger(port) || port < 0 || port > maxPort) {
+    throw new Error(`port must be an integer 0-${maxPort}${layout === 'netra' ? ' in the netra layout (it takes port, port+1, port+2)' : ''} (got ${opts.port})`);
+  }
+  const tokenTtlSec = opts.tokenTtlSec ?? ACCESS_TOKEN_TTL_S;
+  if (!Number.isFinite(tokenTtlSec) || tokenTtlSec <= 0) throw new Error(`tokenTtlSec must be a number of seconds > 0 (got ${opts.tokenTtlSec})`);
 
   // Throws UnknownFaultError for a bad fault name before anything listens.
-  const state = new ReferenceState({ speed, jitter, delayMs, fault: opts.fault ?? 'healthy', sendOver: opts.sendOver ?? 'ws', answerIn: opts.answerIn ?? 'agent_response' });
+  const state = new ReferenceState({
+    speed,
+    jitter,
+    delayMs,
+    fault: opts.fault ?? 'healthy',
+    sendOver: opts.sendOver ?? 'ws',
+    answerIn: opts.answerIn ?? 'agent_response',
+    tokenTtlSec,
+    clock: opts.clock ?? Date.now,
+  });
   const hub = new SocketHub(state);
   const runner = new AgentRunner(state, hub);
   hub.attach(runner);
@@ -66,37 +103,58 @@ export async function startReference(opts: ReferenceOptions = {}): Promise<Refer
     state.reset();
     hub.terminateAll();
   };
-  // Filled in once the port is known; the handler reads them per request.
+  // Filled in once the ports are known; the handlers read them per request.
   const urls: Urls = { appUrl: '', apiUrl: '', authUrl: '', controlUrl: '', wsUrl: '' };
-  const server = createServer(createRequestHandler({ state, runner, urls, reset }));
-  server.on('upgrade', (req, socket, head) => hub.handleUpgrade(req, socket, head));
+  const deps = { state, runner, urls, reset };
+  const roles: HostRole[] = layout === 'netra' ? ['app', 'api', 'auth'] : ['all'];
+  const servers = roles.map((role) => {
+    const server = createServer(createRequestHandler(deps, role));
+    // The sockets live on the API host; the others refuse an upgrade like any path they do not serve.
+    server.on('upgrade', (req, socket, head) => (role === 'all' || role === 'api' ? hub.handleUpgrade(req, socket, head) : refuseUpgrade(socket, 404)));
+    return server;
+  });
 
-  await listen(server, port, host);
-  const actualPort = (server.address() as AddressInfo).port;
-  const base = `http://${urlHost(host)}:${actualPort}`;
-  Object.assign(urls, { appUrl: base, apiUrl: base, authUrl: base, controlUrl: `${base}/__reference`, wsUrl: base.replace(/^http/, 'ws') });
+  const listening: Server[] = [];
+  try {
+    for (const [i, server] of servers.entries()) {
+      await listen(server, port === 0 ? 0 : port + i, host);
+      listening.push(server);
+    }
+  } catch (e) {
+    await Promise.all(listening.map(closeServer));
+    await hub.close();
+    throw e;
+  }
+  const bases = servers.map((server) => `http://${urlHost(host)}:${(server.address() as AddressInfo).port}`);
+  const [appUrl = '', apiUrl = appUrl, authUrl = appUrl] = bases;
+  Object.assign(urls, { appUrl, apiUrl, authUrl, controlUrl: `${apiUrl}/__reference`, wsUrl: apiUrl.replace(/^http/, 'ws') });
 
   let closing: Promise<void> | null = null;
   return {
+    layout,
     appUrl: urls.appUrl,
     apiUrl: urls.apiUrl,
     authUrl: urls.authUrl,
     controlUrl: urls.controlUrl,
-    port: actualPort,
+    port: (servers[0]?.address() as AddressInfo).port,
     setFault: (name, options) => state.setFault(name, options?.delayMs),
     reset,
     close: () => {
       closing ??= (async () => {
         runner.cancelAll();
         await hub.close();
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections(); // keep-alive sockets would hold close() open
-        });
+        await Promise.all(servers.map(closeServer));
       })();
       return closing;
     },
   };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections(); // keep-alive sockets would hold close() open
+  });
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

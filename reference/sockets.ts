@@ -57,11 +57,11 @@ export class SocketHub implements Delivery {
   /** Called from the HTTP server's 'upgrade' event for any path; /ws and /ws/notifications are sockets. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', 'http://reference.invalid');
-    if (url.pathname !== AGENT_PATH && url.pathname !== NOTIFICATIONS_PATH) return refuse(socket, 404);
+    if (url.pathname !== AGENT_PATH && url.pathname !== NOTIFICATIONS_PATH) return refuseUpgrade(socket, 404);
     const path: UpgradeAuth['path'] = url.pathname;
     const attempt = ++this.state.upgradeAttempts;
     const forced = this.state.fault.onUpgrade?.(req, attempt);
-    if (forced) return refuse(socket, forced.status);
+    if (forced) return refuseUpgrade(socket, forced.status);
 
     const ticketUser = this.state.tickets.redeem(url.searchParams.get('ticket'));
     let auth: UpgradeAuth | null = ticketUser ? { user: ticketUser, rejectWith1003: false, path } : null;
@@ -77,7 +77,7 @@ export class SocketHub implements Delivery {
           : { user: null, rejectWith1003: true, path };
       }
     }
-    if (!auth) return refuse(socket, 401);
+    if (!auth) return refuseUpgrade(socket, 401);
     authOf.set(req, auth);
     this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
   }
@@ -219,7 +219,8 @@ export class SocketHub implements Delivery {
 
 const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' };
 
-function refuse(socket: Duplex, status: number): void {
+/** Answers an upgrade with a plain HTTP error and closes the connection. */
+export function refuseUpgrade(socket: Duplex, status: number): void {
   const text = STATUS_TEXT[status] ?? 'Error';
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${text.length}\r\n\r\n${text}`);
 }

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnswerIn, Persisted, SendOver } from './events';
 import { getFault, type Fault } from './faults';
-import { TicketStore, TokenService } from './tokens';
+import { TicketStore, TokenService, type Clock } from './tokens';
 
 export interface StateOptions {
   speed: number;
@@ -14,11 +14,15 @@ export interface StateOptions {
   answerIn: AnswerIn;
   fault: string;
   delayMs: number;
+  /** Lifetime of issued access tokens, in seconds. */
+  tokenTtlSec: number;
+  /** The time tokens and tickets are issued and checked by. */
+  clock: Clock;
 }
 
 export class ReferenceState {
-  readonly tokens = new TokenService();
-  readonly tickets = new TicketStore();
+  readonly tokens: TokenService;
+  readonly tickets: TicketStore;
   /** thread id -> id of the user who owns it; events of a thread go to its owner's sockets. */
   readonly threads = new Map<string, string>();
   /** thread id -> its history, as GET /api/threads/:id/messages serves it. */
@@ -33,6 +37,8 @@ export class ReferenceState {
 
   constructor(readonly options: StateOptions) {
     getFault(options.fault); // fail at start, not at the first request
+    this.tokens = new TokenService({ ttlSec: options.tokenTtlSec, clock: options.clock });
+    this.tickets = new TicketStore(options.clock);
     this.faultName = options.fault;
     this.delayMs = options.delayMs;
   }

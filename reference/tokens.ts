@@ -13,9 +13,13 @@ export const REFERENCE_CREDENTIALS = {
   bypassKey: 'reference-bypass-key',
 } as const;
 
+/** Default lifetime of an access token (the platform's `expires_in`); `tokenTtlSec` changes it per server. */
 export const ACCESS_TOKEN_TTL_S = 900;
 const REFRESH_TOKEN_TTL_S = 7 * 24 * 3600;
 export const TICKET_TTL_S = 30;
+
+/** The time in epoch milliseconds; a test passes its own to move time without sleeping. */
+export type Clock = () => number;
 
 export interface TokenClaims {
   sub: string;
@@ -54,41 +58,77 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb) && a.length === b.length;
 }
 
+/**
+ * Signing key of the tokens the test helper issueToken() mints. Random per process, never sent anywhere;
+ * every TokenService of this process accepts it besides its own, so such a token is judged on its claims
+ * (an expired one is refused for its `exp`, not for its signature).
+ */
+const TEST_HELPER_SECRET = randomBytes(32);
+
+function sign(secret: Buffer, claims: TokenClaims): string {
+  const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const body = b64url(JSON.stringify(claims));
+  const sig = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+
+function accessClaims(user: User, nowSec: number, ttlSec: number): TokenClaims {
+  return { sub: user.id, email: user.email, ...(user.name ? { name: user.name } : {}), typ: 'access', iat: nowSec, exp: nowSec + ttlSec, jti: randomBytes(8).toString('hex') };
+}
+
+/**
+ * A test helper: an access token for `email` (its stable user id) that every reference server of this
+ * process accepts until it expires; `ttlSec` default ACCESS_TOKEN_TTL_S, negative for a token that is
+ * already expired, e.g. `issueToken(email, { ttlSec: -10 })`. Tokens of the reference are worthless outside it.
+ */
+export function issueToken(email: string, opts: { ttlSec?: number; name?: string } = {}): string {
+  const ttl = opts.ttlSec ?? ACCESS_TOKEN_TTL_S;
+  if (!Number.isFinite(ttl)) throw new Error(`ttlSec must be a finite number of seconds (got ${opts.ttlSec})`);
+  return sign(TEST_HELPER_SECRET, accessClaims(makeUser(email, opts.name), Math.floor(Date.now() / 1000), ttl));
+}
+
+export interface TokenOptions {
+  /** Lifetime of access tokens in seconds. Default ACCESS_TOKEN_TTL_S. */
+  ttlSec?: number;
+  /** Default Date.now. */
+  clock?: Clock;
+}
+
 export class TokenService {
   // One random secret per server instance: tokens of one reference never verify on another.
   private readonly secret = randomBytes(32);
+  readonly ttlSec: number;
+  private readonly clock: Clock;
 
-  private sign(claims: TokenClaims): string {
-    const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-    const body = b64url(JSON.stringify(claims));
-    const sig = createHmac('sha256', this.secret).update(`${head}.${body}`).digest('base64url');
-    return `${head}.${body}.${sig}`;
+  constructor(opts: TokenOptions = {}) {
+    this.ttlSec = opts.ttlSec ?? ACCESS_TOKEN_TTL_S;
+    this.clock = opts.clock ?? Date.now;
   }
 
   issue(user: User): { access_token: string; refresh_token: string; token_type: 'Bearer'; expires_in: number; user: User } {
-    const now = Math.floor(Date.now() / 1000);
-    const base = { sub: user.id, email: user.email, ...(user.name ? { name: user.name } : {}), iat: now };
+    const now = Math.floor(this.clock() / 1000);
+    const refresh: TokenClaims = { ...accessClaims(user, now, REFRESH_TOKEN_TTL_S), typ: 'refresh' };
     return {
-      access_token: this.sign({ ...base, typ: 'access', exp: now + ACCESS_TOKEN_TTL_S, jti: randomBytes(8).toString('hex') }),
-      refresh_token: this.sign({ ...base, typ: 'refresh', exp: now + REFRESH_TOKEN_TTL_S, jti: randomBytes(8).toString('hex') }),
+      access_token: sign(this.secret, accessClaims(user, now, this.ttlSec)),
+      refresh_token: sign(this.secret, refresh),
       token_type: 'Bearer',
-      expires_in: ACCESS_TOKEN_TTL_S,
+      expires_in: this.ttlSec,
       user,
     };
   }
 
-  /** The claims of a valid, unexpired access token; null for anything else. */
+  /** The claims of a valid, unexpired access token (signed by this server, or by issueToken()); null for anything else. */
   verifyAccess(token: string | undefined | null): TokenClaims | null {
     if (!token) return null;
     const parts = token.split('.');
     if (parts.length !== 3) return null;
     const [head, body, sig] = parts as [string, string, string];
-    const expected = createHmac('sha256', this.secret).update(`${head}.${body}`).digest('base64url');
-    if (!safeEqual(sig, expected)) return null;
+    const signedBy = (secret: Buffer) => safeEqual(sig, createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url'));
+    if (!signedBy(this.secret) && !signedBy(TEST_HELPER_SECRET)) return null;
     try {
       const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TokenClaims;
       if (claims.typ !== 'access' || typeof claims.sub !== 'string') return null;
-      if (typeof claims.exp !== 'number' || claims.exp * 1000 <= Date.now()) return null;
+      if (typeof claims.exp !== 'number' || claims.exp * 1000 <= this.clock()) return null;
       return claims;
     } catch {
       return null;
@@ -111,10 +151,12 @@ interface Ticket {
 export class TicketStore {
   private tickets = new Map<string, Ticket>();
 
+  constructor(private readonly clock: Clock = Date.now) {}
+
   issue(user: User): { ticket: string; expires_in: number } {
     this.sweep();
     const ticket = randomBytes(24).toString('base64url');
-    this.tickets.set(ticket, { user, expiresAt: Date.now() + TICKET_TTL_S * 1000 });
+    this.tickets.set(ticket, { user, expiresAt: this.clock() + TICKET_TTL_S * 1000 });
     return { ticket, expires_in: TICKET_TTL_S };
   }
 
@@ -123,7 +165,7 @@ export class TicketStore {
     if (!ticket) return null;
     const found = this.tickets.get(ticket);
     this.tickets.delete(ticket);
-    if (!found || found.expiresAt <= Date.now()) return null;
+    if (!found || found.expiresAt <= this.clock()) return null;
     return found.user;
   }
 
@@ -132,7 +174,7 @@ export class TicketStore {
   }
 
   private sweep(): void {
-    const now = Date.now();
+    const now = this.clock();
     for (const [k, v] of this.tickets) if (v.expiresAt <= now) this.tickets.delete(k);
   }
 }

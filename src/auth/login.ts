@@ -1,58 +1,79 @@
 // Login strategies. Each one leaves the page logged in on the app and returns the user's id when it can
-// learn it. Credentials go to the redactor before they are used, so that no error message can carry them.
+// learn it. Credentials go to the redactor before they are used, so that no error message can carry them,
+// and into the page only through evaluate: Playwright's reports print the arguments of `fill` and `goto`.
 
 import type { Locator, Page } from '@playwright/test';
 import { request } from 'undici';
 import type { ProbeConfig } from '../config/load';
 import { ProbeStepError } from '../errors';
 import type { Redactor } from '../redact';
+import { resumeFromState } from './storage-state';
 import { userIdFromToken } from './token';
 
 export interface LoginResult {
   userId: string | null;
 }
 
-const FORM = {
-  username: '[data-testid="login-username"], input[name="username"], input[type="email"]',
-  password: '[data-testid="login-password"], input[name="password"], input[type="password"]',
-  submit: '[data-testid="login-submit"], button[type="submit"]',
-  error: '[data-testid="login-error"], [role="alert"]',
-};
+/**
+ * Logs in: first through a loaded storage state when there is one, else with the configured strategy;
+ * a fresh login is then saved to PROBE_STORAGE_STATE for the next run.
+ */
+export async function login(page: Page, config: ProbeConfig, redactor: Redactor, stateLoaded: boolean): Promise<LoginResult> {
+  if (stateLoaded) {
+    const resumed = await resumeFromState(page, config, redactor);
+    if (resumed) return resumed;
+  }
+  const result = await loginWithStrategy(page, config, redactor);
+  if (config.storageState && config.login !== 'storage-state') await page.context().storageState({ path: config.storageState });
+  return result;
+}
 
-/** The app keeps the access token here (Netra-like frontends). */
-const TOKEN_STORAGE_KEY = 'jwt_token';
-
-export async function login(page: Page, config: ProbeConfig, redactor: Redactor): Promise<LoginResult> {
+async function loginWithStrategy(page: Page, config: ProbeConfig, redactor: Redactor): Promise<LoginResult> {
   switch (config.login) {
     case 'form':
       return loginWithForm(page, config, redactor);
     case 'e2e-bypass':
-      return loginWithBypass(page, config, redactor);
+      return handOverToken(page, config, redactor, await bypassToken(config, redactor));
     case 'token':
-      return loginWithToken(page, config, redactor);
+      redactor.add(config.token);
+      return handOverToken(page, config, redactor, { token: config.token ?? '', userId: null });
+    case 'storage-state':
+      // The state was loaded into the browser context; reaching here means it did not log the app in.
+      throw new ProbeStepError(
+        'auth',
+        `log in: the storage state ${config.storageState} no longer logs in (expired or revoked); write a new one with \`golden-path-probe login --save ${config.storageState}\``,
+      );
   }
 }
 
 async function loginWithForm(page: Page, config: ProbeConfig, redactor: Redactor): Promise<LoginResult> {
   const timeout = config.stepTimeoutMs;
-  await page.goto(`${config.appUrl}/login`, { timeout });
-  await page.locator(FORM.username).first().fill(config.username ?? '', { timeout });
-  await fillWithoutRecording(page.locator(FORM.password).first(), config.password ?? '', timeout);
-  await page.locator(FORM.submit).first().click({ timeout });
+  const { selectors } = config;
+  if (!new URL(page.url(), config.appUrl).pathname.startsWith(config.loginPath))
+    await page.goto(`${config.appUrl}${config.loginPath}`, { timeout });
+  await page.locator(selectors.username).first().fill(config.username ?? '', { timeout });
+  await fillWithoutRecording(page.locator(selectors.password).first(), config.password ?? '', timeout);
+  await page.locator(selectors.submit).first().click({ timeout });
+  const loggedIn = selectors.success
+    ? page.locator(selectors.success).first().waitFor({ state: 'visible', timeout })
+    : page.waitForURL((url) => !url.pathname.startsWith(config.loginPath), { timeout });
   const outcome = await Promise.race([
-    page.waitForURL((url) => !url.pathname.startsWith('/login'), { timeout }).then(() => 'left-login' as const),
-    page.locator(FORM.error).first().waitFor({ state: 'visible', timeout }).then(() => 'error-shown' as const),
+    loggedIn.then(() => 'logged-in' as const),
+    page.locator(selectors.error).first().waitFor({ state: 'visible', timeout }).then(() => 'error-shown' as const),
   ]).catch(() => 'timeout' as const);
   if (outcome === 'error-shown') {
-    const said = (await page.locator(FORM.error).first().innerText().catch(() => '')).trim();
-    throw new ProbeStepError('auth', `log in: the login form was rejected: "${redactor.redact(said)}" (still on /login)`);
+    const said = (await page.locator(selectors.error).first().innerText().catch(() => '')).trim();
+    throw new ProbeStepError('auth', `log in: the login form was rejected: "${redactor.redact(said)}" (still on ${config.loginPath})`);
   }
-  if (outcome === 'timeout')
-    throw new ProbeStepError('auth', `log in: the app neither left /login nor showed an error within ${timeout} ms`);
-  return { userId: await learnStoredToken(page, redactor) };
+  if (outcome === 'timeout') {
+    const success = selectors.success ? `showed ${selectors.success}` : `left ${config.loginPath}`;
+    throw new ProbeStepError('auth', `log in: the app neither ${success} nor showed an error within ${timeout} ms`);
+  }
+  return { userId: await learnStoredToken(page, config, redactor) };
 }
 
-async function loginWithBypass(page: Page, config: ProbeConfig, redactor: Redactor): Promise<LoginResult> {
+/** The e2e bypass endpoint: credentials for automation, answered with a token (DESIGN.md). */
+async function bypassToken(config: ProbeConfig, redactor: Redactor): Promise<{ token: string; userId: string | null }> {
   const url = `${config.authUrl}/auth/e2e/test-auth`;
   const timeout = config.stepTimeoutMs;
   let status: number;
@@ -77,35 +98,46 @@ async function loginWithBypass(page: Page, config: ProbeConfig, redactor: Redact
     throw new ProbeStepError('auth', `log in: POST ${url} answered ${status} without an access_token`);
   redactor.add(token);
   const userId = (body as { user?: { id?: unknown } }).user?.id;
-  // The app takes the token at its callback URL, as it does after an OAuth login.
-  await gotoHidingSecrets(page, `${config.appUrl}/auth/callback?access_token=${encodeURIComponent(token)}`, timeout, redactor);
-  await page.waitForURL((u) => !u.pathname.startsWith('/auth/callback'), { timeout }).catch(() => {
-    throw new ProbeStepError('auth', `log in: the app stayed on /auth/callback for ${timeout} ms after the bypass login`);
-  });
-  return { userId: typeof userId === 'string' ? userId : userIdFromToken(token) };
+  return { token, userId: typeof userId === 'string' ? userId : null };
 }
 
-async function loginWithToken(page: Page, config: ProbeConfig, redactor: Redactor): Promise<LoginResult> {
-  const token = config.token ?? '';
-  redactor.add(token);
-  // localStorage belongs to the app's origin: open a page of it first, then seed the token.
-  await page.goto(config.appUrl, { timeout: config.stepTimeoutMs });
-  await page.evaluate(([key, value]) => localStorage.setItem(key, value), [TOKEN_STORAGE_KEY, token] as const);
-  return { userId: userIdFromToken(token) };
+/** Hands a token to the app the way it expects it (PROBE_TOKEN_HANDOFF), then checks the app took it. */
+async function handOverToken(
+  page: Page,
+  config: ProbeConfig,
+  redactor: Redactor,
+  { token, userId }: { token: string; userId: string | null },
+): Promise<LoginResult> {
+  const timeout = config.stepTimeoutMs;
+  const key = config.tokenStorageKey;
+  if (config.tokenHandoff === 'callback') {
+    // The app takes the token at its callback URL, as it does after an OAuth login.
+    await navigateHidingSecrets(page, `${config.appUrl}${config.callbackPath}?access_token=${encodeURIComponent(token)}`, timeout, redactor);
+    await page.waitForURL((u) => !u.pathname.startsWith(config.callbackPath), { timeout }).catch(() => {
+      throw new ProbeStepError('auth', `log in: the app stayed on ${config.callbackPath} for ${timeout} ms after the token was handed over`);
+    });
+  } else if (config.tokenHandoff === 'cookie') {
+    const { hostname, protocol } = new URL(config.appUrl);
+    await page.context().addCookies([{ name: key, value: token, domain: hostname, path: '/', secure: protocol === 'https:', sameSite: 'Lax' }]);
+  } else {
+    // localStorage belongs to the app's origin: be on a page of it, then seed the token.
+    if (new URL(page.url(), config.appUrl).origin !== new URL(config.appUrl).origin) await page.goto(config.appUrl, { timeout });
+    await page.evaluate(([k, v]) => localStorage.setItem(k, v), [key, token] as const);
+  }
+  return { userId: userId ?? userIdFromToken(token) };
 }
 
 /** Reads the token the app stored after login: to learn the user id, and to keep it out of every artifact. */
-async function learnStoredToken(page: Page, redactor: Redactor): Promise<string | null> {
-  const token = await page.evaluate((key) => localStorage.getItem(key), TOKEN_STORAGE_KEY).catch(() => null);
+async function learnStoredToken(page: Page, config: ProbeConfig, redactor: Redactor): Promise<string | null> {
+  const key = config.tokenStorageKey;
+  const stored = await page.evaluate((k) => localStorage.getItem(k), key).catch(() => null);
+  const cookie = (await page.context().cookies()).find((c) => c.name === key)?.value;
+  const token = stored ?? cookie;
   if (!token) return null;
   redactor.add(token);
   return userIdFromToken(token);
 }
 
-/**
- * Playwright names each action in its reports with its arguments (`Fill "hunter2"`, `Navigate to "...?access_token=..."`).
- * Secrets therefore go into the page through evaluate, whose arguments the reports do not show.
- */
 async function fillWithoutRecording(field: Locator, secret: string, timeout: number): Promise<void> {
   await field.waitFor({ state: 'visible', timeout });
   await field.evaluate((el, value) => {
@@ -117,7 +149,7 @@ async function fillWithoutRecording(field: Locator, secret: string, timeout: num
   }, secret);
 }
 
-async function gotoHidingSecrets(page: Page, url: string, timeout: number, redactor: Redactor): Promise<void> {
+async function navigateHidingSecrets(page: Page, url: string, timeout: number, redactor: Redactor): Promise<void> {
   try {
     await Promise.all([
       page.waitForEvent('load', { timeout }),

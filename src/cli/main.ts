@@ -1,16 +1,26 @@
-// The `golden-path-probe` command. `run` validates the configuration and finds a browser before anything
-// starts (exit 2 when it cannot judge), runs the probe through Playwright with playwright.config.ts, then
-// reads the verdict from result.json and exits 0 (pass, degraded), 1 (fail) or 2 (error).
+// The `golden-path-probe` command. Each command validates the configuration first (exit 2 when the probe
+// could not judge), then: `run` checks the target's health over HTTP, runs the browser probe through
+// Playwright with playwright.config.ts and exits by the verdict in result.json: 0 pass or degraded,
+// 1 fail, 2 error. `diagnose` adds the browserless protocol probe and says where the golden path broke.
 
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { chromium } from '@playwright/test';
+import { login } from '../auth/login';
+import { tokenExpiresAt } from '../auth/token';
 import { ensureBrowser } from '../browser/resolve';
 import { loadDotenv } from '../config/dotenv';
-import { loadConfig, probeTestTimeoutMs } from '../config/load';
-import { VARIABLES } from '../config/variables';
+import { budgetsOf, loadConfig, probeTestTimeoutMs, type ProbeConfig } from '../config/load';
+import { diagnose } from '../protocol/diagnose';
+import { runProtocolProbe } from '../protocol/protocol-probe';
+import { Redactor } from '../redact';
+import { renderConsole } from '../report/console';
 import { RESULT_FILE, type RunResult } from '../report/result';
 import { markLatest, newRunDir } from '../report/run-dir';
+import { runPreflight, writePreflightFailure } from '../run/preflight-step';
+import { optionsHelp, parseArgs } from './flags';
 
 export const EXIT = { pass: 0, fail: 1, error: 2 } as const;
 
@@ -18,77 +28,182 @@ const PROJECT_ROOT = resolve(__dirname, '..', '..');
 /** Beyond the probe's own bounds (Playwright's test timeout), the time Playwright itself may take to start and stop. */
 const PLAYWRIGHT_OVERHEAD_MS = 120_000;
 
-const USAGE = `Usage: golden-path-probe <command>
+const USAGE = `Usage: golden-path-probe [command] [options]
 
 Commands:
-  run                 run the probe once (default); exit 0 pass or degraded, 1 fail, 2 could not judge
+  run                 run the probe once (the default); exit 0 pass or degraded, 1 fail, 2 could not judge
+  diagnose            run the browser probe and the browserless protocol probe, and say where the golden
+                      path broke (backend or frontend); needs a target (PROBE_APP_URL)
+  login --save FILE   log in with the configured strategy and save the browser's storage state to FILE,
+                      for PROBE_STORAGE_STATE
   reference [flags]   start the embedded reference staging and print its URLs (reference --help)
   install-browser     find a Chromium, installing one where this machine allows
   help                this text
 
-Configuration comes from the environment and .env (the environment wins):
-${VARIABLES.map((v) => `  ${v.name.padEnd(30)} ${v.description}${v.default ? ` Default: ${v.default}.` : ''}`).join('\n')}
+Options (flag > environment > .env > profile > default):
+${optionsHelp()}
 `;
 
 export async function main(argv: string[]): Promise<number> {
-  const [command = 'run', ...rest] = argv;
-  switch (command) {
+  const args = parseArgs(argv);
+  if (args.help || args.command === 'help') {
+    console.log(USAGE);
+    return EXIT.pass;
+  }
+  if (args.problems.length) return usageError(args.problems);
+  loadDotenv();
+  // The child processes (Playwright) get the same settings: flags become variables over the environment.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...args.vars };
+  switch (args.command) {
     case 'run':
-      if (rest.length) return usageError(`run takes no arguments yet; got ${rest.join(' ')}`);
-      return run();
+      return withConfig(env, (config) => run(config, env).then((r) => r.code));
+    case 'diagnose':
+      return withConfig(env, (config) => diagnoseCommand(config, env));
+    case 'login': {
+      const file = args.options['--save'];
+      if (!file) return usageError(['login needs --save FILE']);
+      return withConfig(env, (config) => saveLogin(config, file));
+    }
     case 'install-browser': {
-      const browser = ensureBrowser(process.env.PROBE_BROWSER_PATH, (l) => console.log(l));
+      const browser = ensureBrowser(env.PROBE_BROWSER_PATH, (l) => console.log(l));
       if ('error' in browser) return fatal(browser.error);
       console.log(`Chromium: ${browser.executablePath ?? "Playwright's own"} (${browser.source})`);
       return EXIT.pass;
     }
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE);
-      return EXIT.pass;
     default:
-      return usageError(`unknown command "${command}"`);
+      return usageError([`unknown command "${args.command}"`]);
   }
 }
 
-async function run(): Promise<number> {
-  loadDotenv();
-  const loaded = loadConfig(process.env);
+async function withConfig(env: NodeJS.ProcessEnv, body: (config: ProbeConfig) => Promise<number>): Promise<number> {
+  const loaded = loadConfig(env);
   if (!loaded.ok) {
     console.error('golden-path-probe: the configuration has problems; nothing was started:');
     for (const p of loaded.problems) console.error(`  - ${p}`);
     return EXIT.error;
   }
-  const config = loaded.config;
-  const browser = ensureBrowser(config.browserPath, (l) => console.error(l));
-  if ('error' in browser) return fatal(browser.error);
+  return body(loaded.config);
+}
 
+interface RunOutcome {
+  code: number;
+  result?: RunResult;
+  runDir: string;
+}
+
+async function run(config: ProbeConfig, env: NodeJS.ProcessEnv): Promise<RunOutcome> {
+  const startedAt = new Date();
   const runDir = newRunDir(config.reportDir);
-  const env: NodeJS.ProcessEnv = { ...process.env, PROBE_RUN_DIR: runDir };
-  if (browser.executablePath) env.PROBE_BROWSER_PATH = browser.executablePath;
-  const code = await runPlaywright(env, probeTestTimeoutMs(config) + PLAYWRIGHT_OVERHEAD_MS);
+  // The embedded reference is started later, by Playwright: there is nothing to check before.
+  if (config.preflight && !config.embedded) {
+    const checked = await runPreflight(config, runDir);
+    if (!checked.ok) {
+      await writePreflightFailure(config, runDir, checked, startedAt);
+      return finishRun(runDir, true);
+    }
+  }
+  const browser = ensureBrowser(config.browserPath, (l) => console.error(l));
+  if ('error' in browser) return { code: fatal(browser.error), runDir };
+  const childEnv: NodeJS.ProcessEnv = { ...env, PROBE_RUN_DIR: runDir };
+  if (browser.executablePath) childEnv.PROBE_BROWSER_PATH = browser.executablePath;
+  const ended = await runPlaywright(childEnv, probeTestTimeoutMs(config) + PLAYWRIGHT_OVERHEAD_MS);
+  const outcome = finishRun(runDir, false);
+  if (!outcome.result) return { code: fatal(`the probe wrote no ${RESULT_FILE} (Playwright ended with ${ended}); its output above says why. Files: ${runDir}`), runDir };
+  return outcome;
+}
 
+/** Reads the verdict, points reports/latest at the run, and turns the status into the exit code. */
+function finishRun(runDir: string, printSummary: boolean): RunOutcome {
   let result: RunResult;
   try {
     result = JSON.parse(readFileSync(join(runDir, RESULT_FILE), 'utf8')) as RunResult;
   } catch {
-    return fatal(`the probe wrote no ${RESULT_FILE} (Playwright exited with ${code}); its output above says why. Files: ${runDir}`);
+    return { code: EXIT.error, runDir };
   }
-  // The summary itself was printed by the progress reporter, inside Playwright.
+  // Inside Playwright the progress reporter already printed the summary.
+  if (printSummary) console.log(renderConsole(result, runDir));
   console.log(`  latest: ${markLatest(runDir)}`);
   const status = result.verdict.status;
-  return status === 'pass' || status === 'degraded' ? EXIT.pass : status === 'fail' ? EXIT.fail : EXIT.error;
+  const code = status === 'pass' || status === 'degraded' ? EXIT.pass : status === 'fail' ? EXIT.fail : EXIT.error;
+  return { code, result, runDir };
 }
 
-/** Runs Playwright on the probe project; resolves with its exit code, or a description of how it ended. */
+async function diagnoseCommand(config: ProbeConfig, env: NodeJS.ProcessEnv): Promise<number> {
+  if (config.embedded)
+    return fatal('diagnose needs a target: set PROBE_APP_URL (to try it, start `npm run reference` in another shell and point the probe at it)');
+  const browserRun = await run(config, env);
+  if (!browserRun.result) return browserRun.code;
+  if (browserRun.result.steps.some((s) => s.name === 'preflight' && s.status === 'failed')) {
+    console.log('diagnose: the target failed preflight; nothing to compare.');
+    return browserRun.code;
+  }
+  console.log('\ndiagnose: the browserless protocol probe');
+  const redactor = new Redactor([config.password, config.bypassKey, config.token]);
+  const nonce = randomBytes(6).toString('hex');
+  const protocolRun = await runProtocolProbe({
+    apiUrl: config.apiUrl,
+    authUrl: config.authUrl,
+    login:
+      config.login === 'e2e-bypass'
+        ? { kind: 'e2e-bypass', key: config.bypassKey ?? '', email: config.e2eEmail }
+        : config.login === 'token'
+          ? { kind: 'token', token: config.token ?? '' }
+          : { kind: 'password', username: config.username ?? '', password: config.password ?? '' },
+    wsAuth: config.wsAuth,
+    message: `${config.message} [probe ${nonce}]`,
+    nonce,
+    stepTimeoutMs: config.stepTimeoutMs,
+    completeTimeoutMs: config.completeTimeoutMs,
+    budgets: budgetsOf(config),
+    contract: config.contract,
+    redactor,
+    expectAnswer: config.expectAnswer,
+  });
+  const protocolVerdict = protocolRun.verdict;
+  const diagnosis = diagnose(browserRun.result.verdict, protocolVerdict);
+  writeFileSync(
+    join(browserRun.runDir, 'diagnosis.json'),
+    JSON.stringify({ diagnosis, browser: browserRun.result.verdict, protocol: redactor.redactValue(protocolVerdict) }, null, 2) + '\n',
+  );
+  console.log(`  protocol probe: ${protocolVerdict.status.toUpperCase()}${protocolVerdict.class ? ` [${protocolVerdict.class}]` : ''}  ${redactor.redact(protocolVerdict.message)}`);
+  console.log(`  browser probe:  ${browserRun.result.verdict.status.toUpperCase()}${browserRun.result.verdict.class ? ` [${browserRun.result.verdict.class}]` : ''}`);
+  console.log(`diagnosis (${diagnosis.blame}): ${redactor.redact(diagnosis.sentence)}`);
+  console.log(`  ${join(browserRun.runDir, 'diagnosis.json')}`);
+  return diagnosis.blame === 'none' ? EXIT.pass : EXIT.fail;
+}
+
+/** `login --save FILE`: one login in a real browser, its storage state written for later runs. */
+async function saveLogin(config: ProbeConfig, file: string): Promise<number> {
+  if (config.embedded) return fatal('login --save needs a target: set PROBE_APP_URL');
+  if (config.login === 'storage-state') return fatal('login --save needs a strategy that logs in: PROBE_LOGIN=form, e2e-bypass or token');
+  const choice = ensureBrowser(config.browserPath, (l) => console.error(l));
+  if ('error' in choice) return fatal(choice.error);
+  const redactor = new Redactor([config.password, config.bypassKey, config.token]);
+  const browser = await chromium.launch({ executablePath: choice.executablePath, args: choice.args });
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const { userId } = await login(page, { ...config, storageState: undefined }, redactor, false);
+    const state = await context.storageState({ path: file });
+    const token = state.origins.flatMap((o) => o.localStorage).find((i) => i.name === config.tokenStorageKey)?.value
+      ?? state.cookies.find((c) => c.name === config.tokenStorageKey)?.value;
+    const expires = token ? tokenExpiresAt(token) : null;
+    console.log(`saved the storage state of user ${userId ?? '(unknown)'} to ${file}${expires ? `; its token expires at ${new Date(expires).toISOString()}` : ''}`);
+    console.log(`use it with PROBE_STORAGE_STATE=${file}; it holds a token: keep it out of git and of reports`);
+    return EXIT.pass;
+  } catch (err) {
+    console.error(`golden-path-probe: login failed: ${redactor.redact((err as Error).message)}`);
+    return EXIT.fail;
+  } finally {
+    await browser.close();
+  }
+}
+
+/** Runs Playwright on the probe project; resolves with how it ended. */
 function runPlaywright(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
   const cli = require.resolve('@playwright/test/cli');
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [cli, 'test', '--config', join(PROJECT_ROOT, 'playwright.config.ts')], {
-      env,
-      stdio: 'inherit',
-    });
+    const child = spawn(process.execPath, [cli, 'test', '--config', join(PROJECT_ROOT, 'playwright.config.ts')], { env, stdio: 'inherit' });
     const timer = setTimeout(() => {
       console.error(`golden-path-probe: Playwright did not finish within ${timeoutMs} ms; stopping it`);
       child.kill('SIGTERM');
@@ -109,7 +224,8 @@ function fatal(message: string): number {
   return EXIT.error;
 }
 
-function usageError(message: string): number {
-  console.error(`golden-path-probe: ${message}\n\n${USAGE}`);
+function usageError(problems: string[]): number {
+  for (const p of problems) console.error(`golden-path-probe: ${p}`);
+  console.error('Run `golden-path-probe --help` for the commands and options.');
   return EXIT.error;
 }

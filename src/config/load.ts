@@ -3,8 +3,10 @@
 // fixed in one round instead of one variable per run.
 
 import { defaultContract, type Contract } from '../contract/contract';
+import type { Budgets } from '../contract/types';
 import { loadContractFile } from './contract-file';
-import { LOGIN_STRATEGIES, VARIABLES, type LoginStrategy, type VariableSpec } from './variables';
+import { PROFILES_BY_NAME } from './profiles';
+import { LOGIN_STRATEGIES, VARIABLES, type LoginStrategy, type ProfileName, type TokenHandoff, type VariableSpec } from './variables';
 
 export interface ProbeConfig {
   /** True when no staging is configured and the embedded reference staging plays the target. */
@@ -12,7 +14,18 @@ export interface ProbeConfig {
   appUrl: string;
   apiUrl: string;
   authUrl: string;
+  profile: ProfileName;
   login: LoginStrategy;
+  loginPath: string;
+  selectors: { username: string; password: string; submit: string; error: string; success?: string };
+  tokenHandoff: TokenHandoff;
+  callbackPath: string;
+  tokenStorageKey: string;
+  storageState?: string;
+  preflight: boolean;
+  preflightUrls: string[];
+  preflightTimeoutMs: number;
+  wsAuth: 'ticket' | 'subprotocol';
   username?: string;
   password?: string;
   bypassKey?: string;
@@ -42,11 +55,14 @@ const EMBEDDED_PLACEHOLDER = 'http://127.0.0.1:0';
 
 export function loadConfig(env: Env): ConfigResult {
   const problems: string[] = [];
-  const value = (name: string): string | undefined => {
+  const given = (name: string): string | undefined => {
     const raw = env[name];
-    if (raw !== undefined && raw.trim() !== '') return raw.trim();
-    return spec(name).default;
+    return raw !== undefined && raw.trim() !== '' ? raw.trim() : undefined;
   };
+  const profileName = (given('PROBE_PROFILE') ?? 'generic') as ProfileName;
+  const profile = PROFILES_BY_NAME[profileName] ?? PROFILES_BY_NAME.generic;
+  // flag > environment > .env (both already in `env`) > profile > default
+  const value = (name: string): string | undefined => given(name) ?? profile.values[name] ?? spec(name).default;
 
   for (const v of VARIABLES) {
     const raw = value(v.name);
@@ -62,8 +78,10 @@ export function loadConfig(env: Env): ConfigResult {
   const authUrl = value('PROBE_AUTH_URL') ?? apiUrl;
   const login = (value('PROBE_LOGIN') ?? 'form') as LoginStrategy;
 
-  // The embedded reference supplies its own credentials, so only a real target must name them.
+  // The embedded reference supplies its own credentials and hosts, so only a real target must name them.
   if (!embedded) {
+    for (const name of profile.requires)
+      if (!given(name)) problems.push(`${name} is required with PROBE_PROFILE=${profileName} (its hosts are separate)`);
     if (login === 'form') {
       if (!value('PROBE_USERNAME')) problems.push('PROBE_USERNAME is required when PROBE_LOGIN=form');
       if (!value('PROBE_PASSWORD')) problems.push('PROBE_PASSWORD is required when PROBE_LOGIN=form');
@@ -72,6 +90,8 @@ export function loadConfig(env: Env): ConfigResult {
       problems.push('PROBE_E2E_BYPASS_KEY is required when PROBE_LOGIN=e2e-bypass');
   }
   if (login === 'token' && !value('PROBE_TOKEN')) problems.push('PROBE_TOKEN is required when PROBE_LOGIN=token');
+  if (login === 'storage-state' && !value('PROBE_STORAGE_STATE'))
+    problems.push('PROBE_STORAGE_STATE is required when PROBE_LOGIN=storage-state');
 
   const ms = (name: string) => Number(value(name));
   const config: ProbeConfig = {
@@ -79,7 +99,27 @@ export function loadConfig(env: Env): ConfigResult {
     appUrl: stripSlash(appUrl),
     apiUrl: stripSlash(apiUrl),
     authUrl: stripSlash(authUrl),
+    profile: profileName,
     login,
+    loginPath: value('PROBE_LOGIN_PATH')!,
+    selectors: {
+      username: value('PROBE_LOGIN_USERNAME_SELECTOR')!,
+      password: value('PROBE_LOGIN_PASSWORD_SELECTOR')!,
+      submit: value('PROBE_LOGIN_SUBMIT_SELECTOR')!,
+      error: value('PROBE_LOGIN_ERROR_SELECTOR')!,
+      success: value('PROBE_LOGIN_SUCCESS_SELECTOR'),
+    },
+    tokenHandoff: value('PROBE_TOKEN_HANDOFF') as TokenHandoff,
+    callbackPath: value('PROBE_CALLBACK_PATH')!,
+    tokenStorageKey: value('PROBE_TOKEN_STORAGE_KEY')!,
+    storageState: value('PROBE_STORAGE_STATE'),
+    preflight: value('PROBE_PREFLIGHT') === 'on',
+    preflightUrls: value('PROBE_PREFLIGHT_URLS')!
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean),
+    preflightTimeoutMs: ms('PROBE_PREFLIGHT_TIMEOUT_MS'),
+    wsAuth: value('PROBE_WS_AUTH') as 'ticket' | 'subprotocol',
     username: value('PROBE_USERNAME'),
     password: value('PROBE_PASSWORD'),
     bypassKey: value('PROBE_E2E_BYPASS_KEY'),
@@ -121,6 +161,16 @@ export function loadConfig(env: Env): ConfigResult {
  */
 export function probeTestTimeoutMs(c: ProbeConfig): number {
   return c.stepTimeoutMs * 4 + c.completeTimeoutMs + c.renderTimeoutMs + 30_000;
+}
+
+/** The time budgets of the contract, as the judge takes them. */
+export function budgetsOf(c: ProbeConfig): Budgets {
+  return {
+    firstEventWarnMs: c.firstEventWarnMs,
+    firstEventMs: c.firstEventTimeoutMs,
+    completeWarnMs: c.completeWarnMs,
+    completeMs: c.completeTimeoutMs,
+  };
 }
 
 function spec(name: string): VariableSpec {

@@ -13,10 +13,22 @@ export interface VariableSpec {
   description: string;
 }
 
-export const LOGIN_STRATEGIES = ['form', 'e2e-bypass', 'token'] as const;
+export const LOGIN_STRATEGIES = ['form', 'e2e-bypass', 'token', 'storage-state'] as const;
+export const TOKEN_HANDOFFS = ['callback', 'local-storage', 'cookie'] as const;
+export type TokenHandoff = (typeof TOKEN_HANDOFFS)[number];
+export const PROFILES = ['generic', 'netra'] as const;
+export type ProfileName = (typeof PROFILES)[number];
 export type LoginStrategy = (typeof LOGIN_STRATEGIES)[number];
 
 export const VARIABLES: readonly VariableSpec[] = [
+  {
+    name: 'PROBE_PROFILE',
+    kind: 'enum',
+    values: PROFILES,
+    default: 'generic',
+    description:
+      'A preset for a kind of platform: `netra` sets three hosts, e2e-bypass login through /auth/callback, ticket socket auth and health preflight; `generic` is form login and every socket.',
+  },
   {
     name: 'PROBE_APP_URL',
     kind: 'url',
@@ -29,7 +41,54 @@ export const VARIABLES: readonly VariableSpec[] = [
     kind: 'enum',
     values: LOGIN_STRATEGIES,
     default: 'form',
-    description: 'How the probe logs in: the login form, the e2e bypass endpoint, or a given token.',
+    description:
+      'How the probe logs in: the login form, the e2e bypass endpoint, a given token, or a saved Playwright storage state (PROBE_STORAGE_STATE) only.',
+  },
+  { name: 'PROBE_LOGIN_PATH', kind: 'string', default: '/login', description: 'Path of the login page (form login).' },
+  {
+    name: 'PROBE_LOGIN_USERNAME_SELECTOR',
+    kind: 'string',
+    default: '[data-testid="login-username"], input[name="username"], input[type="email"]',
+    description: 'The username field (form login).',
+  },
+  {
+    name: 'PROBE_LOGIN_PASSWORD_SELECTOR',
+    kind: 'string',
+    default: '[data-testid="login-password"], input[name="password"], input[type="password"]',
+    description: 'The password field (form login).',
+  },
+  {
+    name: 'PROBE_LOGIN_SUBMIT_SELECTOR',
+    kind: 'string',
+    default: '[data-testid="login-submit"], button[type="submit"]',
+    description: 'The submit button (form login).',
+  },
+  {
+    name: 'PROBE_LOGIN_ERROR_SELECTOR',
+    kind: 'string',
+    default: '[data-testid="login-error"], [role="alert"]',
+    description: 'Where the login page shows a rejection; seen: the login failed (class auth).',
+  },
+  {
+    name: 'PROBE_LOGIN_SUCCESS_SELECTOR',
+    kind: 'string',
+    description: 'Seen after submitting: logged in. Unset: leaving the login path means logged in.',
+  },
+  {
+    name: 'PROBE_TOKEN_HANDOFF',
+    kind: 'enum',
+    values: TOKEN_HANDOFFS,
+    default: 'callback',
+    description:
+      'How a token (e2e-bypass, token) reaches the app: its callback URL (PROBE_CALLBACK_PATH?access_token=...), localStorage, or a cookie (both named PROBE_TOKEN_STORAGE_KEY).',
+  },
+  { name: 'PROBE_CALLBACK_PATH', kind: 'string', default: '/auth/callback', description: 'The app page that takes ?access_token=.' },
+  { name: 'PROBE_TOKEN_STORAGE_KEY', kind: 'string', default: 'jwt_token', description: 'localStorage key, or cookie name, of the token.' },
+  {
+    name: 'PROBE_STORAGE_STATE',
+    kind: 'path',
+    description:
+      'A Playwright storage state file (`golden-path-probe login --save FILE` writes one). Reused while its token is valid; then the configured strategy logs in again and rewrites it. Holds a token: keep it out of git.',
   },
   { name: 'PROBE_USERNAME', kind: 'string', description: 'Username for PROBE_LOGIN=form.' },
   { name: 'PROBE_PASSWORD', kind: 'secret', description: 'Password for PROBE_LOGIN=form. Never written anywhere.' },
@@ -107,6 +166,27 @@ export const VARIABLES: readonly VariableSpec[] = [
     kind: 'path',
     default: 'reports',
     description: 'Where runs are written: <dir>/<timestamp>/ and <dir>/latest.',
+  },
+  {
+    name: 'PROBE_PREFLIGHT',
+    kind: 'enum',
+    values: ['on', 'off'],
+    default: 'on',
+    description: 'Check the health URLs (PROBE_PREFLIGHT_URLS) over HTTP before a browser starts; `--skip-preflight` is `off`.',
+  },
+  {
+    name: 'PROBE_PREFLIGHT_URLS',
+    kind: 'string',
+    default: '{app}/',
+    description: 'Comma-separated URLs to check first; `{app}`, `{api}`, `{auth}` stand for the three hosts.',
+  },
+  { name: 'PROBE_PREFLIGHT_TIMEOUT_MS', kind: 'ms', default: '3000', description: 'Bound of each preflight request (DNS, connect, TLS, answer).' },
+  {
+    name: 'PROBE_WS_AUTH',
+    kind: 'enum',
+    values: ['ticket', 'subprotocol'],
+    default: 'ticket',
+    description: 'How the browserless protocol probe (`diagnose`) authenticates its socket: a ticket, or the `jwt.<token>` subprotocol.',
   },
   {
     name: 'PROBE_CONTRACT',

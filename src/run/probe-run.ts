@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { errors, type Page } from '@playwright/test';
-import type { ProbeConfig } from '../config/load';
+import { budgetsOf, type ProbeConfig } from '../config/load';
 import { judge } from '../contract/judge';
 import type { Evidence, FailureClass, StepFailure, Verdict } from '../contract/types';
 import { currentAnswer } from '../capture/chat';
@@ -17,7 +17,7 @@ import { ProbeStepError } from '../errors';
 import { Redactor } from '../redact';
 import { runFinished } from './finished';
 import { buildTimeline } from '../report/timeline';
-import { writeRunArtifacts, type RunResult, type StepRecord, type WaitRecord } from '../report/result';
+import { readPreflight, targetOf, writeRunArtifacts, type RunResult, type StepRecord, type WaitRecord } from '../report/result';
 
 export class ProbeRun {
   readonly clock = new Clock();
@@ -134,12 +134,7 @@ export class ProbeRun {
       httpSends: this.recorder.httpSends,
       pageAnswer: this.pageAnswer,
       stepFailures: this.stepFailures,
-      budgets: {
-        firstEventWarnMs: c.firstEventWarnMs,
-        firstEventMs: c.firstEventTimeoutMs,
-        completeWarnMs: c.completeWarnMs,
-        completeMs: c.completeTimeoutMs,
-      },
+      budgets: budgetsOf(c),
       expectAnswer: c.expectAnswer,
       retries: this.retries,
     };
@@ -163,19 +158,16 @@ export class ProbeRun {
       (err: Error) => err.message,
     );
     if (recorderProblem) verdict.warnings.push(recorderProblem);
+    const preflight = readPreflight(this.runDir);
+    if (preflight?.degraded) verdict.warnings.push(`preflight: ${preflight.message}`);
     this.verdict = this.redactor.redactValue(verdict);
     const result: RunResult = {
       schemaVersion: 1,
       startedAt: this.clock.startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       durationMs: this.clock.now(),
-      target: {
-        embedded: this.config.embedded,
-        appUrl: this.redactor.redact(this.config.appUrl),
-        apiUrl: this.redactor.redact(this.config.apiUrl),
-        authUrl: this.redactor.redact(this.config.authUrl),
-        login: this.config.login,
-      },
+      target: targetOf(this.config, this.redactor, preflight),
+      ...(preflight ? { preflight } : {}),
       message: this.message,
       nonce: this.nonce,
       userId: this.userId,

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { test as base, chromium, expect, type Browser, type Page } from '@playwright/test';
 import { request } from 'undici';
 import WebSocket from 'ws';
-import { runReferenceCli } from '../../reference/main';
+import { parseReferenceArgs, runReferenceCli } from '../../reference/main';
 import { findBrowser } from '../../src/browser/resolve';
 import { REFERENCE_CREDENTIALS, RENAMED_DIALECT, startReference, type ReferenceServer } from '../../reference/server';
+import { issueToken } from '../../reference/tokens';
 
 /** Every wait on the server is bounded by this, and fails naming what it waited for. */
 const WAIT_MS = 5_000;
@@ -1051,6 +1052,328 @@ test.describe('chat page in Chromium', () => {
       await expect(page).toHaveURL(/\/login\?error=Invalid%20credentials$/);
       await expect(page.getByTestId('login-error')).toHaveText('Invalid credentials');
       expect(await page.evaluate(() => localStorage.getItem('jwt_token'))).toBeNull();
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+// ---- the netra layout: app, API and auth on three ports ---------------------------------------------
+
+const netraTest = test.extend<{ netra: ReferenceServer }, { _netraServer: ReferenceServer }>({
+  _netraServer: [
+    async ({}, use) => {
+      const server = await startReference({ speed: 0, layout: 'netra' });
+      try {
+        await use(server);
+      } finally {
+        await server.close();
+      }
+    },
+    { scope: 'worker' },
+  ],
+  netra: async ({ _netraServer }, use) => {
+    _netraServer.reset();
+    await use(_netraServer);
+  },
+});
+
+/** A request as a browser's preflight (or a cross-origin call) would make it; the status and the CORS headers. */
+async function withOrigin(method: 'OPTIONS' | 'POST', url: string, origin: string, body?: unknown) {
+  const res = await request(url, {
+    method,
+    headers:
+      method === 'OPTIONS'
+        ? { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,x-e2e-bypass-key' }
+        : { origin, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  await res.body.dump();
+  const h = (name: string) => (res.headers[name] as string | undefined) ?? null;
+  return {
+    status: res.statusCode,
+    allowOrigin: h('access-control-allow-origin'),
+    allowHeaders: h('access-control-allow-headers'),
+    allowMethods: h('access-control-allow-methods'),
+    vary: h('vary'),
+  };
+}
+
+/** Which host answers what: the status of each route at each host, no credentials sent. */
+const NETRA_ROUTES = [
+  'GET /login',
+  'GET /auth/callback',
+  'GET /chat',
+  'GET /favicon.ico',
+  'GET /health',
+  'GET /ws/health',
+  'POST /api/threads',
+  'POST /api/websocket/ticket',
+  'GET /__reference/fault',
+  'GET /auth/health',
+  'POST /auth/login',
+  'POST /auth/e2e/test-auth',
+  'GET /auth/oauth/google',
+] as const;
+
+netraTest.describe('netra layout', () => {
+  netraTest('three distinct ports; each host answers its own paths and 404s the others', async ({ netra }) => {
+    const hosts = { app: netra.appUrl, api: netra.apiUrl, auth: netra.authUrl };
+    const ports = Object.values(hosts).map((u) => Number(new URL(u).port));
+    expect(new Set(ports).size, 'three ports').toBe(3);
+    expect(netra.port).toBe(ports[0]);
+    expect(netra.layout).toBe('netra');
+    expect(netra.controlUrl).toBe(`${netra.apiUrl}/__reference`);
+    for (const u of Object.values(hosts)) expect(u).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const seen: Record<string, Record<string, number>> = {};
+    for (const [name, base] of Object.entries(hosts)) {
+      seen[name] = {};
+      for (const route of NETRA_ROUTES) {
+        const [method, path] = route.split(' ') as ['GET' | 'POST', string];
+        seen[name][route] = (await call(method, `${base}${path}`, method === 'POST' ? {} : undefined)).status;
+      }
+    }
+    const only = (owned: Record<string, number>) => Object.fromEntries(NETRA_ROUTES.map((r) => [r, owned[r] ?? 404]));
+    expect(seen).toEqual({
+      app: only({ 'GET /login': 200, 'GET /auth/callback': 200, 'GET /chat': 200, 'GET /favicon.ico': 204 }),
+      api: only({ 'GET /health': 200, 'GET /ws/health': 200, 'POST /api/threads': 401, 'POST /api/websocket/ticket': 401, 'GET /__reference/fault': 200 }),
+      auth: only({ 'GET /health': 200, 'GET /auth/health': 200, 'POST /auth/login': 401, 'POST /auth/e2e/test-auth': 401, 'GET /auth/oauth/google': 302 }),
+    });
+    expect((await call('POST', `${netra.appUrl}/api/threads`, {})).json).toEqual({ error: 'No route for POST /api/threads on the app host' });
+
+    // The sockets are on the API host only.
+    const ws = (base: string) => `${base.replace(/^http/, 'ws')}/ws`;
+    expect([await upgradeStatus(ws(netra.appUrl)), await upgradeStatus(ws(netra.apiUrl)), await upgradeStatus(ws(netra.authUrl))]).toEqual([404, 401, 404]);
+    // The OAuth-like path sends the browser back to the app host.
+    const oauth = await request(`${netra.authUrl}/auth/oauth/google`, { method: 'GET' });
+    await oauth.body.dump();
+    expect(oauth.headers.location).toMatch(new RegExp(`^${netra.appUrl}/auth/callback\\?access_token=`));
+  });
+
+  netraTest('CORS: a preflight from the app origin answers 204 with the right headers; a foreign origin gets no Allow-Origin', async ({ netra }) => {
+    const app = netra.appUrl;
+    const allowed = { status: 204, allowOrigin: app, allowHeaders: 'Authorization, Content-Type, X-E2E-Bypass-Key', allowMethods: 'GET, POST, OPTIONS', vary: 'Origin' };
+    const refused = { status: 204, allowOrigin: null, allowHeaders: null, allowMethods: null, vary: 'Origin' };
+    const urls = [`${netra.apiUrl}/api/threads`, `${netra.apiUrl}/api/websocket/ticket`, `${netra.authUrl}/auth/login`, `${netra.authUrl}/auth/e2e/test-auth`];
+    for (const url of urls) {
+      expect(await withOrigin('OPTIONS', url, app), `preflight of ${url} from the app`).toEqual(allowed);
+      expect(await withOrigin('OPTIONS', url, 'http://evil.example'), `preflight of ${url} from a foreign origin`).toEqual(refused);
+      expect(await withOrigin('OPTIONS', url, app.replace('127.0.0.1', 'localhost')), `${url}: localhost is another origin`).toEqual(refused);
+    }
+    // A preflight to the wrong host fails like any of its paths.
+    expect((await withOrigin('OPTIONS', `${netra.authUrl}/api/threads`, app)).status).toBe(404);
+
+    // The JSON login API answers cross-origin, with the app as the allowed origin only.
+    const creds = { username: REFERENCE_CREDENTIALS.username, password: REFERENCE_CREDENTIALS.password };
+    expect(await withOrigin('POST', `${netra.authUrl}/auth/login`, app, creds)).toMatchObject({ status: 200, allowOrigin: app });
+    expect(await withOrigin('POST', `${netra.authUrl}/auth/login`, 'http://evil.example', creds)).toMatchObject({ status: 200, allowOrigin: null });
+  });
+
+  netraTest('a healthy run over the socket on the API host, with a token from the auth host; faults through the control endpoint', async ({ netra }) => {
+    const { client, threadId, userId } = await connectUser(netra, 'netra@reference.test');
+    client.send({ type: 'start_agent', payload: { user_request: 'three hosts', thread_id: threadId } });
+    const answer = await client.waitFor('agent_response', finalAnswer);
+    expect(summary(client.frames)).toEqual(HEALTHY_EVENTS);
+    expect(answer).toMatchObject({ thread_id: threadId, user_id: userId, payload: { content: expect.stringContaining('three hosts') } });
+    client.close();
+
+    expect((await call('POST', `${netra.controlUrl}/fault`, { fault: 'upgrade-403' })).json).toEqual({ fault: 'upgrade-403', delayMs: 0 });
+    const { token } = await bypassLogin(netra, 'netra@reference.test');
+    expect(await upgradeStatus(await ticketUrl(netra, token))).toBe(403);
+    expect((await call('POST', `${netra.controlUrl}/reset`)).json).toEqual({ fault: 'healthy' });
+    expect(await upgradeStatus(await ticketUrl(netra, token))).toBe(101);
+  });
+
+  netraTest('options and the CLI check the layout and its ports', async () => {
+    await expect(startReference({ layout: 'netra', port: 65534 })).rejects.toThrow('port must be an integer 0-65533 in the netra layout (it takes port, port+1, port+2) (got 65534)');
+    await expect(startReference({ layout: 'triple' as never })).rejects.toThrow('layout must be one of single, netra (got "triple")');
+    expect(parseReferenceArgs(['--layout', 'netra', '--port=4000', '--token-ttl', '60'])).toEqual({ layout: 'netra', port: 4000, tokenTtlSec: 60 });
+    expect(() => parseReferenceArgs(['--layout', 'triple', '--token-ttl', '0', '--port', '65535'])).toThrow(
+      ['--layout must be one of single, netra (got "triple")', '--token-ttl must be an integer >= 1 (got "0")'].join('\n'),
+    );
+    expect(() => parseReferenceArgs(['--layout', 'netra', '--port', '65535'])).toThrow('--port must be at most 65533 with --layout netra, which takes N, N+1 and N+2 (got 65535)');
+  });
+
+  netraTest('the CLI with --layout netra prints three URLs, each host answering', async () => {
+    const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'reference/main.ts', '--layout', 'netra', '--speed', '0', '--token-ttl', '60'], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let out = '';
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await withTimeout(
+        new Promise<void>((resolve) =>
+          child.stdout.on('data', (chunk: Buffer) => {
+            out += chunk.toString();
+            if (out.includes('Press Ctrl+C')) resolve();
+          }),
+        ),
+        'the CLI to print its URLs',
+        20_000,
+      );
+      const url = (name: string) => new RegExp(`^${name}=(http://127\\.0\\.0\\.1:\\d+)$`, 'm').exec(out)?.[1] ?? '';
+      const [app, api, auth] = [url('APP'), url('API'), url('AUTH')];
+      expect(new Set([app, api, auth]).size, out).toBe(3);
+      expect(out).toContain(`CONTROL=${api}/__reference`);
+      expect(out).toContain('layout netra');
+      expect((await call('GET', `${app}/login`)).status).toBe(200);
+      expect((await call('GET', `${api}/ws/health`)).json.status).toBe('healthy');
+      const login = await call('POST', `${auth}/auth/login`, { username: REFERENCE_CREDENTIALS.username, password: REFERENCE_CREDENTIALS.password });
+      expect(login.json.expires_in).toBe(60);
+      child.kill('SIGTERM');
+      expect(await withTimeout(exited, 'the CLI to exit after SIGTERM')).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
+
+// ---- token expiry --------------------------------------------------------------------------------
+
+/** The status every API endpoint answers with this token. */
+async function apiStatuses(ref: ReferenceServer, token: string, threadId: string): Promise<Record<string, number>> {
+  const auth = bearer(token);
+  return {
+    'POST /api/threads': (await call('POST', `${ref.apiUrl}/api/threads`, {}, auth)).status,
+    'POST /api/websocket/ticket': (await call('POST', `${ref.apiUrl}/api/websocket/ticket`, {}, auth)).status,
+    'POST /api/agent/v2/execute': (await call('POST', `${ref.apiUrl}/api/agent/v2/execute`, { message: 'm', thread_id: threadId }, auth)).status,
+    'GET /api/threads/:id/messages': (await call('GET', `${ref.apiUrl}/api/threads/${threadId}/messages`, undefined, auth)).status,
+  };
+}
+
+const ALL_401 = { 'POST /api/threads': 401, 'POST /api/websocket/ticket': 401, 'POST /api/agent/v2/execute': 401, 'GET /api/threads/:id/messages': 401 };
+
+test('tokens live tokenTtlSec on the server clock; after that every API endpoint answers 401, the socket 1003', async () => {
+  let now = Date.now();
+  const server = await startReference({ speed: 0, tokenTtlSec: 1, clock: () => now });
+  try {
+    const res = await call('POST', `${server.authUrl}/auth/login`, { username: REFERENCE_CREDENTIALS.username, password: REFERENCE_CREDENTIALS.password });
+    expect(res.json.expires_in).toBe(1);
+    const claims = decodeJwt(res.json.access_token);
+    expect(claims.exp - claims.iat).toBe(1);
+    const token: string = res.json.access_token;
+    const threadId = await newThread(server, token);
+    expect(await apiStatuses(server, token, threadId)).toEqual({
+      'POST /api/threads': 201,
+      'POST /api/websocket/ticket': 200,
+      'POST /api/agent/v2/execute': 202,
+      'GET /api/threads/:id/messages': 200,
+    });
+
+    now += 1_000; // the token's second is over
+    expect(await apiStatuses(server, token, threadId)).toEqual(ALL_401);
+    const sub = await Client.open(`${wsBase(server)}/ws`, [`jwt.${token}`]);
+    expect((await withTimeout(sub.closed, 'close of the expired-token socket')).code).toBe(1003);
+  } finally {
+    await server.close();
+  }
+  await expect(startReference({ tokenTtlSec: 0 })).rejects.toThrow('tokenTtlSec must be a number of seconds > 0 (got 0)');
+});
+
+test('issueToken(): an already expired token is refused with 401 by every API endpoint, a live one is accepted', async ({ reference }) => {
+  const threadId = await newThread(reference, (await login(reference)).token);
+  const expired = issueToken(REFERENCE_CREDENTIALS.username, { ttlSec: -10 });
+  expect(decodeJwt(expired).exp * 1000).toBeLessThan(Date.now());
+  expect(await apiStatuses(reference, expired, threadId)).toEqual(ALL_401);
+  // Signed so that the reference accepts it: the 401 above was for the expiry, not the signature.
+  const live = issueToken(REFERENCE_CREDENTIALS.username);
+  expect((await call('POST', `${reference.apiUrl}/api/threads`, {}, bearer(live))).status).toBe(201);
+  expect(decodeJwt(live).sub).toBe((await login(reference)).userId);
+});
+
+// ---- the page: cookie token, expiry, the netra layout, in Chromium -------------------------------
+
+netraTest.describe('chat page in Chromium: cookie token, expiry, netra hosts', () => {
+  const found = findBrowser(process.env.PROBE_BROWSER_PATH);
+  netraTest.skip('error' in found, 'error' in found ? found.error : '');
+
+  async function askAndWait(page: Page, text: string): Promise<void> {
+    await expect(page.getByTestId('send-button'), 'the send button, enabled once the socket is open').toBeEnabled();
+    await page.getByTestId('message-textarea').fill(text);
+    await page.getByTestId('send-button').click();
+    await expect(page.getByTestId('response-card')).toHaveText(new RegExp(`^Reference answer for "${text}"`));
+    await expect(page.getByTestId('thinking-indicator')).toBeHidden();
+  }
+
+  netraTest('a jwt_token cookie on the app origin alone: the page lands on /chat, keeps the token and renders an answer', async ({ reference, chromiumBrowser }) => {
+    const { token } = await login(reference);
+    const context = await chromiumBrowser.newContext();
+    try {
+      await context.addCookies([{ name: 'jwt_token', value: token, url: reference.appUrl }]);
+      const page = await context.newPage();
+      await page.goto(`${reference.appUrl}/chat`);
+      await askAndWait(page, 'cookie only');
+      expect(page.url()).toBe(`${reference.appUrl}/chat`);
+      expect(await page.evaluate(() => localStorage.getItem('jwt_token')), 'taken over into localStorage').toBe(token);
+    } finally {
+      await context.close();
+    }
+  });
+
+  netraTest('an expired token (localStorage and cookie): the thread request answers 401, the page clears both and goes to /login', async ({ reference, chromiumBrowser }) => {
+    const expired = issueToken(REFERENCE_CREDENTIALS.username, { ttlSec: -10 });
+    const context = await chromiumBrowser.newContext();
+    try {
+      await context.addCookies([{ name: 'jwt_token', value: expired, url: reference.appUrl }]);
+      const page = await context.newPage();
+      await page.goto(`${reference.appUrl}/login`);
+      await page.evaluate((t) => localStorage.setItem('jwt_token', t), expired);
+      const api: string[] = [];
+      page.on('response', (r) => {
+        if (r.url().startsWith(`${reference.apiUrl}/api/`)) api.push(`${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`);
+      });
+      await page.goto(`${reference.appUrl}/chat`);
+      await expect(page).toHaveURL(`${reference.appUrl}/login`);
+      expect(api, 'one refused request, then straight to /login').toEqual(['POST /api/threads 401']);
+      expect(await page.evaluate(() => localStorage.getItem('jwt_token'))).toBeNull();
+      expect((await context.cookies(reference.appUrl)).filter((c) => c.name === 'jwt_token')).toEqual([]);
+
+      // Only the cookie, expired: the same way out, and nothing left behind.
+      await context.addCookies([{ name: 'jwt_token', value: expired, url: reference.appUrl }]);
+      await page.goto(`${reference.appUrl}/chat`);
+      await expect(page).toHaveURL(`${reference.appUrl}/login`);
+      expect(await page.evaluate(() => localStorage.getItem('jwt_token'))).toBeNull();
+      expect((await context.cookies(reference.appUrl)).filter((c) => c.name === 'jwt_token')).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  netraTest('netra layout: form login on the auth host, chat on the API host, the answer rendered on the app', async ({ netra, chromiumBrowser }) => {
+    const context = await chromiumBrowser.newContext();
+    try {
+      const page = await context.newPage();
+      const calls: string[] = [];
+      const problems: string[] = [];
+      page.on('request', (r) => {
+        const u = new URL(r.url());
+        if (u.pathname.startsWith('/api/') || u.pathname.startsWith('/auth/login')) calls.push(`${r.method()} ${u.origin}${u.pathname}`);
+      });
+      page.on('requestfailed', (r) => {
+        // The page leaving /chat for /login while /chat still loads aborts that navigation: no problem.
+        if (r.isNavigationRequest() && r.failure()?.errorText === 'net::ERR_ABORTED') return;
+        problems.push(`${r.url()}: ${r.failure()?.errorText}`);
+      });
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(m.text());
+      });
+      page.on('pageerror', (e) => problems.push(e.message));
+      const sockets: string[] = [];
+      page.on('websocket', (ws) => sockets.push(ws.url().replace(/ticket=[^&]+/, 'ticket=…')));
+
+      await page.goto(`${netra.appUrl}/chat`);
+      await expect(page).toHaveURL(`${netra.appUrl}/login`);
+      await page.getByTestId('login-username').fill(REFERENCE_CREDENTIALS.username);
+      await page.getByTestId('login-password').fill(REFERENCE_CREDENTIALS.password);
+      await page.getByTestId('login-submit').click();
+      await expect(page).toHaveURL(`${netra.appUrl}/chat`);
+      await askAndWait(page, 'across three hosts');
+
+      expect(calls).toEqual([`POST ${netra.authUrl}/auth/login`, `POST ${netra.apiUrl}/api/threads`, `POST ${netra.apiUrl}/api/websocket/ticket`]);
+      expect(sockets).toEqual([`${netra.apiUrl.replace(/^http/, 'ws')}/ws?ticket=…`]);
+      expect(problems, 'failed requests, console errors (CORS), script errors').toEqual([]);
     } finally {
       await context.close();
     }

@@ -39,7 +39,7 @@ test('every problem is reported at once, naming its variable', () => {
   expect(r.problems).toEqual([
     'PROBE_APP_URL must be an absolute http(s) URL, got "not-a-url"',
     'PROBE_API_URL must be an http or https URL, got "ftp://x"',
-    'PROBE_LOGIN must be one of form, e2e-bypass, token; got "sso"',
+    'PROBE_LOGIN must be one of form, e2e-bypass, token, storage-state; got "sso"',
     expect.stringContaining('PROBE_EXPECT_ANSWER is not a valid regular expression'),
     'PROBE_FIRST_EVENT_TIMEOUT_MS must be a positive whole number of milliseconds, got "0"',
     'PROBE_COMPLETE_TIMEOUT_MS must be a positive whole number of milliseconds, got "1.5"',
@@ -67,4 +67,14 @@ test('a warning budget above its hard budget is refused', () => {
 test('a bad URL is quoted without the credentials written inside it', () => {
   const r = loadConfig({ PROBE_APP_URL: 'https://user:hunter2@', PROBE_USERNAME: 'u', PROBE_PASSWORD: 'p' });
   expect(r).toEqual({ ok: false, problems: ['PROBE_APP_URL must be an absolute http(s) URL, got "https://[REDACTED]@"'] });
+});
+
+test('precedence: environment over profile over default', () => {
+  const netra = { PROBE_PROFILE: 'netra', PROBE_APP_URL: 'https://a.example', PROBE_API_URL: 'https://b.example', PROBE_AUTH_URL: 'https://c.example', PROBE_E2E_BYPASS_KEY: 'k-123' };
+  const r = loadConfig(netra);
+  expect(r.ok && [r.config.login, r.config.preflightUrls, r.config.wsAuth]).toEqual(['e2e-bypass', ['{api}/health', '{api}/ws/health', '{auth}/health'], 'ticket']);
+  const overridden = loadConfig({ ...netra, PROBE_LOGIN: 'token', PROBE_TOKEN: 't-123', PROBE_PREFLIGHT_URLS: '{app}/ping' });
+  expect(overridden.ok && [overridden.config.login, overridden.config.preflightUrls]).toEqual(['token', ['{app}/ping']]);
+  const generic = loadConfig({});
+  expect(generic.ok && [generic.config.login, generic.config.preflightUrls]).toEqual(['form', ['{app}/']]);
 });

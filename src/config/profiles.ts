@@ -1,0 +1,29 @@
+// Profiles: presets for a kind of platform. A profile's values sit between the environment (and .env) and
+// the built-in defaults: `flag > environment > .env > profile > default`.
+
+import type { ProfileName } from './variables';
+
+export interface Profile {
+  values: Record<string, string>;
+  /** Variables a real target must set under this profile (the embedded reference sets them itself). */
+  requires: string[];
+}
+
+export const PROFILES_BY_NAME: Record<ProfileName, Profile> = {
+  // Form login, the app's own hosts, every socket of the page: what any chat app is likely to have.
+  generic: { values: {}, requires: [] },
+  // The Netra-Apex-like platform of DESIGN.md: three hosts, e2e bypass login handed over at /auth/callback,
+  // ticket auth on the socket, the three health endpoints checked first.
+  netra: {
+    values: {
+      PROBE_LOGIN: 'e2e-bypass',
+      PROBE_TOKEN_HANDOFF: 'callback',
+      PROBE_CALLBACK_PATH: '/auth/callback',
+      PROBE_TOKEN_STORAGE_KEY: 'jwt_token',
+      PROBE_WS_AUTH: 'ticket',
+      PROBE_PREFLIGHT_URLS: '{api}/health,{api}/ws/health,{auth}/health',
+      PROBE_ANSWER_SELECTOR: '[data-testid="response-card"]',
+    },
+    requires: ['PROBE_API_URL', 'PROBE_AUTH_URL'],
+  },
+};

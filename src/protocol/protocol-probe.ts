@@ -1,0 +1,415 @@
+// The browserless protocol probe: the golden path over HTTP and undici's WebSocket, with no page. It logs
+// in, opens a thread, opens the socket the way the chat page does, sends the first message of the thread,
+// records every frame, and hands the evidence to the same judge as the browser probe. When the golden path
+// breaks, running both tells the backend from the frontend (see diagnose.ts).
+//
+// It never throws and never hangs: each step is bounded by stepTimeoutMs and, when it fails, becomes a
+// StepFailure (auth, transport, or probe for its own bugs); the wait for the run is bounded by
+// completeTimeoutMs; sockets and connections are closed in `finally` on every path.
+
+import { Agent, request } from 'undici';
+import { userIdFromToken } from '../auth/token';
+import { Clock } from '../capture/clock';
+import type { Contract } from '../contract/contract';
+import { judge } from '../contract/judge';
+import { requiredEvents } from '../contract/contract';
+import { describeClose } from '../contract/close-codes';
+import type { Budgets, Evidence, FailureClass, SocketRecord, StepFailure, Verdict } from '../contract/types';
+import { ProbeStepError } from '../errors';
+import type { Redactor } from '../redact';
+import { runFinished } from '../run/finished';
+import { ProtocolTraffic } from './traffic';
+
+export interface ProtocolProbeOptions {
+  apiUrl: string;
+  authUrl: string;
+  login:
+    | { kind: 'password'; username: string; password: string } // POST {auth}/auth/login {username,password}
+    | { kind: 'e2e-bypass'; key: string; email: string } // POST {auth}/auth/e2e/test-auth, X-E2E-Bypass-Key, {email,name}
+    | { kind: 'token'; token: string };
+  /** ticket: POST {api}/api/websocket/ticket (Bearer), then {api as ws}/ws?ticket=...; subprotocol: `jwt.<token>`. */
+  wsAuth: 'ticket' | 'subprotocol';
+  /** The message to send; it already carries the nonce. */
+  message: string;
+  nonce: string;
+  stepTimeoutMs: number;
+  completeTimeoutMs: number;
+  budgets: Budgets;
+  contract: Contract;
+  redactor: Redactor;
+  expectAnswer?: string;
+}
+
+export interface ProtocolRun {
+  evidence: Evidence;
+  verdict: Verdict;
+}
+
+/** How long the probe waits for its own sockets to close before it drops the connections. */
+const CLOSE_WAIT_MS = 2_000;
+/** Closes after which the server expects the client back (Going Away, Service Restart). */
+const RECONNECT_CLOSE_CODES = new Set([1001, 1012]);
+/** After the final agent_completed, how long the probe waits for the answer event that follows it. */
+const ANSWER_GRACE_MS = 1_000;
+/** The run may survive one server restart; a second one is a finding. */
+const MAX_RECONNECTS = 1;
+/** The name the bypass login gives the test user. */
+const BYPASS_USER_NAME = 'Golden Path Probe';
+/** Response fields that carry credentials; every one is learned by the redactor as soon as it is read. */
+const SECRET_FIELDS = ['access_token', 'refresh_token', 'id_token', 'token', 'ticket'];
+
+export async function runProtocolProbe(opts: ProtocolProbeOptions): Promise<ProtocolRun> {
+  return new ProtocolProbe(opts).run();
+}
+
+/** Raised inside a step when the run stops (the wait ended) while the step was under way: not a failure. */
+const STOPPED = Symbol('stopped');
+
+interface SocketTarget {
+  url: string;
+  protocols: string[];
+}
+
+interface HttpAnswer {
+  url: string;
+  status: number;
+  body: unknown;
+}
+
+class ProtocolProbe {
+  private readonly clock = new Clock();
+  private readonly traffic: ProtocolTraffic;
+  private readonly dispatcher: Agent;
+  /** Aborted when the run is over: cancels a reconnect under way. */
+  private readonly stop = new AbortController();
+  private readonly failures: StepFailure[] = [];
+  private userId: string | null = null;
+  private sentAt: number | null = null;
+  private token: string | null = null;
+  private reconnectsLeft = MAX_RECONNECTS;
+  private reconnecting: Promise<void> | null = null;
+
+  constructor(private readonly opts: ProtocolProbeOptions) {
+    // The given secrets first, before any request can fail with them in a message.
+    const { login, redactor } = opts;
+    if (login.kind === 'password') redactor.add(login.password);
+    if (login.kind === 'e2e-bypass') redactor.add(login.key);
+    if (login.kind === 'token') redactor.add(login.token);
+    this.dispatcher = new Agent({ connect: { timeout: opts.stepTimeoutMs } });
+    this.traffic = new ProtocolTraffic(this.clock, redactor, { onClose: (record) => this.onSocketClosed(record) });
+  }
+
+  async run(): Promise<ProtocolRun> {
+    try {
+      await this.goldenPath();
+    } catch (err) {
+      // Every step catches its own errors: whatever arrives here is the probe's bug.
+      this.fail('probe', 'probe', errorMessage(err));
+    } finally {
+      await this.shutDown();
+    }
+    const evidence = this.evidence();
+    return { evidence: structuredClone(evidence), verdict: this.judgeSafely(evidence) };
+  }
+
+  private async goldenPath(): Promise<void> {
+    const loggedIn = await this.step('log in', (signal) => this.login(signal));
+    if (loggedIn === null) return;
+    const threadId = await this.step('create thread', (signal) => this.createThread(signal));
+    if (threadId === null) return;
+    const socket = await this.connect('');
+    if (socket === null) return;
+    const greeted = await this.step('first frame', (signal) => this.firstFrame(socket, signal), `no frame within ${this.opts.stepTimeoutMs} ms after the socket opened`);
+    if (greeted === null) return;
+    const sent = await this.step('send', async () => this.send(socket, threadId));
+    if (sent === null) return;
+    // Re-checked on every frame, close and reconnect; bounded by the complete timeout.
+    const over = await this.traffic.waitFor(() => this.runOver(), this.opts.completeTimeoutMs, this.stop.signal);
+    // The page shows the answer of agent_response / final_report, which platforms send just after the final
+    // agent_completed: judge that answer too, as the page would, rather than stop one frame short of it.
+    if (over && this.awaitingAnswerFrame()) {
+      await this.traffic.waitFor(() => !this.awaitingAnswerFrame() || this.traffic.allClosed(), ANSWER_GRACE_MS, this.stop.signal);
+    }
+  }
+
+  // ---- steps ---------------------------------------------------------------------------------------
+
+  private async login(signal: AbortSignal): Promise<true> {
+    const { login, authUrl, redactor } = this.opts;
+    if (login.kind === 'token') {
+      this.token = login.token;
+      this.userId = userIdFromToken(login.token);
+      return true;
+    }
+    const answer =
+      login.kind === 'password'
+        ? await this.post(join(authUrl, '/auth/login'), { username: login.username, password: login.password }, {}, signal)
+        : await this.post(join(authUrl, '/auth/e2e/test-auth'), { email: login.email, name: BYPASS_USER_NAME }, { 'x-e2e-bypass-key': login.key }, signal);
+    const what = login.kind === 'password' ? 'the credentials were refused' : 'the bypass key was refused';
+    if (answer.status === 401 || answer.status === 403) throw new ProbeStepError('auth', `${said(answer, redactor)}: ${what}`);
+    if (answer.status >= 500) throw new ProbeStepError('transport', said(answer, redactor));
+    const token = field(answer.body, 'access_token');
+    if (!isOk(answer.status) || typeof token !== 'string' || token === '') {
+      throw new ProbeStepError('auth', `${said(answer, redactor)} without an access_token`);
+    }
+    this.token = token;
+    const user = field(answer.body, 'user');
+    const id = field(user, 'id');
+    this.userId = typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : userIdFromToken(token);
+    return true;
+  }
+
+  private async createThread(signal: AbortSignal): Promise<string> {
+    const answer = await this.post(join(this.opts.apiUrl, '/api/threads'), {}, this.bearer(), signal);
+    this.expectOk(answer);
+    const threadId = field(answer.body, 'thread_id') ?? field(answer.body, 'id');
+    if (typeof threadId !== 'string' || threadId === '') {
+      throw new ProbeStepError('transport', `${said(answer, this.opts.redactor)} without a thread_id`);
+    }
+    return threadId;
+  }
+
+  /** Ticket (when the socket is authenticated by one) and the socket; `prefix` names a reconnect's steps. */
+  private async connect(prefix: string): Promise<number | null> {
+    let target: SocketTarget | null;
+    if (this.opts.wsAuth === 'ticket') {
+      target = await this.step(`${prefix}get ticket`, (signal) => this.ticketTarget(signal));
+    } else {
+      target = { url: join(wsBase(this.opts.apiUrl), '/ws'), protocols: [`jwt.${this.token ?? ''}`] };
+    }
+    if (target === null) return null;
+    const opened = target;
+    return this.step(`${prefix}open socket`, (signal) => this.openSocket(opened, signal));
+  }
+
+  private async ticketTarget(signal: AbortSignal): Promise<SocketTarget> {
+    const answer = await this.post(join(this.opts.apiUrl, '/api/websocket/ticket'), {}, this.bearer(), signal);
+    this.expectOk(answer);
+    const ticket = field(answer.body, 'ticket');
+    if (typeof ticket !== 'string' || ticket === '') throw new ProbeStepError('transport', `${said(answer, this.opts.redactor)} without a ticket`);
+    return { url: `${join(wsBase(this.opts.apiUrl), '/ws')}?ticket=${encodeURIComponent(ticket)}`, protocols: [] };
+  }
+
+  private async openSocket(target: SocketTarget, signal: AbortSignal): Promise<number> {
+    const socket = this.traffic.connect(target.url, target.protocols, this.dispatcher);
+    await this.traffic.waitFor(() => !this.traffic.isConnecting(socket), this.opts.stepTimeoutMs, signal);
+    if (this.traffic.isOpen(socket)) return socket;
+    const url = this.traffic.sockets[socket]?.url ?? '';
+    throw new ProbeStepError('transport', `the WebSocket upgrade of ${url} failed: ${this.traffic.describe(socket)}`);
+  }
+
+  private async firstFrame(socket: number, signal: AbortSignal): Promise<true> {
+    await this.traffic.waitFor(() => this.traffic.receivedOn(socket) > 0 || !this.traffic.isOpen(socket), this.opts.stepTimeoutMs, signal);
+    if (this.traffic.receivedOn(socket) > 0) return true;
+    throw new ProbeStepError('transport', `${this.traffic.describe(socket)} before its first frame`);
+  }
+
+  private send(socket: number, threadId: string): true {
+    if (!this.traffic.isOpen(socket)) throw new ProbeStepError('transport', `${this.traffic.describe(socket)} before the message could be sent`);
+    const text = JSON.stringify({ type: 'start_agent', payload: { user_request: this.opts.message, thread_id: threadId } });
+    this.sentAt = this.clock.now();
+    this.traffic.send(socket, text);
+    return true;
+  }
+
+  // ---- the wait for the run, and reconnects -------------------------------------------------------
+
+  /** The run finished (final agent_completed, or the chat socket broke for good), or nothing more can arrive. */
+  private runOver(): boolean {
+    if (runFinished(this.evidence(), this.opts.contract)) return true;
+    return this.reconnecting === null && this.traffic.allClosed();
+  }
+
+  /** The run completed, and no answer event (agent_response, final_report, ...) of the run has arrived yet. */
+  private awaitingAnswerFrame(): boolean {
+    const verdict = judge(this.evidence(), this.opts.contract);
+    if (verdict.timings.completeMs === null) return false;
+    const answerTypes = new Set(this.opts.contract.answerEvents.map((a) => a.type));
+    return !verdict.events.some((e) => answerTypes.has(e.type) && e.count > 0);
+  }
+
+  /** A close during the run with Going Away / Service Restart: reconnect once, as the page does. */
+  private onSocketClosed(record: SocketRecord): void {
+    if (this.sentAt === null || this.stop.signal.aborted || record.closeCode === undefined) return;
+    if (!RECONNECT_CLOSE_CODES.has(record.closeCode)) return; // runFinished sees it: the transport check names it
+    if (runFinished(this.evidence(), this.opts.contract)) return;
+    const close = describeClose(record.closeCode, record.closeReason);
+    if (this.reconnectsLeft <= 0) {
+      this.fail('reconnect', 'transport', `socket ${record.socket} closed ${close} during the run after the probe had used its ${MAX_RECONNECTS} reconnect(s); nothing left to receive the run on`);
+      return;
+    }
+    this.reconnectsLeft -= 1;
+    this.reconnecting = this.connect('reconnect: ')
+      .then(() => undefined)
+      .catch((err: unknown) => this.fail('reconnect', 'probe', errorMessage(err)))
+      .finally(() => {
+        this.reconnecting = null;
+        this.traffic.changed();
+      });
+  }
+
+  private async shutDown(): Promise<void> {
+    this.stop.abort();
+    try {
+      await this.reconnecting; // its steps listen to `stop`: this is immediate
+      this.traffic.seal();
+      await this.traffic.closeAll(CLOSE_WAIT_MS);
+    } catch (err) {
+      this.fail('close', 'probe', errorMessage(err));
+    } finally {
+      this.traffic.seal();
+      await this.dispatcher.destroy().catch(() => undefined);
+    }
+  }
+
+  // ---- building blocks -------------------------------------------------------------------------------
+
+  /**
+   * Runs one step bounded by stepTimeoutMs. A failure is recorded (its ProbeStepError class, `transport` for
+   * a timeout, `probe` for anything else) and the step returns null; nothing is thrown.
+   */
+  private async step<T>(name: string, body: (signal: AbortSignal) => Promise<T>, timeoutMessage?: string): Promise<T | null> {
+    if (this.stop.signal.aborted) return null;
+    const ms = this.opts.stepTimeoutMs;
+    const control = new AbortController();
+    const onStop = () => control.abort(STOPPED);
+    this.stop.signal.addEventListener('abort', onStop);
+    const timer = setTimeout(() => control.abort(new ProbeStepError('transport', timeoutMessage ?? `no answer within ${ms} ms`)), ms);
+    const aborted = new Promise<never>((_resolve, reject) => control.signal.addEventListener('abort', () => reject(control.signal.reason as unknown)));
+    try {
+      return await Promise.race([body(control.signal), aborted]);
+    } catch (err) {
+      if (err !== STOPPED) this.fail(name, err instanceof ProbeStepError ? err.failureClass : 'probe', errorMessage(err));
+      return null;
+    } finally {
+      clearTimeout(timer);
+      this.stop.signal.removeEventListener('abort', onStop);
+    }
+  }
+
+  private fail(step: string, cls: FailureClass, message: string): void {
+    const line = (message.split('\n')[0] ?? '').trim();
+    const full = line.startsWith(`${step}:`) ? line : `${step}: ${line}`;
+    this.failures.push({ step, class: cls, message: this.opts.redactor.redact(full) });
+    this.traffic.changed();
+  }
+
+  /** POST with a JSON body; a network error (refused, reset, aborted) is a transport failure. */
+  private async post(url: string, body: unknown, headers: Record<string, string>, signal: AbortSignal): Promise<HttpAnswer> {
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        dispatcher: this.dispatcher,
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+        body: JSON.stringify(body),
+        signal,
+      });
+      const text = await res.body.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // Not JSON: kept as text, for the message.
+      }
+      this.learnSecrets(parsed);
+      return { url, status: res.statusCode, body: parsed };
+    } catch (err) {
+      if (signal.aborted) throw signal.reason;
+      throw new ProbeStepError('transport', `POST ${url} failed: ${errorMessage(err)}`);
+    }
+  }
+
+  /** Tokens and tickets go to the redactor the moment they are read, before anything can record them. */
+  private learnSecrets(body: unknown): void {
+    for (const name of SECRET_FIELDS) {
+      const value = field(body, name);
+      if (typeof value === 'string') this.opts.redactor.add(value);
+    }
+  }
+
+  /** 401/403: auth; anything else but 2xx: transport. */
+  private expectOk(answer: HttpAnswer): void {
+    if (answer.status === 401 || answer.status === 403) throw new ProbeStepError('auth', `${said(answer, this.opts.redactor)}: the token was refused`);
+    if (!isOk(answer.status)) throw new ProbeStepError('transport', said(answer, this.opts.redactor));
+  }
+
+  private bearer(): Record<string, string> {
+    return { authorization: `Bearer ${this.token ?? ''}` };
+  }
+
+  private evidence(): Evidence {
+    return {
+      nonce: this.opts.nonce,
+      message: this.opts.message,
+      userId: this.userId,
+      sentAt: this.sentAt,
+      frames: this.traffic.frames,
+      sockets: this.traffic.sockets,
+      httpSends: [],
+      pageAnswer: null,
+      stepFailures: this.failures,
+      budgets: this.opts.budgets,
+      ...(this.opts.expectAnswer !== undefined ? { expectAnswer: this.opts.expectAnswer } : {}),
+      surface: 'protocol',
+    };
+  }
+
+  private judgeSafely(evidence: Evidence): Verdict {
+    try {
+      return this.opts.redactor.redactValue(judge(evidence, this.opts.contract));
+    } catch (err) {
+      return couldNotJudge(this.opts.redactor.redact(`judge: ${errorMessage(err)}`), this.opts.contract);
+    }
+  }
+}
+
+function couldNotJudge(message: string, contract: Contract): Verdict {
+  return {
+    status: 'error',
+    class: 'probe',
+    message,
+    checks: [{ name: 'step-failures', status: 'fail', class: 'probe', expected: 'the probe could judge the run', seen: message }],
+    events: requiredEvents(contract).map((type) => ({ type, firstSeenMs: null, count: 0 })),
+    runId: null,
+    threadId: null,
+    answer: { frames: null, page: null },
+    timings: { firstEventMs: null, completeMs: null },
+    warnings: [],
+    retries: [],
+  };
+}
+
+// ---- small helpers ---------------------------------------------------------------------------------
+
+function join(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}${path}`;
+}
+
+/** The API host as a WebSocket origin: http -> ws, https -> wss. */
+function wsBase(apiUrl: string): string {
+  return apiUrl.replace(/^http(s?):/i, 'ws$1:');
+}
+
+function isOk(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+function field(body: unknown, name: string): unknown {
+  return typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
+}
+
+/** `POST url answered 401 ("Invalid credentials")`: the status and the server's own error text, redacted. */
+function said(answer: HttpAnswer, redactor: Redactor): string {
+  const error = field(answer.body, 'error') ?? field(answer.body, 'detail') ?? field(answer.body, 'message');
+  const text = typeof error === 'string' ? error : typeof answer.body === 'string' ? answer.body.slice(0, 120) : '';
+  return redactor.redact(`POST ${answer.url} answered ${answer.status}${text.trim() ? ` (${JSON.stringify(text.trim())})` : ''}`);
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    const detail = cause instanceof Error && cause.message && !err.message.includes(cause.message) ? ` (${cause.message})` : '';
+    return `${err.message}${detail}`;
+  }
+  return String(err);
+}

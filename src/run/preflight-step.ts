@@ -1,0 +1,61 @@
+// Preflight as a step of a run: check the target's health over HTTP before a browser starts, keep the
+// result in the run's folder, and, when the target is down, write the run's verdict right away: a down
+// staging fails in about a second with the URL and the cause, not after a browser timeout.
+
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { budgetsOf, type ProbeConfig } from '../config/load';
+import { judge } from '../contract/judge';
+import type { Verdict } from '../contract/types';
+import { preflight, preflightTargets, type PreflightResult } from '../preflight/preflight';
+import { Redactor } from '../redact';
+import { PREFLIGHT_FILE, targetOf, writeRunArtifacts } from '../report/result';
+
+export async function runPreflight(config: ProbeConfig, runDir: string): Promise<PreflightResult> {
+  const targets = preflightTargets(config, config.preflightUrls);
+  const result = await preflight(targets, { timeoutMs: config.preflightTimeoutMs });
+  writeFileSync(join(runDir, PREFLIGHT_FILE), JSON.stringify(result, null, 2) + '\n');
+  return result;
+}
+
+/** The verdict of a run that stopped at preflight: `fail`, class `transport`, the preflight's own words. */
+export async function writePreflightFailure(config: ProbeConfig, runDir: string, result: PreflightResult, startedAt: Date): Promise<Verdict> {
+  const redactor = new Redactor([config.password, config.bypassKey, config.token]);
+  const failure = { step: 'preflight', class: 'transport' as const, message: redactor.redact(result.message) };
+  const verdict = judge(
+    {
+      nonce: '',
+      message: config.message,
+      userId: null,
+      sentAt: null,
+      frames: [],
+      sockets: [],
+      httpSends: [],
+      pageAnswer: null,
+      stepFailures: [failure],
+      budgets: budgetsOf(config),
+    },
+    config.contract,
+  );
+  const durationMs = Date.now() - startedAt.getTime();
+  await writeRunArtifacts(runDir, {
+    schemaVersion: 1,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    durationMs,
+    target: targetOf(config, redactor, result),
+    preflight: redactor.redactValue(result),
+    message: config.message,
+    nonce: '',
+    userId: null,
+    sentAt: null,
+    verdict,
+    steps: [{ name: 'preflight', status: 'failed', durationMs, error: failure.message }],
+    waits: [],
+    sockets: [],
+    timeline: [],
+  });
+  // frames.ndjson exists in every run's folder, empty here: no browser, no frame.
+  writeFileSync(join(runDir, 'frames.ndjson'), '');
+  return verdict;
+}
