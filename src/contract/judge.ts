@@ -106,3 +106,20 @@ function eventTimings(run: Run, contract: Contract): EventTiming[] {
     return { type, firstSeenMs: first === undefined ? null : elapsed(first.t, run.sentAt), count: ofType.length };
   });
 }
+
+/** The verdict when the probe itself broke (its own bug, an unexpected error): `error`, never `pass`. */
+export function couldNotJudge(message: string, contract: Contract = defaultContract): Verdict {
+  return {
+    status: 'error',
+    class: 'probe',
+    message,
+    checks: [{ name: 'step-failures', status: 'fail', class: 'probe', expected: 'the probe could judge the run', seen: message }],
+    events: requiredEvents(contract).map((type) => ({ type, firstSeenMs: null, count: 0 })),
+    runId: null,
+    threadId: null,
+    answer: { frames: null, page: null },
+    timings: { firstEventMs: null, completeMs: null },
+    warnings: [],
+    retries: [],
+  };
+}

@@ -11,8 +11,7 @@ import { Agent, request } from 'undici';
 import { userIdFromToken } from '../auth/token';
 import { Clock } from '../capture/clock';
 import type { Contract } from '../contract/contract';
-import { judge } from '../contract/judge';
-import { requiredEvents } from '../contract/contract';
+import { couldNotJudge, judge } from '../contract/judge';
 import { describeClose } from '../contract/close-codes';
 import type { Budgets, Evidence, FailureClass, SocketRecord, StepFailure, Verdict } from '../contract/types';
 import { ProbeStepError } from '../errors';
@@ -361,22 +360,6 @@ class ProtocolProbe {
       return couldNotJudge(this.opts.redactor.redact(`judge: ${errorMessage(err)}`), this.opts.contract);
     }
   }
-}
-
-function couldNotJudge(message: string, contract: Contract): Verdict {
-  return {
-    status: 'error',
-    class: 'probe',
-    message,
-    checks: [{ name: 'step-failures', status: 'fail', class: 'probe', expected: 'the probe could judge the run', seen: message }],
-    events: requiredEvents(contract).map((type) => ({ type, firstSeenMs: null, count: 0 })),
-    runId: null,
-    threadId: null,
-    answer: { frames: null, page: null },
-    timings: { firstEventMs: null, completeMs: null },
-    warnings: [],
-    retries: [],
-  };
 }
 
 // ---- small helpers ---------------------------------------------------------------------------------

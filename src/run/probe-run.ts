@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { errors, type Page } from '@playwright/test';
 import { budgetsOf, type ProbeConfig } from '../config/load';
-import { judge } from '../contract/judge';
+import { couldNotJudge, judge } from '../contract/judge';
 import type { Evidence, FailureClass, StepFailure, Verdict } from '../contract/types';
 import { currentAnswer } from '../capture/chat';
 import { Clock } from '../capture/clock';
@@ -151,7 +151,7 @@ export class ProbeRun {
     try {
       verdict = this.judgeNow();
     } catch (err) {
-      verdict = probeErrorVerdict(`judge: ${(err as Error).message}`);
+      verdict = couldNotJudge(`judge: ${(err as Error).message}`, this.config.contract);
     }
     const recorderProblem = await this.recorder.close().then(
       () => undefined,
@@ -187,20 +187,4 @@ export class ProbeRun {
 function isPageError(err: unknown): boolean {
   if (err instanceof errors.TimeoutError) return true;
   return err instanceof Error && /^(page|locator|frame|browserContext|elementHandle|response|request)\.\w+:/.test(err.message);
-}
-
-export function probeErrorVerdict(message: string): Verdict {
-  return {
-    status: 'error',
-    class: 'probe',
-    message,
-    checks: [],
-    events: [],
-    runId: null,
-    threadId: null,
-    answer: { frames: null, page: null },
-    timings: { firstEventMs: null, completeMs: null },
-    warnings: [],
-    retries: [],
-  };
 }
