@@ -15,7 +15,12 @@ export interface ParsedArgs {
 
 /** Flags that are not a variable of their own. */
 const SHORTHANDS: Record<string, [string, string]> = { '--skip-preflight': ['PROBE_PREFLIGHT', 'off'] };
-const COMMAND_OPTIONS: Record<string, string[]> = { login: ['--save'] };
+const COMMAND_OPTIONS: Record<string, string[]> = {
+  login: ['--save'],
+  validate: ['--runs', '--require', '--expect-version', '--version-url', '--version-field', '--junit'],
+  report: ['--since', '--last', '--baseline', '--title', '--out'],
+  history: ['--since'],
+};
 
 export function flagName(variable: string): string {
   return `--${variable.replace(/^PROBE_/, '').toLowerCase().replace(/_/g, '-')}`;

@@ -5,19 +5,25 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { chromium } from '@playwright/test';
 import { login } from '../auth/login';
 import { tokenExpiresAt } from '../auth/token';
 import { ensureBrowser } from '../browser/resolve';
 import { loadDotenv } from '../config/dotenv';
 import { budgetsOf, loadConfig, probeTestTimeoutMs, type ProbeConfig } from '../config/load';
+import { afterRun } from '../ops/after-run';
+import { formatDuration, parseDuration } from '../ops/duration';
+import { History, historyStats, renderHistory } from '../ops/history';
+import { runLoop } from '../ops/loop';
+import { checkVersion, gate, renderJunit, type GateRun, type VersionCheck } from '../ops/validate';
 import { diagnose } from '../protocol/diagnose';
 import { runProtocolProbe } from '../protocol/protocol-probe';
 import { Redactor } from '../redact';
 import { renderConsole } from '../report/console';
 import { RESULT_FILE, type RunResult } from '../report/result';
+import { loadRuns, writeValidationReport } from '../report/validation/write';
 import { markLatest, newRunDir } from '../report/run-dir';
 import { runPreflight, writePreflightFailure } from '../run/preflight-step';
 import { optionsHelp, parseArgs } from './flags';
@@ -34,6 +40,11 @@ Commands:
   run                 run the probe once (the default); exit 0 pass or degraded, 1 fail, 2 could not judge
   diagnose            run the browser probe and the browserless protocol probe, and say where the golden
                       path broke (backend or frontend); needs a target (PROBE_APP_URL)
+  validate            the pre-release gate: --runs N [--require M] [--expect-version V --version-url URL
+                      --version-field PATH] [--junit FILE]; exit 0 only when the version matches and M of N pass
+  history             success rate, failures by class, p50/p95 of each event: [--since 24h]
+  report              the post-remediation validation report (HTML + Markdown): [--since T | --last N]
+                      [--baseline T1..T2] [--title "..."] [--out DIR]; T is a time (ISO) or a duration ago (24h)
   login --save FILE   log in with the configured strategy and save the browser's storage state to FILE,
                       for PROBE_STORAGE_STATE
   reference [flags]   start the embedded reference staging and print its URLs (reference --help)
@@ -56,7 +67,13 @@ export async function main(argv: string[]): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...args.vars };
   switch (args.command) {
     case 'run':
-      return withConfig(env, (config) => run(config, env).then((r) => r.code));
+      return withConfig(env, (config) => (config.everyMs ? loop(config, env, config.everyMs) : run(config, env).then((r) => r.code)));
+    case 'validate':
+      return withConfig(env, (config) => validateCommand(config, env, args.options));
+    case 'history':
+      return withConfig(env, (config) => historyCommand(config, args.options));
+    case 'report':
+      return withConfig(env, (config) => reportCommand(config, args.options));
     case 'diagnose':
       return withConfig(env, (config) => diagnoseCommand(config, env));
     case 'login': {
@@ -92,14 +109,23 @@ interface RunOutcome {
 }
 
 async function run(config: ProbeConfig, env: NodeJS.ProcessEnv): Promise<RunOutcome> {
-  const startedAt = new Date();
   const runDir = newRunDir(config.reportDir);
+  const outcome = await judgedRun(config, env, runDir);
+  // A run that could not even start (no browser, no result) has nothing to record.
+  if (outcome.result) await afterRun(config, outcome.result, runDir, (line) => console.log(`  ${line}`));
+  console.log(`  latest: ${markLatest(runDir)}`);
+  return outcome;
+}
+
+/** Preflight, then the browser probe; the verdict from the run's result.json. */
+async function judgedRun(config: ProbeConfig, env: NodeJS.ProcessEnv, runDir: string): Promise<RunOutcome> {
+  const startedAt = new Date();
   // The embedded reference is started later, by Playwright: there is nothing to check before.
   if (config.preflight && !config.embedded) {
     const checked = await runPreflight(config, runDir);
     if (!checked.ok) {
       await writePreflightFailure(config, runDir, checked, startedAt);
-      return finishRun(runDir, true);
+      return readOutcome(runDir, true);
     }
   }
   const browser = ensureBrowser(config.browserPath, (l) => console.error(l));
@@ -107,13 +133,13 @@ async function run(config: ProbeConfig, env: NodeJS.ProcessEnv): Promise<RunOutc
   const childEnv: NodeJS.ProcessEnv = { ...env, PROBE_RUN_DIR: runDir };
   if (browser.executablePath) childEnv.PROBE_BROWSER_PATH = browser.executablePath;
   const ended = await runPlaywright(childEnv, probeTestTimeoutMs(config) + PLAYWRIGHT_OVERHEAD_MS);
-  const outcome = finishRun(runDir, false);
+  const outcome = readOutcome(runDir, false);
   if (!outcome.result) return { code: fatal(`the probe wrote no ${RESULT_FILE} (Playwright ended with ${ended}); its output above says why. Files: ${runDir}`), runDir };
   return outcome;
 }
 
-/** Reads the verdict, points reports/latest at the run, and turns the status into the exit code. */
-function finishRun(runDir: string, printSummary: boolean): RunOutcome {
+/** Reads the verdict and turns the status into the exit code. */
+function readOutcome(runDir: string, printSummary: boolean): RunOutcome {
   let result: RunResult;
   try {
     result = JSON.parse(readFileSync(join(runDir, RESULT_FILE), 'utf8')) as RunResult;
@@ -122,10 +148,124 @@ function finishRun(runDir: string, printSummary: boolean): RunOutcome {
   }
   // Inside Playwright the progress reporter already printed the summary.
   if (printSummary) console.log(renderConsole(result, runDir));
-  console.log(`  latest: ${markLatest(runDir)}`);
   const status = result.verdict.status;
   const code = status === 'pass' || status === 'degraded' ? EXIT.pass : status === 'fail' ? EXIT.fail : EXIT.error;
   return { code, result, runDir };
+}
+
+/** Loop mode: a run now and every `everyMs`, never two at once, until SIGTERM or SIGINT. */
+async function loop(config: ProbeConfig, env: NodeJS.ProcessEnv, everyMs: number): Promise<number> {
+  console.log(`golden-path-probe: a run every ${formatDuration(everyMs)}; SIGTERM or Ctrl+C ends the loop after the current run`);
+  const { runs } = await runLoop({
+    everyMs,
+    runOnce: async () => {
+      await run(config, env);
+    },
+    log: (line) => console.log(line),
+  });
+  console.log(`golden-path-probe: loop ended after ${runs} runs`);
+  return EXIT.pass;
+}
+
+async function validateCommand(config: ProbeConfig, env: NodeJS.ProcessEnv, options: Record<string, string>): Promise<number> {
+  const runs = Number(options['--runs'] ?? '5');
+  const required = Number(options['--require'] ?? String(runs));
+  const problems: string[] = [];
+  if (!Number.isInteger(runs) || runs < 1 || runs > 100) problems.push(`--runs must be a whole number from 1 to 100, got ${options['--runs']}`);
+  if (!Number.isInteger(required) || required < 0 || required > runs) problems.push(`--require must be a whole number from 0 to --runs (${runs}), got ${options['--require']}`);
+  const expected = options['--expect-version'];
+  if (!expected && (options['--version-url'] || options['--version-field'])) problems.push('--version-url and --version-field go with --expect-version');
+  if (problems.length) return usageError(problems);
+
+  let version: VersionCheck | undefined;
+  if (expected) {
+    const url = (options['--version-url'] ?? '{api}/health').replace('{api}', config.apiUrl).replace('{app}', config.appUrl).replace('{auth}', config.authUrl);
+    version = await checkVersion(url, options['--version-field'] ?? 'version', expected, config.preflightTimeoutMs);
+    console.log(`validate: version: ${version.ok ? 'ok' : 'MISMATCH'}: ${version.detail}`);
+  }
+  const gateRuns: GateRun[] = [];
+  // A target on the wrong version fails the gate at once: the runs would validate the wrong build.
+  for (let i = 1; i <= runs && (version === undefined || version.ok); i++) {
+    const started = Date.now();
+    const outcome = await run(config, env);
+    const v = outcome.result?.verdict;
+    gateRuns.push({ index: i, status: v?.status ?? 'error', class: v?.class ?? 'probe', message: v?.message ?? 'no result', durationMs: Date.now() - started, runDir: outcome.runDir });
+    console.log(`validate: run ${i}/${runs}: ${(v?.status ?? 'error').toUpperCase()}${v?.class ? ` [${v.class}]` : ''} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  }
+  const result = gate(gateRuns, required, version);
+  const junit = options['--junit'] ?? join(config.reportDir, 'validate-junit.xml');
+  mkdirSync(dirname(resolve(junit)), { recursive: true });
+  writeFileSync(junit, renderJunit(result, new Date().toISOString()));
+  console.log(result.message);
+  console.log(`  junit: ${junit}`);
+  return result.ok ? EXIT.pass : EXIT.fail;
+}
+
+async function historyCommand(config: ProbeConfig, options: Record<string, string>): Promise<number> {
+  if (!config.historyDb) return fatal('there is no history: PROBE_HISTORY_DB is off');
+  const since = options['--since'] ?? '24h';
+  let from: number;
+  try {
+    from = timeOrAgo(since);
+  } catch (err) {
+    return usageError([`--since: ${(err as Error).message}`]);
+  }
+  const history = History.open(config.historyDb);
+  try {
+    console.log(renderHistory(historyStats(history.since(from)), `since ${since}`));
+  } finally {
+    history.close();
+  }
+  return EXIT.pass;
+}
+
+async function reportCommand(config: ProbeConfig, options: Record<string, string>): Promise<number> {
+  const problems: string[] = [];
+  const parse = (flag: string, text: string): number | undefined => {
+    try {
+      return timeOrAgo(text);
+    } catch (err) {
+      problems.push(`${flag}: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+  const last = options['--last'] === undefined ? undefined : Number(options['--last']);
+  if (last !== undefined && (!Number.isInteger(last) || last < 1)) problems.push(`--last must be a whole number of runs, got ${options['--last']}`);
+  const since = options['--since'] === undefined ? undefined : parse('--since', options['--since']);
+  let baseline: { since?: Date; until?: Date } | undefined;
+  if (options['--baseline'] !== undefined) {
+    const [from, to] = options['--baseline'].split('..');
+    if (!from || !to) problems.push(`--baseline must be T1..T2 (times or durations ago, e.g. 48h..24h), got ${options['--baseline']}`);
+    else {
+      const a = parse('--baseline', from);
+      const b = parse('--baseline', to);
+      if (a !== undefined && b !== undefined) baseline = { since: new Date(a), until: new Date(b) };
+    }
+  }
+  if (problems.length) return usageError(problems);
+  const runs = loadRuns(config.reportDir, since === undefined ? { last: last ?? 20 } : { since: new Date(since), last });
+  if (runs.length === 0) return fatal(`no runs to report in ${config.reportDir} for that window`);
+  const out = options['--out'] ?? join(config.reportDir, `validation-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const written = await writeValidationReport(out, {
+    title: options['--title'] ?? 'Golden path validation',
+    generatedAt: new Date().toISOString(),
+    runs,
+    baseline: baseline ? loadRuns(config.reportDir, baseline) : undefined,
+    links: out,
+  });
+  console.log(`report: ${written.html}
+        ${written.markdown}`);
+  return EXIT.pass;
+}
+
+/** An ISO time, or a duration before now (`24h`), as ms since the epoch. */
+function timeOrAgo(text: string): number {
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
+    const t = Date.parse(text);
+    if (Number.isNaN(t)) throw new Error(`not a time: ${text}`);
+    return t;
+  }
+  return Date.now() - parseDuration(text);
 }
 
 async function diagnoseCommand(config: ProbeConfig, env: NodeJS.ProcessEnv): Promise<number> {

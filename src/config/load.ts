@@ -2,7 +2,10 @@
 // Every problem is collected and reported at once, each naming its variable, so that a broken setup is
 // fixed in one round instead of one variable per run.
 
+import { join } from 'node:path';
 import { defaultContract, type Contract } from '../contract/contract';
+import { parseAlertWindow } from '../ops/alerts';
+import { parseDuration } from '../ops/duration';
 import type { Budgets } from '../contract/types';
 import { loadContractFile } from './contract-file';
 import { PROFILES_BY_NAME } from './profiles';
@@ -44,6 +47,19 @@ export interface ProbeConfig {
   browserPath?: string;
   contract: Contract;
   retriesBeforeSend: number;
+  /** Loop mode: ms between runs; undefined: run once. */
+  everyMs?: number;
+  /** The history database; null: keep none. */
+  historyDb: string | null;
+  alert: {
+    webhook?: string;
+    format: 'json' | 'slack';
+    after: number;
+    window?: { failures: number; withinMs: number };
+    remindEveryMs: number | null;
+  };
+  metricsFile?: string;
+  pushgatewayUrl?: string;
 }
 
 export type ConfigResult = { ok: true; config: ProbeConfig } | { ok: false; problems: string[] };
@@ -138,7 +154,25 @@ export function loadConfig(env: Env): ConfigResult {
     browserPath: value('PROBE_BROWSER_PATH'),
     contract: defaultContract,
     retriesBeforeSend: Number(value('PROBE_RETRIES_BEFORE_SEND')),
+    everyMs: optionalDuration(value('PROBE_EVERY')),
+    historyDb: historyDbOf(value('PROBE_HISTORY_DB'), value('PROBE_REPORT_DIR')!),
+    alert: {
+      webhook: value('PROBE_ALERT_WEBHOOK'),
+      format: value('PROBE_ALERT_FORMAT') as 'json' | 'slack',
+      after: Math.max(1, Number(value('PROBE_ALERT_AFTER'))),
+      remindEveryMs: value('PROBE_ALERT_REMIND') === 'off' ? null : (optionalDuration(value('PROBE_ALERT_REMIND')) ?? null),
+    },
+    metricsFile: value('PROBE_METRICS_FILE'),
+    pushgatewayUrl: value('PROBE_PUSHGATEWAY_URL'),
   };
+  const alertWindow = value('PROBE_ALERT_WINDOW');
+  if (alertWindow) {
+    try {
+      config.alert.window = parseAlertWindow(alertWindow);
+    } catch {
+      problems.push(`PROBE_ALERT_WINDOW must be X failures within a duration, written like 3/15m; got ${JSON.stringify(alertWindow)}`);
+    }
+  }
   const contractFile = value('PROBE_CONTRACT');
   if (contractFile) {
     const loadedContract = loadContractFile(contractFile);
@@ -153,6 +187,21 @@ export function loadConfig(env: Env): ConfigResult {
       problems.push('PROBE_COMPLETE_WARN_MS must not exceed PROBE_COMPLETE_TIMEOUT_MS');
   }
   return problems.length ? { ok: false, problems } : { ok: true, config };
+}
+
+/** A duration setting in ms; undefined when unset or not a duration (that problem is reported by checkValue). */
+function optionalDuration(text: string | undefined): number | undefined {
+  if (!text) return undefined;
+  try {
+    return parseDuration(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function historyDbOf(setting: string | undefined, reportDir: string): string | null {
+  if (setting === 'off') return null;
+  return setting ?? join(reportDir, 'history.db');
 }
 
 /**
@@ -203,6 +252,14 @@ function checkValue(v: VariableSpec, raw: string): string | undefined {
     }
     case 'count':
       if (!/^\d+$/.test(raw) || Number(raw) > 10) return `${v.name} must be a whole number from 0 to 10, got ${shown}`;
+      return undefined;
+    case 'duration':
+      if (raw === 'off' && v.name === 'PROBE_ALERT_REMIND') return undefined;
+      try {
+        if (parseDuration(raw) <= 0) return `${v.name} must be a positive duration, got ${shown}`;
+      } catch {
+        return `${v.name} must be a duration like 30s, 5m, 1h or 7d, got ${shown}`;
+      }
       return undefined;
     case 'number':
       if (!/^\d+(\.\d+)?$/.test(raw)) return `${v.name} must be a number of zero or more, got ${shown}`;

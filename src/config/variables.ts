@@ -1,7 +1,7 @@
 // Every setting of the probe, in one table: its variable, what it means, its default. The README's table,
 // .env.example and --help are checked against this list by a test, so this is the one place to add a setting.
 
-export type VariableKind = 'url' | 'string' | 'secret' | 'ms' | 'count' | 'number' | 'enum' | 'regex' | 'path';
+export type VariableKind = 'url' | 'string' | 'secret' | 'ms' | 'count' | 'number' | 'duration' | 'enum' | 'regex' | 'path';
 
 export interface VariableSpec {
   name: string;
@@ -200,6 +200,35 @@ export const VARIABLES: readonly VariableSpec[] = [
     default: '1',
     description: 'How many times a transport failure before the message is sent is retried. A failure after the send is never retried.',
   },
+  {
+    name: 'PROBE_EVERY',
+    kind: 'duration',
+    description: 'Loop mode: run again every this long (`30s`, `5m`, `1h`), never two runs at once; SIGTERM ends it after the current run. Unset: run once.',
+  },
+  {
+    name: 'PROBE_HISTORY_DB',
+    kind: 'path',
+    description: 'The SQLite history of every run (and the alert state). Default: <PROBE_REPORT_DIR>/history.db; `off` keeps none.',
+  },
+  {
+    name: 'PROBE_ALERT_WEBHOOK',
+    kind: 'secret',
+    description: 'Where alerts go (POST JSON): sent on a change of state, never once per failed run. A Slack webhook URL is a secret: it is never printed.',
+  },
+  { name: 'PROBE_ALERT_FORMAT', kind: 'enum', values: ['json', 'slack'], default: 'json', description: "The alert's body: generic JSON, or Slack's incoming-webhook format." },
+  { name: 'PROBE_ALERT_AFTER', kind: 'count', default: '3', description: 'A failing alert after this many consecutive failed runs.' },
+  {
+    name: 'PROBE_ALERT_WINDOW',
+    kind: 'string',
+    description: 'Also a failing alert after X failures within a time, written `X/Y` (`3/15m`), consecutive or not.',
+  },
+  { name: 'PROBE_ALERT_REMIND', kind: 'duration', default: '1h', description: 'While still failing, remind this often (`off`: never).' },
+  {
+    name: 'PROBE_METRICS_FILE',
+    kind: 'path',
+    description: "Write Prometheus metrics here after each run, for node_exporter's textfile collector (written atomically).",
+  },
+  { name: 'PROBE_PUSHGATEWAY_URL', kind: 'url', description: 'Also push the metrics to this Prometheus Pushgateway.' },
   {
     name: 'PROBE_REFERENCE_SPEED',
     kind: 'number',

@@ -1,0 +1,406 @@
+// Alerts on a change of state, never on every failed run. The decision is a pure function of the recent
+// history, the last alert sent and the policy, so every rule is tested on plain sequences; building the message
+// and delivering it are separate steps. A webhook URL (Slack's above all) is a secret: no detail, log line or
+// error ever shows more of it than its origin.
+
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Agent, request } from 'undici';
+import { classifyError, type RequestPhase } from '../preflight/classify';
+import { REDACTED, Redactor } from '../redact';
+import { SUMMARY_FILE, type RunResult } from '../report/result';
+import { parseDuration } from './duration';
+import type { AlertRecord, HistoryRecord } from './history';
+
+export interface AlertPolicy {
+  /** A failing alert after this many consecutive failed runs (fail or error). */
+  after: number;
+  /** Also a failing alert after `failures` failed runs within `withinMs`, consecutive or not. */
+  window?: { failures: number; withinMs: number };
+  /** While still failing, a reminder this long after the last alert; null: none. */
+  remindEveryMs: number | null;
+}
+
+export type AlertKind = 'failing' | 'recovered' | 'reminder';
+
+export interface AlertMessage {
+  kind: AlertKind;
+  title: string;
+  /** The newest run's verdict status. */
+  status: string;
+  class: string | null;
+  /** The check that decided the newest run's verdict; null when it passed. */
+  failedCheck: string | null;
+  /** The newest run's verdict message. */
+  message: string;
+  /** The target's app URL (already without credentials). */
+  target: string;
+  version: string | null;
+  /** failing/reminder: when the current streak of failed runs began; recovered: when the streak that just ended began. */
+  since: string;
+  /** How many failed runs that streak holds. */
+  failures: number;
+  /** The newest run's summary.md. */
+  report: string;
+  /** The last rows of the newest run's timeline, `ms dir #socket type`, no payloads. */
+  timeline: string[];
+}
+
+export interface DeliveryOptions {
+  /** The whole delivery, every attempt included, ends within this. */
+  timeoutMs: number;
+  /** Further attempts after a network error or a 5xx (never after a 4xx). */
+  retries: number;
+}
+
+export const ALERT_SOURCE = 'golden-path-probe';
+export const ALERT_TIMELINE_ROWS = 12;
+/** Pause before a retry, cut short by what is left of the delivery's time. */
+export const ALERT_RETRY_DELAY_MS = 250;
+
+const TYPE_CHARS = 60;
+const BODY_EXCERPT_CHARS = 200;
+const BODY_READ_LIMIT = 4096;
+const SLACK_HEADER_CHARS = 150;
+const SLACK_TEXT_CHARS = 2900;
+
+// ---------------------------------------------------------------------------------------------------------
+// Policy
+
+const WINDOW_FORM = 'X failures within a duration, written X/duration like 3/15m, 5/1h, 10/30m';
+
+/** `3/15m` -> 3 failures within 15 minutes. Throws naming the text. */
+export function parseAlertWindow(text: string): { failures: number; withinMs: number } {
+  const fail = (why: string): never => {
+    throw new Error(`invalid alert window ${JSON.stringify(text)}: ${why}; use ${WINDOW_FORM}`);
+  };
+  if (typeof text !== 'string') return fail('not a string');
+  const parts = text.trim().split('/');
+  if (parts.length !== 2) return fail('expected one "/"');
+  const [count = '', duration = ''] = parts.map((p) => p.trim());
+  if (!/^\d+$/.test(count) || Number(count) < 1)
+    return fail(`"${count}" is not a whole number of failures of at least 1`);
+  let withinMs = 0;
+  try {
+    withinMs = parseDuration(duration);
+  } catch {
+    return fail(`"${duration}" is not a duration (30s, 15m, 1h)`);
+  }
+  if (withinMs <= 0) return fail('the duration must be longer than 0');
+  return { failures: Number(count), withinMs };
+}
+
+function isFailure(record: HistoryRecord): boolean {
+  return record.status === 'fail' || record.status === 'error';
+}
+
+function instantOf(record: HistoryRecord): number {
+  const started = Date.parse(record.startedAt);
+  return Number.isFinite(started) ? started : Date.parse(record.finishedAt);
+}
+
+/** The trailing run of failed records ending at `end` (exclusive). */
+function streakBefore(recent: HistoryRecord[], end: number): HistoryRecord[] {
+  let start = end;
+  while (start > 0 && isFailure(recent[start - 1]!)) start -= 1;
+  return recent.slice(start, end);
+}
+
+/**
+ * What to send now, if anything. Pure. `recent` is oldest first and ends with the run just recorded; `lastAlert`
+ * is the last alert recorded (delivered or not). Rules, in order:
+ * - the newest run succeeded (pass, degraded): `recovered` if an episode is open (last alert failing or
+ *   reminder), or if the last alert was a `recovered` that was not delivered; else nothing;
+ * - the newest run failed (fail, error) and an episode is open: the same alert again if it was not delivered;
+ *   a `reminder` once `remindEveryMs` has passed since the last alert; else nothing;
+ * - the newest run failed and no episode is open: `failing` after `after` consecutive failures, or
+ *   `window.failures` failures within `window.withinMs` of now; only runs after the last `recovered` count,
+ *   so the failures of a closed episode never open the next one.
+ */
+export function decideAlert(
+  recent: HistoryRecord[],
+  lastAlert: AlertRecord | null,
+  policy: AlertPolicy,
+  now: Date,
+): AlertKind | null {
+  const newest = recent[recent.length - 1];
+  if (newest === undefined) return null;
+  const episode = lastAlert !== null && lastAlert.kind !== 'recovered' ? lastAlert : null;
+
+  if (!isFailure(newest)) {
+    if (episode) return 'recovered';
+    if (lastAlert?.kind === 'recovered' && !lastAlert.delivered) return 'recovered';
+    return null;
+  }
+
+  if (episode) {
+    if (!episode.delivered) return episode.kind;
+    if (policy.remindEveryMs === null) return null;
+    const since = now.getTime() - Date.parse(episode.at);
+    return since >= policy.remindEveryMs ? 'reminder' : null;
+  }
+
+  // Not in an episode: only the runs after the last recovery can open one.
+  const closedUpTo = lastAlert?.kind === 'recovered' ? lastAlert.runId : -Infinity;
+  const open = recent.filter((r) => r.id > closedUpTo);
+  const after = Math.max(1, Math.floor(policy.after));
+  if (streakBefore(open, open.length).length >= after) return 'failing';
+  if (policy.window) {
+    const from = now.getTime() - policy.window.withinMs;
+    const failures = open.filter((r) => isFailure(r) && instantOf(r) > from && instantOf(r) <= now.getTime()).length;
+    if (failures >= Math.max(1, policy.window.failures)) return 'failing';
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The message
+
+function deciderOf(result: RunResult): string | null {
+  const failed = result.verdict.checks.filter((c) => c.status === 'fail');
+  return (failed.find((c) => c.class === result.verdict.class) ?? failed[0])?.name ?? null;
+}
+
+function shortType(type: string): string {
+  const oneLine = type.replace(/\s+/g, ' ');
+  return oneLine.length > TYPE_CHARS ? `${oneLine.slice(0, TYPE_CHARS)}…` : oneLine;
+}
+
+function titleOf(kind: AlertKind, target: string, status: string, cls: string | null): string {
+  const what = cls ? `${status} (${cls})` : status;
+  switch (kind) {
+    case 'failing':
+      return `golden path FAILING on ${target}: ${what}`;
+    case 'reminder':
+      return `golden path still failing on ${target}: ${what}`;
+    case 'recovered':
+      return `golden path recovered on ${target}: ${what}`;
+  }
+}
+
+/** The alert for the newest run (`result`, recorded last in `recent`). No payloads: frames may hold user data. */
+export function buildAlert(kind: AlertKind, recent: HistoryRecord[], result: RunResult, runDir: string): AlertMessage {
+  const newest = recent[recent.length - 1];
+  // failing/reminder: the streak that ends with the newest run; recovered: the streak right before it.
+  const streak =
+    kind === 'recovered' ? streakBefore(recent, Math.max(0, recent.length - 1)) : streakBefore(recent, recent.length);
+  const since = streak[0]?.startedAt ?? newest?.startedAt ?? result.startedAt;
+  const status = result.verdict.status;
+  const cls = result.verdict.class;
+  const target = result.target.appUrl;
+  return {
+    kind,
+    title: titleOf(kind, target, status, cls),
+    status,
+    class: cls,
+    failedCheck: status === 'fail' || status === 'error' ? deciderOf(result) : null,
+    message: result.verdict.message,
+    target,
+    version: result.target.version ?? null,
+    since,
+    failures: streak.length,
+    report: join(runDir, SUMMARY_FILE),
+    timeline: result.timeline
+      .slice(-ALERT_TIMELINE_ROWS)
+      .map((row) => `${row.ms}ms ${row.dir} #${row.socket} ${shortType(row.type)}`),
+  };
+}
+
+/** Slack's mrkdwn takes `&`, `<` and `>` as control characters. */
+function mrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** The body to POST: `json` is the AlertMessage with `source`; `slack` is an incoming-webhook message. */
+export function alertPayload(alert: AlertMessage, format: 'json' | 'slack'): unknown {
+  if (format === 'json') return { source: ALERT_SOURCE, ...alert };
+
+  const verdict = [`*${alert.status}*`];
+  if (alert.class) verdict.push(`class \`${mrkdwn(alert.class)}\``);
+  if (alert.failedCheck) verdict.push(`check \`${mrkdwn(alert.failedCheck)}\``);
+  const streak =
+    alert.kind === 'recovered'
+      ? `after ${alert.failures} failed run${alert.failures === 1 ? '' : 's'} since ${alert.since}`
+      : `${alert.failures} failed run${alert.failures === 1 ? '' : 's'} in a row since ${alert.since}`;
+  const blocks: unknown[] = [
+    { type: 'header', text: { type: 'plain_text', text: cut(alert.title, SLACK_HEADER_CHARS), emoji: false } },
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: cut(`${verdict.join(' · ')}\n${mrkdwn(alert.message)}`, SLACK_TEXT_CHARS) },
+    },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Target*\n${mrkdwn(alert.target)}` },
+        { type: 'mrkdwn', text: `*Version*\n${alert.version === null ? 'unknown' : mrkdwn(alert.version)}` },
+        { type: 'mrkdwn', text: `*Since*\n${mrkdwn(streak)}` },
+        { type: 'mrkdwn', text: `*Report*\n\`${mrkdwn(alert.report)}\`` },
+      ],
+    },
+  ];
+  if (alert.timeline.length > 0) {
+    const rows = alert.timeline.map((row) => mrkdwn(row.replace(/`/g, "'"))).join('\n');
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: cut(`*Timeline* (ms after the send)\n\`\`\`${rows}\`\`\``, SLACK_TEXT_CHARS) },
+    });
+  }
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${ALERT_SOURCE} · ${alert.kind}` }] });
+  return { text: `${alert.title}: ${alert.message}`, blocks };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Delivery
+
+/** Removes every part of the webhook URL but its origin (path segments, query values, user info) from text. */
+function scrubberFor(url: URL): (text: string) => string {
+  const secrets = new Set<string>();
+  const add = (s: string): void => {
+    if (s.length < 6) return;
+    secrets.add(s);
+    try {
+      secrets.add(decodeURIComponent(s));
+    } catch {
+      // Not percent-encoded text; the raw form is enough.
+    }
+  };
+  add(url.href);
+  add(url.href.slice(url.origin.length));
+  add(url.pathname + url.search);
+  add(url.pathname);
+  add(url.search);
+  add(url.search.slice(1));
+  add(url.hash);
+  add(url.username);
+  add(url.password);
+  for (const segment of url.pathname.split('/')) add(segment);
+  for (const [, value] of url.searchParams) add(value);
+  const ordered = [...secrets].sort((a, b) => b.length - a.length);
+  const shapes = new Redactor();
+  return (text) => shapes.redact(ordered.reduce((out, s) => out.split(s).join(REDACTED), text));
+}
+
+function oneLine(text: string, max: number): string {
+  return cut(text.replace(/\s+/g, ' ').trim(), max);
+}
+
+type Attempt = { ok: true; detail: string } | { ok: false; retry: boolean; detail: string };
+
+async function attempt(url: URL, body: string, timeoutMs: number, scrub: (text: string) => string): Promise<Attempt> {
+  let phase: RequestPhase = 'connect';
+  const agent = new Agent({
+    connect: { timeout: timeoutMs },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    connections: 1,
+  });
+  agent.on('connect', () => {
+    if (phase === 'connect') phase = 'headers';
+  });
+  try {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json; charset=utf-8',
+      'user-agent': ALERT_SOURCE,
+    };
+    if (url.username || url.password) {
+      // Credentials in the URL are meant for the receiver: sent as Basic auth, never shown.
+      const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+      headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+    }
+    const bare = new URL(url);
+    bare.username = '';
+    bare.password = '';
+    bare.hash = '';
+    const res = await request(bare, {
+      method: 'POST',
+      headers,
+      body,
+      dispatcher: agent,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    phase = 'body';
+    let text = '';
+    for await (const chunk of res.body) {
+      text += Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk);
+      if (text.length > BODY_READ_LIMIT) break;
+    }
+    if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true, detail: `HTTP ${res.statusCode}` };
+    const excerpt = oneLine(scrub(text), BODY_EXCERPT_CHARS);
+    const said = excerpt ? ` ${JSON.stringify(excerpt)}` : '';
+    return { ok: false, retry: res.statusCode >= 500, detail: `HTTP ${res.statusCode}${said}` };
+  } catch (err) {
+    const failure = classifyError(err, phase, timeoutMs, url.host, url.hostname);
+    return { ok: false, retry: failure.cause !== 'tls', detail: `${failure.cause}: ${scrub(failure.detail)}` };
+  } finally {
+    await agent.destroy().catch(() => undefined);
+  }
+}
+
+/**
+ * POSTs the payload as JSON. Bounded: every attempt together ends within `timeoutMs`. Retries (up to
+ * `retries` times) after a network error or a 5xx, never after a 4xx. Never throws. The detail names the
+ * webhook by its origin only: its path and query are secrets (a Slack webhook URL is a credential).
+ */
+export async function deliverAlert(
+  url: string,
+  payload: unknown,
+  opts: DeliveryOptions,
+): Promise<{ ok: boolean; detail: string }> {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return { ok: false, detail: 'alert webhook: not a valid URL (not shown: a webhook URL is a secret)' };
+  }
+  const origin = target.origin;
+  try {
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+      return { ok: false, detail: `alert webhook: must be an http(s) URL, got ${target.protocol}` };
+    }
+    const scrub = scrubberFor(target);
+    let body: string;
+    try {
+      const json = JSON.stringify(payload);
+      if (json === undefined) throw new Error('nothing to send');
+      body = json;
+    } catch (err) {
+      return { ok: false, detail: `POST ${origin}: the alert is not JSON: ${scrub((err as Error).message)}` };
+    }
+    const timeoutMs = Math.max(1, Math.floor(opts.timeoutMs));
+    const attempts = 1 + Math.max(0, Math.floor(opts.retries));
+    const deadline = Date.now() + timeoutMs;
+    const tried: string[] = [];
+    let outOfTime = '';
+    for (let n = 1; n <= attempts; n += 1) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        outOfTime = `, out of time (${timeoutMs} ms)`;
+        break;
+      }
+      const outcome = await attempt(target, body, left, scrub);
+      if (outcome.ok) {
+        const earlier = tried.length > 0 ? ` (after ${tried.join('; ')})` : '';
+        return { ok: true, detail: `POST ${origin}: ${outcome.detail}${earlier}` };
+      }
+      tried.push(outcome.detail);
+      if (!outcome.retry) break;
+      const pause = Math.min(ALERT_RETRY_DELAY_MS, deadline - Date.now());
+      if (n < attempts && pause > 0) await delay(pause);
+    }
+    const count = tried.length === 1 ? '1 attempt' : `${tried.length} attempts`;
+    return {
+      ok: false,
+      detail: `POST ${origin}: not delivered: ${tried.join('; ') || 'no attempt'} (${count}${outOfTime})`,
+    };
+  } catch (err) {
+    // A bug of ours; still no URL in the detail.
+    return {
+      ok: false,
+      detail: `POST ${origin}: not delivered: ${scrubberFor(target)(String((err as Error)?.message ?? err))}`,
+    };
+  }
+}

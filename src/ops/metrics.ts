@@ -1,0 +1,238 @@
+// Prometheus metrics of the last run (and of the history window, when given), in the text exposition format
+// 0.0.4: for node_exporter's textfile collector (writeTextfile) or a Pushgateway (pushMetrics). Every series
+// carries the label `target` (the appUrl, already redacted; user:password@ is dropped all the same). The
+// metric names are part of the project's interface: dashboards and alert rules use them.
+//
+// golden_path_failures_total and golden_path_success_ratio come from the HistoryStats the caller passes: they
+// count the runs of that window (e.g. the last 24h), so failures_total can fall as old runs leave the window.
+// That is a gauge, and it is typed as one (a counter must never go down); use it as is, not with rate().
+
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Agent, request } from 'undici';
+import type { FailureClass, Status } from '../contract/types';
+import type { RunResult } from '../report/result';
+import type { HistoryStats } from './history';
+
+export const METRIC = {
+  up: 'golden_path_up',
+  status: 'golden_path_status',
+  duration: 'golden_path_duration_seconds',
+  event: 'golden_path_event_seconds',
+  failures: 'golden_path_failures_total',
+  lastRun: 'golden_path_last_run_timestamp_seconds',
+  successRatio: 'golden_path_success_ratio',
+} as const;
+
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+const STATUSES: readonly Status[] = ['pass', 'degraded', 'fail', 'error'];
+/** Every class, so that a window without a class still exports it as 0 (alert rules need the series). */
+const CLASSES: readonly FailureClass[] = [
+  'missing-event',
+  'order',
+  'pairing',
+  'timeout',
+  'transport',
+  'auth',
+  'isolation',
+  'fallback-stub',
+  'ui-render',
+  'error-event',
+  'config',
+  'probe',
+];
+
+type Labels = Array<[string, string]>;
+
+interface Family {
+  name: string;
+  help: string;
+  samples: Array<{ labels: Labels; value: number }>;
+}
+
+export function renderMetrics(result: RunResult, stats?: HistoryStats): string {
+  const target: [string, string] = ['target', safeTarget(result.target.appUrl)];
+  const one = (value: number, ...labels: Labels) => ({ labels: [target, ...labels], value });
+  const v = result.verdict;
+  const families: Family[] = [
+    {
+      name: METRIC.up,
+      help: '1 when the last run passed or was degraded, 0 when it failed or the probe could not judge (error).',
+      samples: [one(v.status === 'pass' || v.status === 'degraded' ? 1 : 0)],
+    },
+    {
+      name: METRIC.status,
+      help: 'The last run verdict: 1 for its status, 0 for the others.',
+      samples: STATUSES.map((s) => one(s === v.status ? 1 : 0, ['status', s])),
+    },
+    {
+      name: METRIC.duration,
+      help: 'How long the last run took, from its start to its verdict, in seconds.',
+      samples: [one(result.durationMs / 1000)],
+    },
+    {
+      name: METRIC.event,
+      help: 'Seconds from the send to the first time each event of the last run was seen; events never seen are absent.',
+      samples: v.events
+        .filter((e) => e.firstSeenMs !== null)
+        .map((e) => one((e.firstSeenMs ?? 0) / 1000, ['event', e.type])),
+    },
+  ];
+  const finished = Date.parse(result.finishedAt);
+  if (!Number.isNaN(finished)) {
+    families.push({
+      name: METRIC.lastRun,
+      help: 'When the last run finished, in seconds since the Unix epoch.',
+      samples: [one(finished / 1000)],
+    });
+  }
+  if (stats !== undefined) {
+    const classes = [
+      ...CLASSES,
+      ...Object.keys(stats.failuresByClass).filter((c) => !(CLASSES as string[]).includes(c)),
+    ];
+    families.push({
+      name: METRIC.failures,
+      help: 'Runs that failed or errored in the history window, by failure class (a window count: it falls as runs leave the window).',
+      samples: classes.map((c) => one(stats.failuresByClass[c] ?? 0, ['class', c])),
+    });
+    if (stats.successRate !== null) {
+      families.push({
+        name: METRIC.successRatio,
+        help: 'Share of the runs in the history window that passed or were degraded (0 to 1).',
+        samples: [one(stats.successRate)],
+      });
+    }
+  }
+  return families.map(renderFamily).join('');
+}
+
+function renderFamily(f: Family): string {
+  if (f.samples.length === 0) return '';
+  const lines = [`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} gauge`];
+  for (const s of f.samples) {
+    const labels = s.labels.map(([k, val]) => `${k}="${escapeLabel(val)}"`).join(',');
+    lines.push(`${f.name}{${labels}} ${formatValue(s.value)}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Label values: backslash, double quote and line feed escaped (text format 0.0.4). */
+export function escapeLabel(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function escapeHelp(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+function formatValue(n: number): string {
+  if (Number.isNaN(n)) return 'NaN';
+  if (n === Infinity) return '+Inf';
+  if (n === -Infinity) return '-Inf';
+  return String(n);
+}
+
+/** The target as a label: the URL without a `user:password@` part, should one have survived redaction. */
+function safeTarget(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1');
+}
+
+/**
+ * For node_exporter's textfile collector: writes `path` atomically (a temporary file next to it, then a
+ * rename), creating the folders. The collector reads only `*.prom` files, so the temporary one is never read.
+ * The temporary name carries the process id, so that two probes writing the same file do not mix their text.
+ */
+export async function writeTextfile(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    const file = await open(tmp, 'w');
+    try {
+      await file.writeFile(text);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * PUT the text to a Pushgateway at `{url}/metrics/job/{job}` (replacing the job's group), within `timeoutMs`.
+ * Never throws: `ok` and a one-line `detail` (the HTTP status, `refused`, `timed out`), without credentials.
+ * Basic auth given in the URL (`https://user:pass@push.example`) is sent as a header and never printed.
+ */
+export async function pushMetrics(
+  url: string,
+  job: string,
+  text: string,
+  timeoutMs: number,
+): Promise<{ ok: boolean; detail: string }> {
+  let endpoint: URL;
+  try {
+    endpoint = new URL(url);
+    if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') throw new Error('not http(s)');
+  } catch {
+    return { ok: false, detail: `push: ${JSON.stringify(redactUrl(url))} is not an http(s) URL` };
+  }
+  if (job === '') return { ok: false, detail: 'push: the job name is empty' };
+  const headers: Record<string, string> = { 'content-type': METRICS_CONTENT_TYPE };
+  if (endpoint.username !== '' || endpoint.password !== '') {
+    const credentials = `${decodeURIComponent(endpoint.username)}:${decodeURIComponent(endpoint.password)}`;
+    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+    endpoint.username = '';
+    endpoint.password = '';
+  }
+  // A job with a slash needs the Pushgateway's base64 form of the grouping key.
+  const jobPath = job.includes('/')
+    ? `job@base64/${Buffer.from(job).toString('base64url')}`
+    : `job/${encodeURIComponent(job)}`;
+  endpoint.pathname = `${endpoint.pathname.replace(/\/+$/, '')}/metrics/${jobPath}`;
+  const where = endpoint.toString();
+
+  const agent = new Agent({ connect: { timeout: timeoutMs } });
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const res = await request(where, {
+      method: 'PUT',
+      headers,
+      body: text,
+      signal,
+      dispatcher: agent,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    const body = (await res.body.text()).trim().replace(/\s+/g, ' ').slice(0, 200);
+    const ok = res.statusCode >= 200 && res.statusCode < 300;
+    return { ok, detail: `push to ${where}: HTTP ${res.statusCode}${!ok && body !== '' ? ` ${body}` : ''}` };
+  } catch (err) {
+    return { ok: false, detail: `push to ${where}: ${describeError(err, timeoutMs, signal.aborted)}` };
+  } finally {
+    await agent.destroy().catch(() => undefined);
+  }
+}
+
+function describeError(err: unknown, timeoutMs: number, timedOut: boolean): string {
+  const e = err as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const code = e.code ?? e.cause?.code;
+  if (
+    timedOut ||
+    code === 'UND_ERR_CONNECT_TIMEOUT' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT'
+  ) {
+    return `timed out after ${timeoutMs} ms`;
+  }
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
+  return `${code ? `${code} ` : ''}${e.message ?? String(err)}`.trim();
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^/?#@]*@/, '//');
+}

@@ -1,0 +1,452 @@
+// The history file on disk (several processes writing it at once), and the two metric sinks: the textfile
+// (atomic) and the Pushgateway PUT (against local servers on port 0: one that records, one that refuses, one
+// that hangs).
+
+import { spawn } from 'node:child_process';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { readdir, readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { expect, test } from '@playwright/test';
+import type { Verdict } from '../../src/contract/types';
+import { History, HISTORY_SCHEMA_VERSION } from '../../src/ops/history';
+import { pushMetrics, writeTextfile } from '../../src/ops/metrics';
+import type { RunResult } from '../../src/report/result';
+
+const ROOT = resolve(__dirname, '..', '..');
+const HISTORY_MODULE = join(ROOT, 'src', 'ops', 'history.ts');
+/** Four writers start tsx and write 25 rows each; this only stops a hung one, and says so. */
+const WRITERS_LIMIT_MS = 60_000;
+
+function runResult(startedAt: string, verdict: Partial<Verdict> = {}): RunResult {
+  const started = Date.parse(startedAt);
+  return {
+    schemaVersion: 1,
+    startedAt,
+    finishedAt: new Date(started + 6000).toISOString(),
+    durationMs: 6000,
+    target: {
+      embedded: true,
+      profile: 'generic',
+      appUrl: 'http://127.0.0.1:4100',
+      apiUrl: 'http://127.0.0.1:4100',
+      authUrl: 'http://127.0.0.1:4100',
+      login: 'e2e-bypass',
+      version: '2.0.1',
+    },
+    message: 'hello [probe 0123456789ab]',
+    nonce: '0123456789ab',
+    userId: 'u-1',
+    sentAt: 1000,
+    verdict: {
+      status: 'pass',
+      class: null,
+      message: 'all 16 checks passed',
+      checks: [
+        { name: 'events-present', status: 'pass', class: 'missing-event', expected: 'all five', seen: 'all five' },
+      ],
+      events: [
+        { type: 'agent_started', firstSeenMs: 100, count: 1 },
+        { type: 'agent_thinking', firstSeenMs: 200, count: 1 },
+        { type: 'tool_executing', firstSeenMs: 300, count: 1 },
+        { type: 'tool_completed', firstSeenMs: 400, count: 1 },
+        { type: 'agent_completed', firstSeenMs: 900, count: 1 },
+      ],
+      runId: 'r-1',
+      threadId: 't-1',
+      answer: { frames: 'answer', page: 'answer' },
+      timings: { firstEventMs: 100, completeMs: 900 },
+      warnings: [],
+      retries: [],
+      ...verdict,
+    },
+    steps: [],
+    waits: [],
+    sockets: [],
+    timeline: [],
+  };
+}
+
+const TIMEOUT_VERDICT: Partial<Verdict> = {
+  status: 'fail',
+  class: 'timeout',
+  message: 'completed-in-time: expected the final agent_completed within 8000 ms; not seen',
+  checks: [
+    {
+      name: 'events-present',
+      status: 'fail',
+      class: 'missing-event',
+      expected: 'all five',
+      seen: 'missing agent_completed',
+    },
+    {
+      name: 'completed-in-time',
+      status: 'fail',
+      class: 'timeout',
+      expected: 'the final agent_completed',
+      seen: 'not seen',
+    },
+  ],
+  events: [
+    { type: 'agent_started', firstSeenMs: 150, count: 1 },
+    { type: 'agent_thinking', firstSeenMs: null, count: 0 },
+    { type: 'tool_executing', firstSeenMs: null, count: 0 },
+    { type: 'tool_completed', firstSeenMs: null, count: 0 },
+    { type: 'agent_completed', firstSeenMs: null, count: 0 },
+    { type: 'agent_error', firstSeenMs: 700, count: 1 },
+  ],
+  timings: { firstEventMs: 150, completeMs: null },
+};
+
+test.describe('history', () => {
+  test('records runs and reads them back with since() and last(), oldest first', async ({}, testInfo) => {
+    const history = History.open(testInfo.outputPath('nested', 'folder', 'history.db'));
+    try {
+      const first = history.record(runResult('2025-01-01T10:00:00.000Z'), 'reports/a');
+      const second = history.record(runResult('2025-01-01T11:00:00.000Z', TIMEOUT_VERDICT), 'reports/b');
+      // Recorded out of order: reading is by start time.
+      const early = history.record(
+        runResult('2025-01-01T09:00:00.000Z', { status: 'degraded', message: 'first-event-budget: over' }),
+        'reports/c',
+      );
+
+      expect(second).toEqual({
+        id: second.id,
+        startedAt: '2025-01-01T11:00:00.000Z',
+        finishedAt: '2025-01-01T11:00:06.000Z',
+        status: 'fail',
+        class: 'timeout',
+        message: 'completed-in-time: expected the final agent_completed within 8000 ms; not seen',
+        durationMs: 6000,
+        firstEventMs: 150,
+        completeMs: null,
+        events: {
+          agent_started: 150,
+          agent_thinking: null,
+          tool_executing: null,
+          tool_completed: null,
+          agent_completed: null,
+          agent_error: 700,
+        },
+        target: 'http://127.0.0.1:4100',
+        version: '2.0.1',
+        runDir: 'reports/b',
+        failedCheck: 'completed-in-time',
+      });
+      expect([first.failedCheck, early.failedCheck, early.status]).toEqual([null, null, 'degraded']);
+
+      expect(history.since('2025-01-01T00:00:00.000Z')).toEqual([early, first, second]);
+      expect(history.since('2025-01-01T10:00:00.000Z')).toEqual([first, second]);
+      expect(history.since(Date.parse('2025-01-01T10:30:00.000Z'))).toEqual([second]);
+      expect(history.since('2025-01-02T00:00:00.000Z')).toEqual([]);
+      expect(() => history.since('yesterday')).toThrow(
+        'history: "yesterday" is not an instant; give an ISO date or epoch milliseconds',
+      );
+      expect(history.last(2)).toEqual([first, second]);
+      expect(history.last(10)).toEqual([early, first, second]);
+      expect(history.last(0)).toEqual([]);
+    } finally {
+      history.close();
+    }
+  });
+
+  test('alerts round trip; lastAlert is the most recent', async ({}, testInfo) => {
+    const history = History.open(testInfo.outputPath('history.db'));
+    try {
+      expect(history.lastAlert()).toBeNull();
+      const run = history.record(runResult('2025-01-01T10:00:00.000Z', TIMEOUT_VERDICT), 'reports/a');
+      const failing = history.recordAlert({
+        at: '2025-01-01T10:00:07.000Z',
+        kind: 'failing',
+        runId: run.id,
+        delivered: true,
+        detail: 'slack: HTTP 200',
+      });
+      expect(history.lastAlert()).toEqual(failing);
+      const recovered = history.recordAlert({
+        at: '2025-01-01T10:05:07.000Z',
+        kind: 'recovered',
+        runId: run.id,
+        delivered: false,
+        detail: 'webhook: connection refused',
+      });
+      expect(recovered).toEqual({
+        id: failing.id + 1,
+        at: '2025-01-01T10:05:07.000Z',
+        kind: 'recovered',
+        runId: run.id,
+        delivered: false,
+        detail: 'webhook: connection refused',
+      });
+      expect(history.lastAlert()).toEqual(recovered);
+    } finally {
+      history.close();
+    }
+  });
+
+  test('the schema and the rows survive reopening; WAL mode and the schema version are on disk', async ({}, testInfo) => {
+    const path = testInfo.outputPath('history.db');
+    const first = History.open(path);
+    const run = first.record(runResult('2025-01-01T10:00:00.000Z'), 'reports/a');
+    const alert = first.recordAlert({
+      at: '2025-01-01T10:00:07.000Z',
+      kind: 'reminder',
+      runId: run.id,
+      delivered: true,
+      detail: 'still failing',
+    });
+    first.close();
+
+    const again = History.open(path);
+    try {
+      expect(again.last(5)).toEqual([run]);
+      expect(again.lastAlert()).toEqual(alert);
+      const next = again.record(runResult('2025-01-01T10:05:00.000Z'), 'reports/b');
+      expect(next.id).toBe(run.id + 1);
+    } finally {
+      again.close();
+    }
+
+    const raw = new Database(path, { readonly: true });
+    try {
+      expect(raw.pragma('user_version', { simple: true })).toBe(HISTORY_SCHEMA_VERSION);
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      const tables = raw
+        .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
+        .all();
+      expect(tables).toEqual([{ name: 'alerts' }, { name: 'runs' }]);
+    } finally {
+      raw.close();
+    }
+  });
+
+  test('a file written by a newer schema is refused, naming the file and both versions', async ({}, testInfo) => {
+    const path = testInfo.outputPath('future.db');
+    const raw = new Database(path);
+    raw.pragma(`user_version = ${HISTORY_SCHEMA_VERSION + 1}`);
+    raw.close();
+    expect(() => History.open(path)).toThrow(
+      `${path}: history schema version ${HISTORY_SCHEMA_VERSION + 1} is newer than this golden-path-probe knows (${HISTORY_SCHEMA_VERSION}); upgrade the probe or use another --history file`,
+    );
+  });
+
+  test('four processes recording 25 runs each into a new file at once: exactly 100 rows, no error', async ({}, testInfo) => {
+    const path = testInfo.outputPath('shared', 'history.db');
+    // Each writer opens the file (all four racing to create the schema), says `ready`, and writes its 25 rows
+    // when the test says `go` to all four: the writes overlap, without a sleep anywhere.
+    const script = `
+      require('tsx/cjs');
+      const { History } = require(process.env.HISTORY_MODULE);
+      const worker = Number(process.env.WORKER);
+      const base = JSON.parse(process.env.RESULT_JSON);
+      const history = History.open(process.env.HISTORY_DB);
+      process.stdout.write('ready\\n');
+      process.stdin.once('data', () => {
+        try {
+          for (let i = 0; i < 25; i++) {
+            const startedAt = new Date(Date.parse(base.startedAt) + (worker * 25 + i) * 1000).toISOString();
+            history.record({ ...base, startedAt }, 'reports/w' + worker + '/' + i);
+          }
+          history.close();
+          process.stdout.write('done\\n');
+        } catch (err) {
+          process.stderr.write(String(err && err.stack || err));
+          process.exitCode = 1;
+        }
+        process.stdin.destroy();
+      });
+    `;
+    const base = JSON.stringify(runResult('2025-01-01T00:00:00.000Z'));
+    const children = [0, 1, 2, 3].map((worker) => {
+      const child = spawn(process.execPath, ['-e', script], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, HISTORY_MODULE, HISTORY_DB: path, RESULT_JSON: base, WORKER: String(worker) },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      const out = { stdout: '', stderr: '' };
+      child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()));
+      const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+      const ready = new Promise<void>((done, fail) => {
+        child.stdout.on('data', () => out.stdout.includes('ready\n') && done());
+        void exited.then(() => fail(new Error(`writer ${worker} exited before it was ready: ${out.stderr}`)));
+      });
+      return { worker, child, out, exited, ready };
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<never>((_, fail) => {
+      timer = setTimeout(() => {
+        for (const c of children) c.child.kill('SIGKILL');
+        fail(
+          new Error(
+            `the writers did not finish within ${WRITERS_LIMIT_MS} ms: ${JSON.stringify(children.map((c) => c.out))}`,
+          ),
+        );
+      }, WRITERS_LIMIT_MS);
+    });
+    try {
+      await Promise.race([Promise.all(children.map((c) => c.ready)), limit]);
+      for (const c of children) c.child.stdin.end('go\n');
+      const codes = await Promise.race([Promise.all(children.map((c) => c.exited)), limit]);
+      expect(children.map((c) => ({ worker: c.worker, code: codes[c.worker], ...c.out }))).toEqual(
+        children.map((c) => ({ worker: c.worker, code: 0, stdout: 'ready\ndone\n', stderr: '' })),
+      );
+    } finally {
+      clearTimeout(timer);
+      for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+    }
+
+    const history = History.open(path);
+    try {
+      const rows = history.since(0);
+      expect(rows).toHaveLength(100);
+      expect(new Set(rows.map((r) => r.id)).size).toBe(100);
+      const perWorker = [0, 1, 2, 3].map((w) => rows.filter((r) => r.runDir.startsWith(`reports/w${w}/`)).length);
+      expect(perWorker).toEqual([25, 25, 25, 25]);
+      // Oldest first, by the start times the writers gave.
+      expect(rows.map((r) => r.startedAt)).toEqual([...rows.map((r) => r.startedAt)].sort());
+    } finally {
+      history.close();
+    }
+  });
+});
+
+test.describe('metric sinks', () => {
+  test('writeTextfile replaces the file atomically: every read sees one whole version, no temporary file is left', async ({}, testInfo) => {
+    const path = testInfo.outputPath('textfile', 'collector', 'golden_path.prom');
+    const version = (n: number) => `# version ${n}\n${'golden_path_up{target="x"} 1\n'.repeat(60_000)}# end ${n}\n`;
+    await writeTextfile(path, version(0));
+    let reads = 0;
+    for (let n = 1; n <= 8; n++) {
+      let finished = false;
+      const writing = writeTextfile(path, version(n)).finally(() => (finished = true));
+      do {
+        const text = await readFile(path, 'utf8');
+        const seen = Number(/^# version (\d+)\n/.exec(text)?.[1] ?? -1);
+        expect(seen === n - 1 || seen === n, `read ${reads}: version ${seen}`).toBe(true);
+        expect(
+          text === version(seen),
+          `read ${reads}: version ${seen} is whole (${text.length} of ${version(seen).length} chars)`,
+        ).toBe(true);
+        reads++;
+      } while (!finished);
+      await writing;
+    }
+    expect(await readFile(path, 'utf8')).toBe(version(8));
+    expect(await readdir(join(path, '..'))).toEqual(['golden_path.prom']);
+  });
+
+  test.describe('pushMetrics', () => {
+    let server: Server | undefined;
+    test.afterEach(async () => {
+      if (server === undefined) return;
+      server.closeAllConnections();
+      await new Promise((done) => server?.close(done));
+      server = undefined;
+    });
+
+    async function listen(
+      handler: (req: IncomingMessage, body: string, res: import('node:http').ServerResponse) => void,
+    ): Promise<string> {
+      server = createServer((req, res) => {
+        let body = '';
+        req.on('data', (d: Buffer) => (body += d.toString()));
+        req.on('end', () => handler(req, body, res));
+      });
+      await new Promise<void>((done) => server?.listen(0, '127.0.0.1', done));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    }
+
+    test('PUTs the text to {url}/metrics/job/{job} with the exposition content type', async () => {
+      const seen: Array<{ method?: string; url?: string; type?: string; auth?: string; body: string }> = [];
+      const base = await listen((req, body, res) => {
+        seen.push({
+          method: req.method,
+          url: req.url,
+          type: req.headers['content-type'],
+          auth: req.headers.authorization,
+          body,
+        });
+        res
+          .writeHead(seen.length === 3 ? 400 : 200)
+          .end(seen.length === 3 ? 'text format parsing error in line 1\n' : '');
+      });
+      const text = 'golden_path_up{target="http://x"} 1\n';
+      expect(await pushMetrics(`${base}/`, 'golden-path', text, 5000)).toEqual({
+        ok: true,
+        detail: `push to ${base}/metrics/job/golden-path: HTTP 200`,
+      });
+      // Basic auth given in the URL goes into a header, never into the detail.
+      const withCredentials = base.replace('http://', 'http://probe:s3cret@');
+      expect(await pushMetrics(`${withCredentials}/gateway`, 'a/b', text, 5000)).toEqual({
+        ok: true,
+        detail: `push to ${base}/gateway/metrics/job@base64/YS9i: HTTP 200`,
+      });
+      expect(await pushMetrics(base, 'golden-path', 'not metrics', 5000)).toEqual({
+        ok: false,
+        detail: `push to ${base}/metrics/job/golden-path: HTTP 400 text format parsing error in line 1`,
+      });
+      expect(seen).toEqual([
+        {
+          method: 'PUT',
+          url: '/metrics/job/golden-path',
+          type: 'text/plain; version=0.0.4; charset=utf-8',
+          auth: undefined,
+          body: text,
+        },
+        {
+          method: 'PUT',
+          url: '/gateway/metrics/job@base64/YS9i',
+          type: 'text/plain; version=0.0.4; charset=utf-8',
+          auth: `Basic ${Buffer.from('probe:s3cret').toString('base64')}`,
+          body: text,
+        },
+        {
+          method: 'PUT',
+          url: '/metrics/job/golden-path',
+          type: 'text/plain; version=0.0.4; charset=utf-8',
+          auth: undefined,
+          body: 'not metrics',
+        },
+      ]);
+    });
+
+    test('a port that refuses: ok false, "connection refused"', async () => {
+      const base = await listen(() => undefined);
+      await new Promise((done) => server?.close(done));
+      server = undefined;
+      expect(await pushMetrics(base, 'golden-path', 'x 1\n', 5000)).toEqual({
+        ok: false,
+        detail: `push to ${base}/metrics/job/golden-path: connection refused`,
+      });
+    });
+
+    test('a server that never answers: ok false within the timeout', async () => {
+      let received = false;
+      const base = await listen(() => (received = true));
+      const started = Date.now();
+      const outcome = await pushMetrics(base, 'golden-path', 'x 1\n', 400);
+      const took = Date.now() - started;
+      expect(outcome).toEqual({ ok: false, detail: `push to ${base}/metrics/job/golden-path: timed out after 400 ms` });
+      expect(received).toBe(true);
+      expect(took).toBeGreaterThanOrEqual(350);
+      expect(took).toBeLessThan(3000);
+    });
+
+    test('bad arguments are reported, not thrown', async () => {
+      expect(await pushMetrics('not a url', 'job', 'x 1\n', 100)).toEqual({
+        ok: false,
+        detail: 'push: "not a url" is not an http(s) URL',
+      });
+      expect(await pushMetrics('ftp://u:pw@host/x', 'job', 'x 1\n', 100)).toEqual({
+        ok: false,
+        detail: 'push: "ftp://host/x" is not an http(s) URL',
+      });
+      expect(await pushMetrics('http://127.0.0.1:9', '', 'x 1\n', 100)).toEqual({
+        ok: false,
+        detail: 'push: the job name is empty',
+      });
+    });
+  });
+});
