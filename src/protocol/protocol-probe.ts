@@ -16,7 +16,7 @@ import { describeClose } from '../contract/close-codes';
 import type { Budgets, Evidence, FailureClass, SocketRecord, StepFailure, Verdict } from '../contract/types';
 import { ProbeStepError } from '../errors';
 import type { Redactor } from '../redact';
-import { runFinished } from '../run/finished';
+import { FinishWatcher } from '../run/finished';
 import { ProtocolTraffic } from './traffic';
 
 export interface ProtocolProbeOptions {
@@ -87,8 +87,10 @@ class ProtocolProbe {
   private token: string | null = null;
   private reconnectsLeft = MAX_RECONNECTS;
   private reconnecting: Promise<void> | null = null;
+  private readonly finishWatcher: FinishWatcher;
 
   constructor(private readonly opts: ProtocolProbeOptions) {
+    this.finishWatcher = new FinishWatcher(opts.contract);
     // The given secrets first, before any request can fail with them in a message.
     const { login, redactor } = opts;
     if (login.kind === 'password') redactor.add(login.password);
@@ -215,7 +217,7 @@ class ProtocolProbe {
 
   /** The run finished (final agent_completed, or the chat socket broke for good), or nothing more can arrive. */
   private runOver(): boolean {
-    if (runFinished(this.evidence(), this.opts.contract)) return true;
+    if (this.finishWatcher.finished(this.evidence())) return true;
     return this.reconnecting === null && this.traffic.allClosed();
   }
 
@@ -230,8 +232,8 @@ class ProtocolProbe {
   /** A close during the run with Going Away / Service Restart: reconnect once, as the page does. */
   private onSocketClosed(record: SocketRecord): void {
     if (this.sentAt === null || this.stop.signal.aborted || record.closeCode === undefined) return;
-    if (!RECONNECT_CLOSE_CODES.has(record.closeCode)) return; // runFinished sees it: the transport check names it
-    if (runFinished(this.evidence(), this.opts.contract)) return;
+    if (!RECONNECT_CLOSE_CODES.has(record.closeCode)) return; // the watcher sees it: the transport check names it
+    if (this.finishWatcher.finished(this.evidence())) return;
     const close = describeClose(record.closeCode, record.closeReason);
     if (this.reconnectsLeft <= 0) {
       this.fail('reconnect', 'transport', `socket ${record.socket} closed ${close} during the run after the probe had used its ${MAX_RECONNECTS} reconnect(s); nothing left to receive the run on`);

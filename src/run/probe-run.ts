@@ -15,7 +15,7 @@ import { Recorder } from '../capture/recorder';
 import { waitForTraffic } from '../capture/wait';
 import { ProbeStepError } from '../errors';
 import { Redactor } from '../redact';
-import { runFinished } from './finished';
+import { FinishWatcher } from './finished';
 import { buildTimeline } from '../report/timeline';
 import { readPreflight, targetOf, writeRunArtifacts, type RunResult, type StepRecord, type WaitRecord } from '../report/result';
 
@@ -33,6 +33,7 @@ export class ProbeRun {
   private readonly steps: StepRecord[] = [];
   private readonly waits: WaitRecord[] = [];
   private verdict: Verdict | undefined;
+  private readonly finishWatcher: FinishWatcher;
 
   constructor(
     readonly config: ProbeConfig,
@@ -40,6 +41,7 @@ export class ProbeRun {
   ) {
     this.redactor = new Redactor([config.password, config.bypassKey, config.token]);
     this.message = `${config.message} [probe ${this.nonce}]`;
+    this.finishWatcher = new FinishWatcher(config.contract);
     this.recorder = new Recorder(this.clock, this.redactor, join(runDir, 'frames.ndjson'), this.nonce);
   }
 
@@ -110,7 +112,7 @@ export class ProbeRun {
 
   /** True once the run's final agent_completed arrived, or the socket carrying the chat broke for good. */
   runFinished(): boolean {
-    return runFinished(this.evidence(), this.config.contract);
+    return this.finishWatcher.finished(this.evidence());
   }
 
   /** The judge's view of the answer in the frames, to know what to look for in the page. */
