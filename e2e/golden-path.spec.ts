@@ -27,14 +27,7 @@ test('golden path', async ({ page, probeRun: run, probeConfig: config }) => {
 
     await step('open chat', 'transport', async () => {
       await openChat(page, config.appUrl, config.loginPath, config.stepTimeoutMs);
-      const received = () => run.recorder.frames.some((f) => f.dir === 'in' && f.t >= attemptStart);
-      if (!(await run.waitFor('a WebSocket of the chat receives a frame', received, config.stepTimeoutMs))) {
-        const sockets = run.recorder.sockets
-          .filter((s) => s.openedAt >= attemptStart)
-          .map((s) => `${s.url}${s.closeCode ? ` closed ${s.closeCode}` : ''}`)
-          .join(', ');
-        throw new ProbeStepError('transport', `open chat: expected a WebSocket to receive a frame within ${config.stepTimeoutMs} ms; ${sockets ? `sockets: ${sockets}` : 'no socket was opened'}`);
-      }
+      await run.waitForChatSocket(attemptStart, config.stepTimeoutMs);
     });
   });
 

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { errors, type Page } from '@playwright/test';
 import { budgetsOf, type ProbeConfig } from '../config/load';
+import { describeClose } from '../contract/close-codes';
 import { couldNotJudge, judge } from '../contract/judge';
 import type { Evidence, FailureClass, StepFailure, Verdict } from '../contract/types';
 import { currentAnswer } from '../capture/chat';
@@ -18,6 +19,9 @@ import { Redactor } from '../redact';
 import { FinishWatcher } from './finished';
 import { buildTimeline } from '../report/timeline';
 import { readPreflight, targetOf, writeRunArtifacts, type RunResult, type StepRecord, type WaitRecord } from '../report/result';
+
+/** How long the probe gives a page to open a new socket after one was refused at the upgrade. */
+const UPGRADE_RETRY_GRACE_MS = 3_000;
 
 export class ProbeRun {
   readonly clock = new Clock();
@@ -108,6 +112,34 @@ export class ProbeRun {
     const met = await waitForTraffic(this.recorder, condition, Math.max(0, timeoutMs));
     this.waits.push({ name, timeoutMs, met, tookMs: this.clock.now() - started });
     return met;
+  }
+
+  /**
+   * Waits until a socket of the page receives a frame (the chat is connected). A socket that closed
+   * without ever receiving one (a refused upgrade: 403, 503) ends the wait early unless the page opens
+   * another within UPGRADE_RETRY_GRACE_MS: a page that gives up must not cost the whole step timeout.
+   */
+  async waitForChatSocket(since: number, timeoutMs: number): Promise<void> {
+    const { frames, sockets } = this.recorder;
+    const received = () => frames.some((f) => f.dir === 'in' && f.t >= since);
+    const refused = () => {
+      const last = sockets[sockets.length - 1];
+      return !!last && last.openedAt >= since && last.closedAt !== undefined && !frames.some((f) => f.socket === last.socket && f.dir === 'in');
+    };
+    const deadline = this.clock.now() + timeoutMs;
+    await this.waitFor('a WebSocket of the chat receives a frame', () => received() || refused(), timeoutMs);
+    if (!received() && refused()) {
+      const count = sockets.length;
+      const grace = Math.min(UPGRADE_RETRY_GRACE_MS, Math.max(0, deadline - this.clock.now()));
+      await this.waitFor('the page to open another socket after a refused one', () => received() || sockets.length > count, grace);
+      if (sockets.length > count && !received()) await this.waitFor('a WebSocket of the chat receives a frame', received, Math.max(0, deadline - this.clock.now()));
+    }
+    if (received()) return;
+    const tried = sockets
+      .filter((s) => s.openedAt >= since)
+      .map((s) => `${s.url}${s.closeCode ? ` closed ${describeClose(s.closeCode, s.closeReason)}` : ''}${s.error ? ` (${s.error})` : ''}`)
+      .join(', ');
+    throw new ProbeStepError('transport', `open chat: expected a WebSocket to receive a frame within ${timeoutMs} ms; ${tried ? `sockets: ${tried}` : 'no socket was opened'}`);
   }
 
   /** True once the run's final agent_completed arrived, or the socket carrying the chat broke for good. */
