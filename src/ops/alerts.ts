@@ -5,8 +5,8 @@
 
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Agent, request } from 'undici';
-import { classifyError, type RequestPhase } from '../preflight/classify';
+import { boundedRequest } from '../net/bounded-request';
+import { classifyError } from '../preflight/classify';
 import { REDACTED, Redactor } from '../redact';
 import { SUMMARY_FILE, type RunResult } from '../report/result';
 import { parseDuration } from './duration';
@@ -291,53 +291,21 @@ function oneLine(text: string, max: number): string {
 type Attempt = { ok: true; detail: string } | { ok: false; retry: boolean; detail: string };
 
 async function attempt(url: URL, body: string, timeoutMs: number, scrub: (text: string) => string): Promise<Attempt> {
-  let phase: RequestPhase = 'connect';
-  const agent = new Agent({
-    connect: { timeout: timeoutMs },
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    connections: 1,
+  const outcome = await boundedRequest(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': ALERT_SOURCE },
+    body,
+    timeoutMs,
+    maxBodyBytes: BODY_READ_LIMIT,
   });
-  agent.on('connect', () => {
-    if (phase === 'connect') phase = 'headers';
-  });
-  try {
-    const headers: Record<string, string> = {
-      'content-type': 'application/json; charset=utf-8',
-      'user-agent': ALERT_SOURCE,
-    };
-    if (url.username || url.password) {
-      // Credentials in the URL are meant for the receiver: sent as Basic auth, never shown.
-      const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-      headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
-    }
-    const bare = new URL(url);
-    bare.username = '';
-    bare.password = '';
-    bare.hash = '';
-    const res = await request(bare, {
-      method: 'POST',
-      headers,
-      body,
-      dispatcher: agent,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    phase = 'body';
-    let text = '';
-    for await (const chunk of res.body) {
-      text += Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk);
-      if (text.length > BODY_READ_LIMIT) break;
-    }
-    if (res.statusCode >= 200 && res.statusCode < 300) return { ok: true, detail: `HTTP ${res.statusCode}` };
-    const excerpt = oneLine(scrub(text), BODY_EXCERPT_CHARS);
-    const said = excerpt ? ` ${JSON.stringify(excerpt)}` : '';
-    return { ok: false, retry: res.statusCode >= 500, detail: `HTTP ${res.statusCode}${said}` };
-  } catch (err) {
-    const failure = classifyError(err, phase, timeoutMs, url.host, url.hostname);
+  if (!outcome.ok) {
+    const failure = classifyError(outcome.error, outcome.phase, timeoutMs, url.host, url.hostname);
     return { ok: false, retry: failure.cause !== 'tls', detail: `${failure.cause}: ${scrub(failure.detail)}` };
-  } finally {
-    await agent.destroy().catch(() => undefined);
   }
+  if (outcome.status >= 200 && outcome.status < 300) return { ok: true, detail: `HTTP ${outcome.status}` };
+  const excerpt = oneLine(scrub(outcome.body), BODY_EXCERPT_CHARS);
+  const said = excerpt ? ` ${JSON.stringify(excerpt)}` : '';
+  return { ok: false, retry: outcome.status >= 500, detail: `HTTP ${outcome.status}${said}` };
 }
 
 /**

@@ -3,6 +3,7 @@
 
 import { request } from 'undici';
 import type { Status } from '../contract/types';
+import { escapeMarkup as xml } from '../report/escape';
 
 export interface GateRun {
   index: number;
@@ -98,8 +99,4 @@ function testCase(name: string, ms: number, failure?: { type: string; message: s
   const out = runDir ? `\n      <system-out>${xml(runDir)}</system-out>` : '';
   const body = failure ? `\n      <failure type="${xml(failure.type)}" message="${xml(failure.message)}"/>` : '';
   return `    <testcase classname="golden-path-probe" name="${xml(name)}" time="${(ms / 1000).toFixed(3)}">${body}${out}\n    </testcase>`;
-}
-
-function xml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 }

@@ -7,8 +7,8 @@
 import dns from 'node:dns';
 import { STATUS_CODES } from 'node:http';
 import net from 'node:net';
-import { Agent, request } from 'undici';
-import { classifyError, type RequestPhase } from './classify';
+import { boundedRequest } from '../net/bounded-request';
+import { classifyError } from './classify';
 import { redactorFor, safeUrl } from './safe-url';
 
 export interface PreflightTarget {
@@ -177,7 +177,6 @@ async function check(rawUrl: string, timeoutMs: number): Promise<Outcome> {
   }
   const signal = AbortSignal.timeout(timeoutMs);
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  let phase: RequestPhase = 'dns';
 
   // DNS first, on its own, so that a name that does not resolve is told apart from a host that does not answer.
   let addresses: dns.LookupAddress[];
@@ -187,7 +186,7 @@ async function check(rawUrl: string, timeoutMs: number): Promise<Outcome> {
     try {
       addresses = await untilAborted(dns.promises.lookup(host, { all: true }), signal);
     } catch (error) {
-      const failure = classifyError(error, phase, timeoutMs, url.host, host);
+      const failure = classifyError(error, 'dns', timeoutMs, url.host, host);
       // However a lookup fails, it is a DNS failure (a resolver that never answers included).
       return {
         ok: false,
@@ -201,43 +200,17 @@ async function check(rawUrl: string, timeoutMs: number): Promise<Outcome> {
     if (addresses.length === 0) return { ok: false, cause: 'dns', detail: `DNS lookup of ${host} returned no address` };
   }
 
-  phase = 'connect';
-  const agent = new Agent({
-    // The addresses just resolved, so the request does not look the name up a second time.
-    connect: { timeout: timeoutMs, lookup: fixedLookup(addresses) },
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    connections: 1,
+  const outcome = await boundedRequest(url, {
+    method: 'GET',
+    headers: { accept: 'application/json, */*;q=0.5', 'user-agent': 'golden-path-probe preflight' },
+    timeoutMs,
+    signal,
+    lookup: fixedLookup(addresses),
+    maxBodyBytes: MAX_BODY_BYTES,
   });
-  // Emitted once the socket is up (TLS handshake included): from then on only the response is awaited.
-  agent.on('connect', () => {
-    if (phase === 'connect') phase = 'headers';
-  });
-  try {
-    const headers: Record<string, string> = {
-      accept: 'application/json, */*;q=0.5',
-      'user-agent': 'golden-path-probe preflight',
-    };
-    if (url.username || url.password) {
-      // Credentials in the URL are meant for the server: send them as Basic auth, never show them.
-      const user = decodeURIComponent(url.username);
-      const password = decodeURIComponent(url.password);
-      headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-    }
-    const bare = new URL(url);
-    bare.username = '';
-    bare.password = '';
-    bare.hash = '';
-    const response = await request(bare, { method: 'GET', dispatcher: agent, signal, headers });
-    phase = 'body';
-    const body = await readCapped(response.body, MAX_BODY_BYTES);
-    const location = response.headers.location;
-    return judge(response.statusCode, typeof location === 'string' ? location : undefined, body, url);
-  } catch (error) {
-    return { ok: false, ...classifyError(error, phase, timeoutMs, url.host, host) };
-  } finally {
-    await agent.destroy().catch(() => undefined);
-  }
+  if (!outcome.ok) return { ok: false, ...classifyError(outcome.error, outcome.phase, timeoutMs, url.host, host) };
+  const location = outcome.headers.location;
+  return judge(outcome.status, typeof location === 'string' ? location : undefined, outcome.body, url);
 }
 
 /** Rejects with the signal's reason when it aborts first; the lookup itself cannot be cancelled. */
@@ -274,20 +247,6 @@ function fixedLookup(addresses: dns.LookupAddress[]) {
     if (options.all) callback(null, list);
     else callback(null, list[0]!.address, list[0]!.family);
   };
-}
-
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= maxBytes) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
 }
 
 /** A short, one-line quote of a body: whitespace collapsed, at most EXCERPT_CHARS characters. */

@@ -2,6 +2,7 @@
 // no URL outside the run folders it links to). Pure. Every piece of text is escaped: messages, answers and
 // close reasons come from the servers under test.
 
+import { escapeMarkup } from '../escape';
 import type { BeforeAfterRow, CheckRow, EventRow, ReportModel, RunRow, TimelinePick, WindowStats } from './model';
 import { decidingCheck } from './model';
 import { delta, directionWord, headline, hrefOf, METHOD, metricValue, ms, time, verdictSentence } from './format';
@@ -238,14 +239,7 @@ function slug(text: string): string {
 }
 
 /** Escapes text for HTML content and attribute values alike. */
-export function esc(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+export const esc = escapeMarkup;
 
 const CSS = `
 :root { color-scheme: light; --ink: #1F2328; --muted: #57606A; --line: #D0D7DE; --pass: #1A7F37; --warn: #9A6700; --fail: ${FAILURE_COLOR}; --bg2: #F6F8FA; }

@@ -3,6 +3,7 @@
 // their code, and the moment of the failing check in red. Pure and deterministic: the same result gives
 // the same bytes, so the picture can be diffed and tested.
 
+import { escapeMarkup } from '../escape';
 import type { RunResult } from '../result';
 import type { TimelineRow } from '../timeline';
 import { decidingCheck } from './model';
@@ -415,11 +416,4 @@ function n(v: number): string {
   return (Math.round(v * 10) / 10).toString();
 }
 
-export function xml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+export const xml = escapeMarkup;
