@@ -5,8 +5,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { test as base, expect } from '@playwright/test';
-import { startReference, type ReferenceServer } from '../../reference/server';
+import { expect } from '@playwright/test';
+import { test as referenceTest } from './reference-fixture';
 import type { RunResult } from '../../src/report/result';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -33,27 +33,13 @@ export interface ProbeOutcome {
 }
 
 interface Fixtures {
-  staging: ReferenceServer;
   /** Runs the probe CLI with these variables (on top of a clean environment) and waits for it to exit. */
   probe: (env: Record<string, string>, args?: string[]) => Promise<ProbeOutcome>;
   /** The variables that point the probe at this worker's reference staging. */
   target: Record<string, string>;
 }
 
-export const test = base.extend<Fixtures, { _reference: ReferenceServer }>({
-  _reference: [
-    async ({}, use) => {
-      const server = await startReference({ speed: 0 });
-      await use(server);
-      await server.close();
-    },
-    { scope: 'worker' },
-  ],
-  staging: async ({ _reference }, use) => {
-    _reference.reset();
-    await use(_reference);
-    _reference.reset();
-  },
+export const test = referenceTest.extend<Fixtures>({
   target: async ({ staging }, use) => {
     await use({ PROBE_APP_URL: staging.appUrl, PROBE_API_URL: staging.apiUrl, PROBE_AUTH_URL: staging.authUrl });
   },

@@ -4,14 +4,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { test as base, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { request } from 'undici';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
-import { REFERENCE_CREDENTIALS, startReference, type ReferenceServer } from '../../reference/server';
+import { REFERENCE_CREDENTIALS, type ReferenceServer } from '../../reference/server';
 import { defaultContract } from '../../src/contract/contract';
 import type { FailureClass, Status } from '../../src/contract/types';
 import { runProtocolProbe, type ProtocolProbeOptions, type ProtocolRun } from '../../src/protocol/protocol-probe';
 import { Redactor } from '../../src/redact';
+import { test as referenceTest } from './reference-fixture';
 
 /** Bound of each probe step in these tests; the reference at speed 0 answers in a few ms. */
 const STEP_TIMEOUT_MS = 3_000;
@@ -32,22 +33,8 @@ class SpyRedactor extends Redactor {
   }
 }
 
-const test = base.extend<{ reference: ReferenceServer }, { _referenceServer: ReferenceServer }>({
-  _referenceServer: [
-    async ({}, use) => {
-      const server = await startReference({ speed: 0 });
-      try {
-        await use(server);
-      } finally {
-        await server.close();
-      }
-    },
-    { scope: 'worker' },
-  ],
-  reference: async ({ _referenceServer }, use) => {
-    _referenceServer.reset();
-    await use(_referenceServer);
-  },
+const test = referenceTest.extend<{ reference: ReferenceServer }>({
+  reference: async ({ staging }, use) => use(staging),
 });
 
 type Login = ProtocolProbeOptions['login'];

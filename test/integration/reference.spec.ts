@@ -2,13 +2,14 @@
 // socket with `ws`, and once with a real Chromium. One server per worker (speed 0), reset before each test.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { test as base, chromium, expect, type Browser, type Page } from '@playwright/test';
+import { chromium, expect, type Browser, type Page } from '@playwright/test';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import { parseReferenceArgs, runReferenceCli } from '../../reference/main';
 import { findBrowser } from '../../src/browser/resolve';
 import { REFERENCE_CREDENTIALS, RENAMED_DIALECT, startReference, type ReferenceServer } from '../../reference/server';
 import { issueToken } from '../../reference/tokens';
+import { test as referenceTest } from './reference-fixture';
 
 /** Every wait on the server is bounded by this, and fails naming what it waited for. */
 const WAIT_MS = 5_000;
@@ -16,7 +17,7 @@ const PROJECT_ROOT = join(__dirname, '..', '..');
 
 type Frame = Record<string, any>;
 
-const test = base.extend<{ reference: ReferenceServer }, { _referenceServer: ReferenceServer; chromiumBrowser: Browser }>({
+const test = referenceTest.extend<{ reference: ReferenceServer }, { chromiumBrowser: Browser }>({
   // One browser per worker for the page tests that share it (launched only when a test asks for it).
   chromiumBrowser: [
     async ({}, use) => {
@@ -31,21 +32,7 @@ const test = base.extend<{ reference: ReferenceServer }, { _referenceServer: Ref
     },
     { scope: 'worker' },
   ],
-  _referenceServer: [
-    async ({}, use) => {
-      const server = await startReference({ speed: 0 });
-      try {
-        await use(server);
-      } finally {
-        await server.close();
-      }
-    },
-    { scope: 'worker' },
-  ],
-  reference: async ({ _referenceServer }, use) => {
-    _referenceServer.reset();
-    await use(_referenceServer);
-  },
+  reference: async ({ staging }, use) => use(staging),
 });
 
 // ---- helpers -------------------------------------------------------------------------------------
