@@ -21,6 +21,8 @@ export function renderConsole(r: RunResult, runDir: string): string {
   if (others.length) out.push(`  also ${others.map((c) => `${c.status === 'fail' ? '✗' : '!'} ${c.name}`).join(', ')} (details in summary.md)`);
   out.push('  events (ms after send):');
   for (const e of v.events) out.push(`    ${e.type.padEnd(18)} ${e.firstSeenMs === null ? 'never' : `${e.firstSeenMs} ms`}${e.count > 1 ? ` (×${e.count})` : ''}`);
+  // Sub-agents complete too: the run's own end is the final agent_completed, the one the budget is about.
+  if (v.timings.completeMs !== null) out.push(`    ${'final completed'.padEnd(18)} ${v.timings.completeMs} ms`);
   for (const w of v.warnings) out.push(`  warning: ${w}`);
   if (v.status === 'fail' || v.status === 'error') {
     const rows = r.timeline.slice(-TIMELINE_ROWS_ON_FAILURE);

@@ -30,6 +30,7 @@ export function renderSummary(r: RunResult): string {
     '| event | first seen (ms after send) | count |',
     '| --- | --- | --- |',
     ...v.events.map((e) => `| ${e.type} | ${e.firstSeenMs ?? 'never'} | ${e.count} |`),
+    `| final agent_completed (the run's end) | ${v.timings.completeMs ?? 'never'} | |`,
     '',
     '## Steps',
     '',
