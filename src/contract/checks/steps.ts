@@ -7,7 +7,8 @@ const EXPECTED = 'every probe step completed';
 export function stepFailuresCheck(failures: StepFailure[]): Check {
   const top = mostImportant(failures);
   if (top === null) return check('step-failures', 'pass', 'probe', EXPECTED, 'no step failed');
-  const seen = failures.map((f) => `${f.step}: ${f.message}`).join('; ');
+  // Messages usually name their step already ("log in: the form was rejected"); say it once.
+  const seen = failures.map((f) => (f.message.startsWith(`${f.step}:`) ? f.message : `${f.step}: ${f.message}`)).join('; ');
   return check('step-failures', 'fail', top, EXPECTED, seen, `steps ${failures.map((f) => f.step).join(', ')}`);
 }
 
