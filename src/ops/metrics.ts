@@ -9,7 +9,7 @@
 
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Agent, request } from 'undici';
+import { boundedRequest } from '../net/bounded-request';
 import type { FailureClass, Status } from '../contract/types';
 import type { RunResult } from '../report/result';
 import type { HistoryStats } from './history';
@@ -181,40 +181,30 @@ export async function pushMetrics(
     return { ok: false, detail: `push: ${JSON.stringify(redactUrl(url))} is not an http(s) URL` };
   }
   if (job === '') return { ok: false, detail: 'push: the job name is empty' };
-  const headers: Record<string, string> = { 'content-type': METRICS_CONTENT_TYPE };
-  if (endpoint.username !== '' || endpoint.password !== '') {
-    const credentials = `${decodeURIComponent(endpoint.username)}:${decodeURIComponent(endpoint.password)}`;
-    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
-    endpoint.username = '';
-    endpoint.password = '';
-  }
   // A job with a slash needs the Pushgateway's base64 form of the grouping key.
   const jobPath = job.includes('/')
     ? `job@base64/${Buffer.from(job).toString('base64url')}`
     : `job/${encodeURIComponent(job)}`;
   endpoint.pathname = `${endpoint.pathname.replace(/\/+$/, '')}/metrics/${jobPath}`;
-  const where = endpoint.toString();
+  // Credentials in the URL go as Basic auth (boundedRequest); the URL shown never carries them.
+  const shown = new URL(endpoint);
+  shown.username = '';
+  shown.password = '';
+  const where = shown.toString();
 
-  const agent = new Agent({ connect: { timeout: timeoutMs } });
   const signal = AbortSignal.timeout(timeoutMs);
-  try {
-    const res = await request(where, {
-      method: 'PUT',
-      headers,
-      body: text,
-      signal,
-      dispatcher: agent,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
-    const body = (await res.body.text()).trim().replace(/\s+/g, ' ').slice(0, 200);
-    const ok = res.statusCode >= 200 && res.statusCode < 300;
-    return { ok, detail: `push to ${where}: HTTP ${res.statusCode}${!ok && body !== '' ? ` ${body}` : ''}` };
-  } catch (err) {
-    return { ok: false, detail: `push to ${where}: ${describeError(err, timeoutMs, signal.aborted)}` };
-  } finally {
-    await agent.destroy().catch(() => undefined);
-  }
+  const outcome = await boundedRequest(endpoint, {
+    method: 'PUT',
+    headers: { 'content-type': METRICS_CONTENT_TYPE },
+    body: text,
+    timeoutMs,
+    signal,
+    maxBodyBytes: 4096,
+  });
+  if (!outcome.ok) return { ok: false, detail: `push to ${where}: ${describeError(outcome.error, timeoutMs, signal.aborted)}` };
+  const body = outcome.body.trim().replace(/\s+/g, ' ').slice(0, 200);
+  const ok = outcome.status >= 200 && outcome.status < 300;
+  return { ok, detail: `push to ${where}: HTTP ${outcome.status}${!ok && body !== '' ? ` ${body}` : ''}` };
 }
 
 function describeError(err: unknown, timeoutMs: number, timedOut: boolean): string {

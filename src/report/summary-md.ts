@@ -1,6 +1,6 @@
 // summary.md: what a reviewer reads first. A pure render of the run's result.
 
-import { requiredEventsLine } from './verdict-text';
+import { defaultContract, requiredEvents } from '../contract/contract';
 import type { RunResult } from './result';
 
 export function renderSummary(r: RunResult): string {
@@ -25,7 +25,7 @@ export function renderSummary(r: RunResult): string {
     '',
     '## Events',
     '',
-    requiredEventsLine(),
+    `Required, in this order of first appearance: ${requiredEvents(defaultContract).join(' → ')}.`,
     '',
     '| event | first seen (ms after send) | count |',
     '| --- | --- | --- |',

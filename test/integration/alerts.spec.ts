@@ -4,8 +4,9 @@
 
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { test as base, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { deliverAlert } from '../../src/ops/alerts';
+import { test as localServerTest } from './local-server';
 
 const SECRET_PATH = '/services/T0SECRET1/B0SECRET2/xoxsecretwebhooktoken';
 const SECRET_QUERY = '?token=querysecret123';
@@ -33,9 +34,8 @@ interface Fixtures {
   receiver: (answer: (hit: Hit, n: number, res: http.ServerResponse) => void) => Promise<Receiver>;
 }
 
-const test = base.extend<Fixtures>({
-  receiver: async ({}, use) => {
-    const started: Array<{ server: http.Server; sockets: Set<net.Socket> }> = [];
+const test = localServerTest.extend<Fixtures>({
+  receiver: async ({ listen }, use) => {
     await use(async (answer) => {
       const hits: Hit[] = [];
       const server = http.createServer((req, res) => {
@@ -47,23 +47,9 @@ const test = base.extend<Fixtures>({
           answer(hit, hits.length, res);
         });
       });
-      const sockets = new Set<net.Socket>();
-      server.on('connection', (socket: net.Socket) => {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-      });
-      started.push({ server, sockets });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve());
-      });
-      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const origin = `http://127.0.0.1:${await listen(server)}`;
       return { url: `${origin}${SECRET_PATH}${SECRET_QUERY}`, origin, hits, server };
     });
-    for (const { server, sockets } of started) {
-      for (const socket of sockets) socket.destroy();
-      if (server.listening) await new Promise((resolve) => server.close(resolve));
-    }
   },
 });
 

@@ -6,36 +6,9 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
-import { test as base, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { preflight, preflightTargets, type PreflightCheck } from '../../src/preflight/preflight';
-
-interface Fixtures {
-  /** Starts a server on 127.0.0.1 port 0 and returns the port; the server and its sockets are closed after the test. */
-  listen: (server: net.Server) => Promise<number>;
-}
-
-const test = base.extend<Fixtures>({
-  listen: async ({}, use) => {
-    const started: Array<{ server: net.Server; sockets: Set<net.Socket> }> = [];
-    await use(async (server) => {
-      const sockets = new Set<net.Socket>();
-      server.on('connection', (socket: net.Socket) => {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-      });
-      started.push({ server, sockets });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve());
-      });
-      return (server.address() as AddressInfo).port;
-    });
-    for (const { server, sockets } of started) {
-      for (const socket of sockets) socket.destroy();
-      if (server.listening) await new Promise((resolve) => server.close(resolve));
-    }
-  },
-});
+import { test } from './local-server';
 
 /** Every check's time is a number; what it is belongs to benchmarks, not to these tests. */
 const anyMs = expect.any(Number) as unknown as number;
