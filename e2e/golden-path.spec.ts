@@ -4,7 +4,7 @@
 
 import { login } from '../src/auth/login';
 import { usableStorageState } from '../src/auth/storage-state';
-import { clickSend, currentAnswer, openChat, readAnswer, typeMessage } from '../src/capture/chat';
+import { clickSend, openChat, typeMessage } from '../src/capture/chat';
 import { ProbeStepError } from '../src/errors';
 import { expect, test } from '../fixtures/run';
 
@@ -16,7 +16,6 @@ test('golden path', async ({ page, probeRun: run, probeConfig: config }) => {
   const stateLoaded = usableStorageState(config) !== undefined;
   // Up to here nothing was sent: a transport failure may be retried (PROBE_RETRIES_BEFORE_SEND), and is recorded.
   await run.retryingBeforeSend(async () => {
-    const attemptStart = run.clock.now();
     await step('open target', 'transport', async () => {
       const response = await page.goto(config.appUrl, { timeout: config.stepTimeoutMs });
       if (response && response.status() >= 400)
@@ -27,24 +26,24 @@ test('golden path', async ({ page, probeRun: run, probeConfig: config }) => {
 
     await step('open chat', 'transport', async () => {
       await openChat(page, config.appUrl, config.loginPath, config.stepTimeoutMs);
-      await run.waitForChatSocket(attemptStart, config.stepTimeoutMs);
+      await run.waitForChatSocket(config.stepTimeoutMs);
     });
   });
 
   await step('send message', 'ui-render', async () => {
     await typeMessage(page, run.message, config.stepTimeoutMs);
+    // What the page shows before the send: an answer already visible then is not this run's.
+    await run.readPageBeforeSend(page);
     run.markSent();
     await clickSend(page, config.stepTimeoutMs);
   });
 
   await step('wait for the final agent_completed', 'timeout', async () => {
-    await run.waitFor('the run\'s final agent_completed', () => run.runFinished(), config.completeTimeoutMs);
+    await run.waitForRunEnd(config.completeTimeoutMs);
   });
 
   await step('wait for the rendered answer', 'ui-render', async () => {
-    const expected = run.answerInFrames();
-    // With no answer in the frames there is nothing to wait for: record what the page shows now.
-    run.setPageAnswer(expected === null ? await currentAnswer(page, config.answerSelector) : await readAnswer(page, config.answerSelector, expected, config.renderTimeoutMs));
+    await run.waitForAnswerAndLateEvents(page);
   });
 
   // Not a run.step: the verdict is the judge's, and an assertion here is not a failure of the page.

@@ -40,9 +40,10 @@ export class AgentRunner {
     };
     this.state.record(ctx.threadId, { role: 'user', content: ctx.message, run_id: ctx.runId });
     // The fault is read once, at the start: switching faults mid-run does not change a run under way.
-    const fault = this.state.fault;
+    const { fault, platform } = this.state;
     const healthy = healthyRun(ctx);
-    const steps = fault.editRun ? fault.editRun(healthy, ctx) : healthy;
+    const edited = fault.editRun ? fault.editRun(healthy, ctx) : healthy;
+    const steps = platform.editRun ? platform.editRun(edited, ctx) : edited;
     this.play(steps, 0, ctx, this.state.generation);
     return ctx.runId;
   }

@@ -65,6 +65,19 @@ export function answerFor(message: string): string {
   return `Reference answer for "${message}": ${records} usage records found, peak at ${peakHour}:00.`;
 }
 
+/** The same answer written in markdown (bold, a list, a link, inline code), as a model often writes it. */
+export function markdownAnswerFor(message: string): string {
+  const { records, peakHour } = usageFor(message);
+  return [
+    `**Reference answer** for "${message}":`,
+    '',
+    `- ${records} usage records found`,
+    `- peak at [${peakHour}:00](/usage/peak)`,
+    '',
+    'Looked up with `usage_lookup`.',
+  ].join('\n');
+}
+
 /** What the fake usage_lookup tool finds for a message; the answer quotes the same figures. */
 function usageFor(message: string): { records: number; peakHour: string } {
   const h = createHash('sha256').update(message).digest();

@@ -7,6 +7,7 @@ import {
   agentEvent,
   answerFrame,
   healthyRun,
+  markdownAnswerFor,
   newId,
   persisted,
   typeOf,
@@ -15,6 +16,7 @@ import {
   type RunContext,
   type SendOver,
   type Step,
+  SUPERVISOR,
 } from './events';
 import { userIdFor } from './tokens';
 
@@ -30,6 +32,22 @@ export interface PageFlags {
   notifications?: boolean;
   /** 'rest': after a send, poll GET /api/threads/:id/messages and render the answer from there. Default 'socket'. */
   answerFrom?: 'socket' | 'rest';
+  /**
+   * 'card' (default): the answer in a message bubble holding a [data-testid=response-card].
+   * 'message-list': as the platform's own frontend shows a final_report: the executive summary as an
+   * assistant message without test id, and a response-card that holds a report card (no answer text).
+   */
+  answerLayout?: 'card' | 'message-list';
+  /** The answer is put in the DOM inside a container nobody can see (visibility: hidden). */
+  answerHidden?: boolean;
+  /** The answer is markdown and is rendered as HTML (bold, lists, links, inline code). */
+  markdown?: boolean;
+  /** On load the thread shows an earlier exchange whose answer is this text. */
+  history?: string;
+  /** Also open a presence socket (/ws/presence, no ticket, its own frames); once it is open the send button is enabled. */
+  presence?: boolean;
+  /** Also open a dev server's hot-reload socket (/_next/webpack-hmr on the app host), as `next dev` does. */
+  hotReload?: boolean;
 }
 
 /** How the agent socket behaves, for sockets opened while the fault is set. */
@@ -115,6 +133,20 @@ const withoutFrames = (steps: Step[]): Step[] => {
 };
 
 /**
+ * Every agent_completed names its agent, as the platform's own emitter (the agent WebSocket bridge) sends
+ * it: the final one is the Supervisor's, `{agent_name, data: {status, result, execution_time_ms, message}}`.
+ */
+export const nameCompletions = mapFrames((f) => {
+  if (f.type !== 'agent_completed' || 'agent_name' in f) return f;
+  const data = (isAgentEvent(f) ? f.data : {}) as Frame;
+  return {
+    ...f,
+    agent_name: SUPERVISOR,
+    data: { status: 'completed', result: data.result, execution_time_ms: 1480, message: `${SUPERVISOR} completed` },
+  };
+});
+
+/**
  * The renamed dialect of the `dialect-renamed` fault: wire name by canonical name. Everything else (the
  * bridge shape, agent_response) as in the healthy run.
  */
@@ -151,6 +183,9 @@ function interleave(ours: Step[], theirs: Step[]): Step[] {
 }
 
 const DEFAULT_SLOW_MS = 5000;
+const TICKET_500: HttpOverride = { status: 500, body: { error: 'Internal Server Error' } };
+/** The answer of the stale-answer fault, already in the thread before the probe sends. */
+const STALE_ANSWER = 'Your usage is within the plan limits.';
 
 export const FAULTS = {
   healthy: { describe: 'Everything works: the full golden path, answer rendered.' },
@@ -261,6 +296,14 @@ export const FAULTS = {
     describe: 'The final agent_completed is sent twice, byte-identical, then agent_response once.',
     editRun: (steps) => steps.map((s) => ('send' in s && isFinalCompleted(s) ? { ...s, times: 2 } : s)),
   },
+  'foreign-run-untagged-answer': {
+    describe:
+      "Our run never starts; a run of this user in another thread (its own run_id and thread_id) arrives instead, and its agent_response carries its run_id only (no thread or user id).",
+    editRun: (_s, ctx) =>
+      mapFrames((f) => (f.type === 'agent_response' ? { type: f.type, run_id: f.run_id, timestamp: f.timestamp, payload: f.payload } : f))(
+        healthyRun({ ...ctx, runId: newId('run'), threadId: newId('thread'), message: 'An earlier question', answer: 'UNTAGGED-FOREIGN-ANSWER: figures of another thread.' }),
+      ),
+  },
   'foreign-routing': {
     describe: "Every frame of our run (incl. the answer) carries another run_id and thread_id than ours (same user); the page, which ignores other threads, renders nothing.",
     editRun: (steps) => {
@@ -280,7 +323,12 @@ export const FAULTS = {
   },
 
   // Auth and health.
-  'ticket-500': { describe: 'The WebSocket ticket endpoint answers 500.', onTicket: () => ({ status: 500, body: { error: 'Internal Server Error' } }) },
+  'ticket-500': { describe: 'The WebSocket ticket endpoint answers 500.', onTicket: () => TICKET_500 },
+  'presence-socket+ticket-500': {
+    describe: 'The ticket endpoint answers 500, so the chat socket never opens; a presence socket (no ticket) opens and chatters, and the page enables sending on it.',
+    onTicket: () => TICKET_500,
+    page: { presence: true },
+  },
   'login-rejected': {
     describe: 'Every login (form POST /auth/login, the E2E bypass, the OAuth-like path) answers 401 {"error":"Invalid credentials"}, even for valid credentials.',
     onLogin: () => ({ status: 401, body: { error: 'Invalid credentials' } }),
@@ -294,6 +342,12 @@ export const FAULTS = {
   // Frontend.
   'answer-not-rendered': { describe: 'All frames as healthy, but the page never renders the answer (the thinking indicator still goes away).', page: { renderAnswer: false } },
   'answer-mismatch': { describe: 'The page renders a text other than the answer in the frames.', page: { answerText: 'Here is a summary of your account.' } },
+  'answer-hidden': { describe: 'All frames as healthy; the page puts the answer in the DOM inside a container nobody can see (visibility: hidden).', page: { answerHidden: true } },
+  'stale-answer': {
+    describe: `The thread already shows an earlier exchange answered "${STALE_ANSWER}"; the run answers the same text, and the page renders nothing new.`,
+    editRun: (_s, ctx) => healthyRun({ ...ctx, answer: STALE_ANSWER }),
+    page: { history: STALE_ANSWER, renderAnswer: false },
+  },
 
   // Healthy variants the probe must pass: other dialects and frontend versions.
   'dialect-flat': {
@@ -350,11 +404,49 @@ export const FAULTS = {
     editRun: (steps, ctx) => insertAfterFirst(steps, 'agent_started', { pauseMs: 50, raw: `{"type": "agent_thinking", "run_id": "${ctx.runId}", "data": {"thought": "Rout` }),
   },
   'send-over-rest': { describe: 'Healthy, but the page sends the message with POST /api/agent/v2/execute.', settings: { sendOver: 'rest' } },
+  'completions-named': {
+    describe: "Healthy, but every agent_completed names its agent, as the platform's own emitter does: the final one is the Supervisor's, with data {status, result, execution_time_ms, message}.",
+    editRun: nameCompletions,
+  },
+  'answer-in-message-list': {
+    describe: "Healthy, as the platform's own frontend shows a final_report: the executive summary as an assistant message without test id; the response-card holds a report card (no answer text).",
+    settings: { answerIn: 'final_report' },
+    page: { answerLayout: 'message-list' },
+  },
+  'answer-markdown': {
+    describe: 'Healthy, but the answer is markdown (bold, a list, a link, inline code) and the page renders it as HTML.',
+    editRun: (_s, ctx) => healthyRun({ ...ctx, answer: markdownAnswerFor(ctx.message) }),
+    page: { markdown: true },
+  },
+  'dev-sockets': {
+    describe: 'Healthy, plus a presence socket (/ws/presence, a frame every 300 ms) and a dev server\'s hot-reload socket (/_next/webpack-hmr: untyped JSON and non-JSON heartbeats) beside the chat socket.',
+    page: { presence: true, hotReload: true },
+  },
+  'tool-completed-after-final': {
+    describe: 'tool_completed arrives 150 ms after the final agent_completed (not scaled by speed), before the answer.',
+    editRun: (steps) => {
+      const tool = steps.find((s) => typeOf(s) === 'tool_completed');
+      const rest = steps.filter((s) => s !== tool);
+      const final = rest.findIndex(isFinalCompleted);
+      if (!tool || final < 0) return steps;
+      return [...rest.slice(0, final + 1), { ...tool, pauseMs: 0, holdMs: 150 }, ...rest.slice(final + 1)];
+    },
+  },
   'answer-in-final-report': {
     describe: 'Healthy, but the frontend version that reads final_report.payload.executive_summary (no agent_response).',
     settings: { answerIn: 'final_report' },
   },
 } satisfies Record<string, Fault>;
+
+/**
+ * What the netra layout plays under every fault, as the platform's own emitter and frontend do: every
+ * agent_completed names its agent, and the executive summary of final_report is shown as a message.
+ */
+export const NETRA_PLATFORM = {
+  describe: "The platform's own emitter and frontend: completions named, the answer shown from final_report in the message list.",
+  editRun: FAULTS['completions-named'].editRun,
+  page: FAULTS['answer-in-message-list'].page,
+} satisfies Fault;
 
 export type FaultName = keyof typeof FAULTS;
 

@@ -207,7 +207,7 @@ function health(_req: IncomingMessage, res: ServerResponse, d: RouteDeps): void 
 }
 
 function pageConfig(d: RouteDeps): PageConfig {
-  return { apiUrl: d.urls.apiUrl, authUrl: d.urls.authUrl, wsUrl: d.urls.wsUrl, ...d.state.settings(), page: d.state.fault.page ?? {} };
+  return { apiUrl: d.urls.apiUrl, authUrl: d.urls.authUrl, wsUrl: d.urls.wsUrl, ...d.state.settings(), page: d.state.pageFlags() };
 }
 
 function requireUser(req: IncomingMessage, d: RouteDeps): User {

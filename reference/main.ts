@@ -8,7 +8,9 @@ export const REFERENCE_USAGE = `Usage: reference [--layout single|netra] [--port
 
 Starts the embedded reference staging on 127.0.0.1 and runs until Ctrl+C.
   --layout L        single: app, API and auth on one port (default); netra: three ports, app / API / auth,
-                    each answering only its own paths, CORS from the app's origin only
+                    each answering only its own paths, CORS from the app's origin only, and playing the
+                    platform's own emitter and frontend (completions named, the answer from final_report
+                    shown in the message list)
   --port N          port to listen on (default 0: any free port); netra: app on N, API on N+1, auth on N+2
   --speed X         delay multiplier, >= 0: 1 = realistic (~1.5 s a run), 0 = no delays (default 1)
   --jitter X        0..1: each pause between events times a random factor in [1-X, 1+X] (default 0)
@@ -16,7 +18,8 @@ Starts the embedded reference staging on 127.0.0.1 and runs until Ctrl+C.
                     ${FAULT_NAMES.join(', ')}
   --delay-ms N      delay of the faults that take one (slow-first-event), in ms
   --send-over M     how the chat page sends the message: ws or rest (default ws)
-  --answer-in F     where the chat page reads the answer: agent_response or final_report (default agent_response)
+  --answer-in F     where the chat page reads the answer: agent_response or final_report (default agent_response;
+                    final_report in the netra layout)
   --token-ttl S     lifetime of issued access tokens in seconds, an integer >= 1 (default 900); an expired
                     token gets 401 from every API endpoint and sends the chat page back to /login
   --help            this text`;
@@ -126,7 +129,7 @@ export async function runReferenceCli(argv: string[], io: CliIo = defaultIo): Pr
     io.err(`reference: could not start: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
-  io.out(`Reference staging running (layout ${server.layout}, fault ${opts.fault ?? 'healthy'}, token ttl ${opts.tokenTtlSec ?? 900} s, speed ${opts.speed ?? 1}, jitter ${opts.jitter ?? 0}, send over ${opts.sendOver ?? 'ws'}, answer in ${opts.answerIn ?? 'agent_response'})`);
+  io.out(`Reference staging running (layout ${server.layout}, fault ${opts.fault ?? 'healthy'}, token ttl ${opts.tokenTtlSec ?? 900} s, speed ${opts.speed ?? 1}, jitter ${opts.jitter ?? 0}, send over ${opts.sendOver ?? 'ws'}, answer in ${opts.answerIn ?? (server.layout === 'netra' ? 'final_report' : 'agent_response')})`);
   io.out(`APP=${server.appUrl}`);
   io.out(`API=${server.apiUrl}`);
   io.out(`AUTH=${server.authUrl}`);

@@ -27,6 +27,8 @@ const STYLE = `<style>
   .message.assistant { background: #f1f3f4; margin-right: 4rem; }
   .message.error { background: #fde8e8; }
   .error { color: #b00020; }
+  .report-card { border: 1px solid #ccc; border-radius: .5rem; padding: .5rem .75rem; margin: .4rem 4rem .4rem 0; }
+  .drafts { visibility: hidden; }
   textarea { width: 100%; min-height: 4rem; }
 </style>`;
 
@@ -148,6 +150,8 @@ const CHAT_SCRIPT = `
   var ERROR_TYPES = ['agent_error', 'agent_failed', 'agent_fallback', 'agent_death', 'error'];
   var MAX_TRIES = 3;
   var threadId = null, started = false, ws = null, tries = 0, connectedOnce = false, outbox = [], restAnswers = 0;
+  // The agent whose agent_started opened the current run: its agent_completed ends the run (sub-agents' do not).
+  var rootAgent = null;
   // This frontend version's event names: wire name -> canonical name.
   var canonical = {};
   Object.keys(cfg.page.dialect || {}).forEach(function (name) { canonical[cfg.page.dialect[name]] = name; });
@@ -158,14 +162,56 @@ const CHAT_SCRIPT = `
   function setStatus(text) { status.textContent = text; }
   function setThinking(on) { thinking.hidden = !on; }
   function refreshSend() { sendButton.disabled = !(threadId && connectedOnce); }
-  function bubble(kind, text, testId) {
+  // A message in the list; 'into' is the element to append to (default the message list). Returns the inner element.
+  function bubble(kind, text, testId, into) {
     var div = document.createElement('div');
     div.className = 'message ' + kind;
     var inner = div;
     if (testId) { inner = document.createElement('div'); inner.setAttribute('data-testid', testId); div.appendChild(inner); }
     inner.textContent = text;
-    list.appendChild(div);
+    (into || list).appendChild(div);
+    return inner;
   }
+  // Just enough markdown for an answer: paragraphs, "- " lists, **bold**, inline code and [links](url).
+  // Scanned by hand: this script sits in a template string, where backslashes and backticks do not survive.
+  var TICK = String.fromCharCode(96), NL = String.fromCharCode(10);
+  function inline(into, text) {
+    var plain = '';
+    function flushPlain() { if (plain) into.appendChild(document.createTextNode(plain)); plain = ''; }
+    function add(tag, content, href) {
+      flushPlain();
+      var el = document.createElement(tag);
+      el.textContent = content;
+      if (href) el.setAttribute('href', href);
+      into.appendChild(el);
+    }
+    var i = 0;
+    while (i < text.length) {
+      var close;
+      if (text.slice(i, i + 2) === '**' && (close = text.indexOf('**', i + 2)) > i + 2) { add('strong', text.slice(i + 2, close)); i = close + 2; continue; }
+      if (text[i] === TICK && (close = text.indexOf(TICK, i + 1)) > i + 1) { add('code', text.slice(i + 1, close)); i = close + 1; continue; }
+      if (text[i] === '[') {
+        var mid = text.indexOf('](', i), end = mid > i ? text.indexOf(')', mid) : -1;
+        if (mid > i && end > mid) { add('a', text.slice(i + 1, mid), text.slice(mid + 2, end)); i = end + 1; continue; }
+      }
+      plain += text[i];
+      i++;
+    }
+    flushPlain();
+  }
+  function renderMarkdown(into, text) {
+    into.textContent = '';
+    into.style.whiteSpace = 'normal';
+    text.split(NL + NL).forEach(function (block) {
+      var lines = block.split(NL).filter(function (l) { return l.trim() !== ''; });
+      var isList = lines.length > 0 && lines.every(function (l) { return l.indexOf('- ') === 0; });
+      var el = document.createElement(isList ? 'ul' : 'p');
+      if (isList) lines.forEach(function (l) { var li = document.createElement('li'); inline(li, l.slice(2)); el.appendChild(li); });
+      else inline(el, lines.join(' '));
+      into.appendChild(el);
+    });
+  }
+
   function api(path, body, method) {
     return fetch(cfg.apiUrl + path, {
       method: method || 'POST',
@@ -214,6 +260,15 @@ const CHAT_SCRIPT = `
       };
     }).catch(function () { /* notifications are optional */ });
   }
+  // The page's other sockets: presence (no ticket; once open, this frontend lets the user type and send) and
+  // a dev server's hot reload on the app's own host. Neither carries agent events; their frames are ignored.
+  function openPresence() {
+    var sock = new WebSocket(cfg.wsUrl + '/ws/presence');
+    sock.onopen = function () { connectedOnce = true; refreshSend(); };
+  }
+  function openHotReload() {
+    new WebSocket(location.origin.replace(/^http/, 'ws') + '/_next/webpack-hmr');
+  }
   // Any close of an open socket but a normal one: new ticket, new socket, short backoff, at most MAX_TRIES in a row.
   function retry(why) {
     if (tries >= MAX_TRIES) {
@@ -238,7 +293,9 @@ const CHAT_SCRIPT = `
     if (canonical[type]) type = canonical[type];
     if (body.thread_id && body.thread_id !== threadId) return; // not this conversation
     if (ERROR_TYPES.indexOf(type) >= 0) { setThinking(false); return; }
-    if (type === 'agent_completed' && !body.agent_name) { setThinking(false); return; }
+    var agent = typeof body.agent_name === 'string' ? body.agent_name.toLowerCase() : null;
+    if (type === 'agent_started' && rootAgent === null) rootAgent = agent || '';
+    if (type === 'agent_completed' && (!agent || agent === rootAgent)) { setThinking(false); return; }
     if (type === cfg.answerIn && cfg.page.answerFrom !== 'rest') {
       var p = body.payload || body.data || {};
       renderAnswer(type === 'final_report' ? p.executive_summary : p.content);
@@ -247,7 +304,18 @@ const CHAT_SCRIPT = `
   function renderAnswer(text) {
     if (cfg.page.renderAnswer === false) return;
     var shown = typeof cfg.page.answerText === 'string' ? cfg.page.answerText : (text == null ? '' : String(text));
-    bubble('assistant', shown, 'response-card');
+    var into = list;
+    if (cfg.page.answerHidden) { into = document.createElement('div'); into.className = 'drafts'; list.appendChild(into); }
+    var el;
+    if (cfg.page.answerLayout === 'message-list') {
+      // The platform's frontend: the summary as a plain assistant message, then a report card without it.
+      el = bubble('assistant', shown, null, into);
+      var card = bubble('assistant report-card', 'Report ready: 0 recommendations, data from usage_lookup.', 'response-card', into);
+      card.parentNode.className = 'report-card';
+    } else {
+      el = bubble('assistant', shown, 'response-card', into);
+    }
+    if (cfg.page.markdown) renderMarkdown(el, shown);
   }
 
   // answerFrom 'rest': poll the thread's history until a new assistant message is there (at most ~30 s).
@@ -270,6 +338,7 @@ const CHAT_SCRIPT = `
     if (!text || !threadId) return;
     textarea.value = '';
     bubble('user', text);
+    rootAgent = null;
     setThinking(true);
     if (cfg.page.answerFrom === 'rest') pollAnswer(threadId, 150);
     if (cfg.sendOver === 'rest') {
@@ -297,9 +366,15 @@ const CHAT_SCRIPT = `
   });
 
   // On load: a 401 to the thread (or then the ticket) request signs out at once, before anything else.
+  if (cfg.page.hotReload) openHotReload();
   newThread().then(function () {
+    if (typeof cfg.page.history === 'string') {
+      bubble('user', 'How is my usage this month?');
+      bubble('assistant', cfg.page.history, 'response-card');
+    }
     connect();
     if (cfg.page.notifications) openNotifications();
+    if (cfg.page.presence) openPresence();
   }).catch(function (e) { if (!signedOut) bubble('error', e.message); });
 })();
 `;

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { AgentRunner } from './agent';
 import type { AnswerIn, SendOver } from './events';
 import { createRequestHandler, type HostRole, type Urls } from './http-routes';
-import { refuseUpgrade, SocketHub } from './sockets';
+import { SocketHub } from './sockets';
 import { ReferenceState } from './state';
 import { ACCESS_TOKEN_TTL_S, type Clock } from './tokens';
 
@@ -44,7 +44,7 @@ export interface ReferenceOptions {
   delayMs?: number;
   /** How the chat page sends the message. Default 'ws'. */
   sendOver?: SendOver;
-  /** Where the chat page reads the answer. Default 'agent_response'. */
+  /** Where the chat page reads the answer. Default 'agent_response'; 'final_report' in the netra layout, as the platform's frontend. */
   answerIn?: AnswerIn;
 }
 
@@ -90,7 +90,8 @@ export async function startReference(opts: ReferenceOptions = {}): Promise<Refer
     delayMs,
     fault: opts.fault ?? 'healthy',
     sendOver: opts.sendOver ?? 'ws',
-    answerIn: opts.answerIn ?? 'agent_response',
+    answerIn: opts.answerIn ?? (layout === 'netra' ? 'final_report' : 'agent_response'),
+    platform: layout === 'netra' ? 'netra' : 'reference',
     tokenTtlSec,
     clock: opts.clock ?? Date.now,
   });
@@ -109,8 +110,8 @@ export async function startReference(opts: ReferenceOptions = {}): Promise<Refer
   const roles: HostRole[] = layout === 'netra' ? ['app', 'api', 'auth'] : ['all'];
   const servers = roles.map((role) => {
     const server = createServer(createRequestHandler(deps, role));
-    // The sockets live on the API host; the others refuse an upgrade like any path they do not serve.
-    server.on('upgrade', (req, socket, head) => (role === 'all' || role === 'api' ? hub.handleUpgrade(req, socket, head) : refuseUpgrade(socket, 404)));
+    // The agent sockets live on the API host, a dev server's hot reload on the app host (SOCKET_PATHS).
+    server.on('upgrade', (req, socket, head) => hub.handleUpgrade(req, socket, head, role));
     return server;
   });
 

@@ -1,11 +1,13 @@
 // The WebSocket side of the API host: auth at the upgrade (ticket or `jwt.<token>` subprotocol), the
 // per-user registry of sockets, keepalive, the messages that start runs, and a second, unrelated socket
-// (/ws/notifications) that some frontend versions open besides the agent socket.
+// (/ws/notifications) that some frontend versions open besides the agent socket, a presence socket
+// (/ws/presence, no auth) and, on the app host, a dev server's hot-reload socket (/_next/webpack-hmr).
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { AgentRunner, Delivery } from './agent';
 import { newId, type Frame } from './events';
+import type { HostRole } from './http-routes';
 import type { ReferenceState } from './state';
 import type { User } from './tokens';
 
@@ -14,6 +16,17 @@ const HEARTBEAT_MS = 15_000;
 const MIN_HEARTBEAT_MS = 1_000;
 const AGENT_PATH = '/ws';
 const NOTIFICATIONS_PATH = '/ws/notifications';
+const PRESENCE_PATH = '/ws/presence';
+const HOT_RELOAD_PATH = '/_next/webpack-hmr';
+/** The presence and hot-reload sockets send a frame this often until closed; not scaled by speed. */
+const CHATTER_MS = 300;
+/** The paths each host serves sockets on ('all': the single layout, one host for every role). */
+const SOCKET_PATHS: Record<HostRole, readonly string[]> = {
+  all: [AGENT_PATH, NOTIFICATIONS_PATH, PRESENCE_PATH, HOT_RELOAD_PATH],
+  api: [AGENT_PATH, NOTIFICATIONS_PATH, PRESENCE_PATH],
+  app: [HOT_RELOAD_PATH],
+  auth: [],
+};
 /** The notification socket's chatter: this many frames, one every max(50 ms, 500 ms x speed). */
 const NOTIFICATION_COUNT = 6;
 const NOTIFICATION_MIN_MS = 50;
@@ -24,7 +37,7 @@ interface UpgradeAuth {
   user: User | null;
   /** A subprotocol token was offered and was bad: accept, then close 1003, as the platform does. */
   rejectWith1003: boolean;
-  path: typeof AGENT_PATH | typeof NOTIFICATIONS_PATH;
+  path: string;
 }
 
 const authOf = new WeakMap<IncomingMessage, UpgradeAuth>();
@@ -43,6 +56,9 @@ export class SocketHub implements Delivery {
       handleProtocols: (protocols) => [...protocols].find((p) => p.startsWith(JWT_PROTOCOL_PREFIX)) ?? false,
     });
     this.wss.on('connection', (ws, req) => {
+      const path = new URL(req.url ?? '/', 'http://reference.invalid').pathname;
+      if (path === PRESENCE_PATH) return this.onChatter(ws, presenceFrames());
+      if (path === HOT_RELOAD_PATH) return this.onChatter(ws, hotReloadFrames());
       const auth = authOf.get(req);
       if (!auth?.user) return void ws.close(1003, 'Invalid token');
       if (auth.path === NOTIFICATIONS_PATH) this.onNotificationConnection(ws);
@@ -54,11 +70,13 @@ export class SocketHub implements Delivery {
     this.runner = runner;
   }
 
-  /** Called from the HTTP server's 'upgrade' event for any path; /ws and /ws/notifications are sockets. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /** Called from the HTTP server's 'upgrade' event for any path of the host playing `role`. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, role: HostRole): void {
     const url = new URL(req.url ?? '/', 'http://reference.invalid');
-    if (url.pathname !== AGENT_PATH && url.pathname !== NOTIFICATIONS_PATH) return refuseUpgrade(socket, 404);
-    const path: UpgradeAuth['path'] = url.pathname;
+    const path = url.pathname;
+    if (!SOCKET_PATHS[role].includes(path)) return refuseUpgrade(socket, 404);
+    // Presence and hot reload need no auth, and no fault touches them.
+    if (path === PRESENCE_PATH || path === HOT_RELOAD_PATH) return this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
     const attempt = ++this.state.upgradeAttempts;
     const forced = this.state.fault.onUpgrade?.(req, attempt);
     if (forced) return refuseUpgrade(socket, forced.status);
@@ -179,6 +197,13 @@ export class SocketHub implements Delivery {
     ws.on('error', () => undefined);
   }
 
+  /** A socket of the page's other features: sends the next of `frames` every CHATTER_MS until closed, ignores what it is sent. */
+  private onChatter(ws: WebSocket, frames: () => string): void {
+    const timer = setInterval(() => this.transmit(ws, frames()), CHATTER_MS);
+    ws.on('close', () => clearInterval(timer));
+    ws.on('error', () => undefined);
+  }
+
   private onMessage(user: User, send: (f: Frame) => unknown, text: string | null): void {
     let msg: { type?: unknown; payload?: Record<string, unknown> };
     try {
@@ -215,6 +240,18 @@ export class SocketHub implements Delivery {
     }
     this.runner?.start({ message, threadId: thread, userId: user.id });
   }
+}
+
+/** Presence: who is online, typed frames of no agent event. */
+function presenceFrames(): () => string {
+  let n = 0;
+  return () => JSON.stringify({ type: 'presence_update', data: { online: 1 + (n++ % 3) }, timestamp: new Date().toISOString() });
+}
+
+/** Next.js's hot-reload socket: untyped JSON (`{"action": ...}`) and a non-JSON heartbeat (a heart). */
+function hotReloadFrames(): () => string {
+  let n = 0;
+  return () => (n++ % 2 === 0 ? JSON.stringify({ action: n === 1 ? 'sync' : 'built', hash: `h${n}`, errors: [], warnings: [] }) : '\uD83D\uDC93');
 }
 
 const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 503: 'Service Unavailable' };

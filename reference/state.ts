@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnswerIn, Persisted, SendOver } from './events';
-import { getFault, type Fault } from './faults';
+import { getFault, NETRA_PLATFORM, type Fault, type PageFlags } from './faults';
 import { TicketStore, TokenService, type Clock } from './tokens';
 
 export interface StateOptions {
@@ -14,6 +14,8 @@ export interface StateOptions {
   answerIn: AnswerIn;
   fault: string;
   delayMs: number;
+  /** 'netra': the platform's own emitter and frontend under every fault (NETRA_PLATFORM). */
+  platform: 'reference' | 'netra';
   /** Lifetime of issued access tokens, in seconds. */
   tokenTtlSec: number;
   /** The time tokens and tickets are issued and checked by. */
@@ -45,6 +47,16 @@ export class ReferenceState {
 
   get fault(): Fault {
     return getFault(this.faultName);
+  }
+
+  /** What the layout plays under every fault: its run editor goes after the fault's, its page flags under the fault's. */
+  get platform(): Fault {
+    return this.options.platform === 'netra' ? NETRA_PLATFORM : { describe: 'the reference frontend' };
+  }
+
+  /** The chat page's flags: the platform's, overridden by the fault's. */
+  pageFlags(): PageFlags {
+    return { ...this.platform.page, ...this.fault.page };
   }
 
   /** Throws UnknownFaultError (listing the known names) for an unknown fault. */

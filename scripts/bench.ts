@@ -48,7 +48,7 @@ function evidenceOf(noise: number): Evidence {
     frames,
     sockets: [{ socket: 0, url: 'ws://127.0.0.1/ws', openedAt: 0 }],
     httpSends: [],
-    pageAnswer: 'The answer.',
+    page: { scope: 'the page', before: '', after: 'hi [probe n0nce] The answer.' },
     stepFailures: [],
     budgets: { firstEventWarnMs: 5000, firstEventMs: 15000, completeWarnMs: 30000, completeMs: 60000 },
   };

@@ -5,7 +5,7 @@
 
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Page, Request, WebSocket } from '@playwright/test';
-import type { FrameRecord, HttpSendRecord, SocketRecord } from '../contract/types';
+import type { FrameRecord, HttpFailureRecord, HttpSendRecord, SocketRecord } from '../contract/types';
 import type { Redactor } from '../redact';
 import type { Clock } from './clock';
 import { pageSocketObserver, SOCKET_BINDING, type PageSocketEvent } from './page-socket-observer';
@@ -16,6 +16,8 @@ export class Recorder {
   readonly frames: FrameRecord[] = [];
   readonly sockets: SocketRecord[] = [];
   readonly httpSends: HttpSendRecord[] = [];
+  /** Requests to the target's hosts that answered 5xx or got no answer: why a chat may never have connected. */
+  readonly httpFailures: HttpFailureRecord[] = [];
   private readonly out: WriteStream;
   private readonly listeners = new Set<Listener>();
   /** Page-side socket events not yet matched to a Playwright socket (they can arrive in either order). */
@@ -30,6 +32,8 @@ export class Recorder {
     framesPath: string,
     /** Marks the probe's own message in outgoing HTTP requests (the REST send path). */
     private readonly nonce: string,
+    /** Origins of the target's hosts (app, API, auth): only their failed requests are evidence. */
+    private readonly targetOrigins: ReadonlySet<string>,
   ) {
     this.out = createWriteStream(framesPath, { flags: 'w' });
     this.out.on('error', (err) => (this.writeError = err));
@@ -41,6 +45,14 @@ export class Recorder {
     await page.addInitScript(pageSocketObserver);
     page.on('websocket', (ws) => this.onSocket(ws));
     page.on('request', (req) => this.onRequest(req));
+    page.on('response', (res) => {
+      if (res.status() >= 500) this.onHttpFailure(res.request(), { status: res.status() });
+    });
+    page.on('requestfailed', (req) => {
+      const error = req.failure()?.errorText ?? 'no answer';
+      // A request the page itself cancelled (a navigation, an aborted fetch) did not fail.
+      if (error !== 'net::ERR_ABORTED') this.onHttpFailure(req, { error });
+    });
   }
 
   /** Calls `listener` after every new frame or socket change; returns the unsubscribe function. */
@@ -93,6 +105,22 @@ export class Recorder {
       // A non-JSON body is kept as text.
     }
     this.httpSends.push({ t: this.clock.now(), url: this.redactor.redact(req.url()), body: this.redactor.redactValue(parsed) });
+    this.changed();
+  }
+
+  private onHttpFailure(req: Request, outcome: { status: number } | { error: string }): void {
+    let url: URL;
+    try {
+      url = new URL(req.url());
+    } catch {
+      return;
+    }
+    if (!this.targetOrigins.has(url.origin)) return;
+    // The query string is left out: tickets and tokens travel there.
+    const record: HttpFailureRecord = { t: this.clock.now(), method: req.method(), url: this.redactor.redact(`${url.origin}${url.pathname}`) };
+    if ('status' in outcome) record.status = outcome.status;
+    else record.error = this.redactor.redact(outcome.error);
+    this.httpFailures.push(record);
     this.changed();
   }
 

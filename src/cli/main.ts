@@ -14,7 +14,7 @@ import { ensureBrowser } from '../browser/resolve';
 import { loadDotenv } from '../config/dotenv';
 import { budgetsOf, loadConfig, probeTestTimeoutMs, type ProbeConfig } from '../config/load';
 import { afterRun } from '../ops/after-run';
-import { formatDuration, parseDuration } from '../ops/duration';
+import { formatDuration, parseDuration } from '../config/duration';
 import { History, historyStats, renderHistory } from '../ops/history';
 import { runLoop } from '../ops/loop';
 import { checkVersion, gate, renderJunit, type GateRun, type VersionCheck } from '../ops/validate';
@@ -25,6 +25,7 @@ import { renderConsole } from '../report/console';
 import { RESULT_FILE, type RunResult } from '../report/result';
 import { loadRuns, writeValidationReport } from '../report/validation/write';
 import { markLatest, newRunDir } from '../report/run-dir';
+import { writeInterrupted } from '../run/early-result';
 import { runPreflight, writePreflightFailure } from '../run/preflight-step';
 import { optionsHelp, parseArgs } from './flags';
 
@@ -67,9 +68,9 @@ export async function main(argv: string[]): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env, ...args.vars };
   switch (args.command) {
     case 'run':
-      return withConfig(env, (config) => (config.everyMs ? loop(config, env, config.everyMs) : run(config, env).then((r) => r.code)));
+      return withConfig(env, (config) => (config.everyMs ? loop(config, env, config.everyMs) : singleRun(config, env)));
     case 'validate':
-      return withConfig(env, (config) => validateCommand(config, env, args.options));
+      return withConfig(env, (config) => untilSignal((stop) => validateCommand(config, env, args.options, stop)));
     case 'history':
       return withConfig(env, (config) => historyCommand(config, args.options));
     case 'report':
@@ -108,9 +109,49 @@ interface RunOutcome {
   runDir: string;
 }
 
-async function run(config: ProbeConfig, env: NodeJS.ProcessEnv): Promise<RunOutcome> {
-  const runDir = newRunDir(config.reportDir);
-  const outcome = await judgedRun(config, env, runDir);
+/**
+ * One run, stopped cleanly by SIGTERM or SIGINT: the Playwright child and its browser are stopped, the run's
+ * result.json says `error` ("interrupted"), history and `latest` are written, and the exit is 2. (The loop
+ * has its own handling: it finishes the run under way, then stops.)
+ */
+function singleRun(config: ProbeConfig, env: NodeJS.ProcessEnv): Promise<number> {
+  return untilSignal(async (stop) => {
+    const outcome = await run(config, env, stop);
+    return stop.aborted ? EXIT.error : outcome.code;
+  });
+}
+
+/** Runs `body` with a signal that SIGTERM or SIGINT aborts (its reason: the signal's name). */
+async function untilSignal(body: (stop: AbortSignal) => Promise<number>): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) return;
+    console.error(`golden-path-probe: ${signal}: stopping the run`);
+    stop.abort(signal);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    return await body(stop.signal);
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+async function run(config: ProbeConfig, env: NodeJS.ProcessEnv, stop?: AbortSignal): Promise<RunOutcome> {
+  let runDir: string;
+  try {
+    runDir = newRunDir(config.reportDir);
+  } catch (err) {
+    return { code: fatal(`cannot create a run folder under PROBE_REPORT_DIR=${config.reportDir}: ${(err as Error).message}`), runDir: '' };
+  }
+  const startedAt = new Date();
+  let outcome = await judgedRun(config, env, runDir, startedAt, stop);
+  if (stop?.aborted) {
+    await writeInterrupted(config, runDir, stop.reason as NodeJS.Signals, startedAt);
+    outcome = readOutcome(runDir, true);
+  }
   // A run that could not even start (no browser, no result) has nothing to record.
   if (outcome.result) await afterRun(config, outcome.result, runDir, (line) => console.log(`  ${line}`));
   console.log(`  latest: ${markLatest(runDir)}`);
@@ -118,8 +159,7 @@ async function run(config: ProbeConfig, env: NodeJS.ProcessEnv): Promise<RunOutc
 }
 
 /** Preflight, then the browser probe; the verdict from the run's result.json. */
-async function judgedRun(config: ProbeConfig, env: NodeJS.ProcessEnv, runDir: string): Promise<RunOutcome> {
-  const startedAt = new Date();
+async function judgedRun(config: ProbeConfig, env: NodeJS.ProcessEnv, runDir: string, startedAt: Date, stop?: AbortSignal): Promise<RunOutcome> {
   // The embedded reference is started later, by Playwright: there is nothing to check before.
   if (config.preflight && !config.embedded) {
     const checked = await runPreflight(config, runDir);
@@ -132,7 +172,8 @@ async function judgedRun(config: ProbeConfig, env: NodeJS.ProcessEnv, runDir: st
   if ('error' in browser) return { code: fatal(browser.error), runDir };
   const childEnv: NodeJS.ProcessEnv = { ...env, PROBE_RUN_DIR: runDir };
   if (browser.executablePath) childEnv.PROBE_BROWSER_PATH = browser.executablePath;
-  const ended = await runPlaywright(childEnv, probeTestTimeoutMs(config) + PLAYWRIGHT_OVERHEAD_MS);
+  const ended = await runPlaywright(childEnv, probeTestTimeoutMs(config) + PLAYWRIGHT_OVERHEAD_MS, stop);
+  if (stop?.aborted) return { code: EXIT.error, runDir };
   const outcome = readOutcome(runDir, false);
   if (!outcome.result) return { code: fatal(`the probe wrote no ${RESULT_FILE} (Playwright ended with ${ended}); its output above says why. Files: ${runDir}`), runDir };
   return outcome;
@@ -167,7 +208,7 @@ async function loop(config: ProbeConfig, env: NodeJS.ProcessEnv, everyMs: number
   return EXIT.pass;
 }
 
-async function validateCommand(config: ProbeConfig, env: NodeJS.ProcessEnv, options: Record<string, string>): Promise<number> {
+async function validateCommand(config: ProbeConfig, env: NodeJS.ProcessEnv, options: Record<string, string>, stop: AbortSignal): Promise<number> {
   const runs = Number(options['--runs'] ?? '5');
   const required = Number(options['--require'] ?? String(runs));
   const problems: string[] = [];
@@ -185,13 +226,14 @@ async function validateCommand(config: ProbeConfig, env: NodeJS.ProcessEnv, opti
   }
   const gateRuns: GateRun[] = [];
   // A target on the wrong version fails the gate at once: the runs would validate the wrong build.
-  for (let i = 1; i <= runs && (version === undefined || version.ok); i++) {
+  for (let i = 1; i <= runs && (version === undefined || version.ok) && !stop.aborted; i++) {
     const started = Date.now();
-    const outcome = await run(config, env);
+    const outcome = await run(config, env, stop);
     const v = outcome.result?.verdict;
     gateRuns.push({ index: i, status: v?.status ?? 'error', class: v?.class ?? 'probe', message: v?.message ?? 'no result', durationMs: Date.now() - started, runDir: outcome.runDir });
     console.log(`validate: run ${i}/${runs}: ${(v?.status ?? 'error').toUpperCase()}${v?.class ? ` [${v.class}]` : ''} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
+  if (stop.aborted) return fatal(`validate: interrupted by ${String(stop.reason)} after ${gateRuns.length} of ${runs} runs; no gate verdict`);
   const result = gate(gateRuns, required, version);
   const junit = options['--junit'] ?? join(config.reportDir, 'validate-junit.xml');
   mkdirSync(dirname(resolve(junit)), { recursive: true });
@@ -294,6 +336,7 @@ async function diagnoseCommand(config: ProbeConfig, env: NodeJS.ProcessEnv): Pro
     nonce,
     stepTimeoutMs: config.stepTimeoutMs,
     completeTimeoutMs: config.completeTimeoutMs,
+    finalGraceMs: config.finalGraceMs,
     budgets: budgetsOf(config),
     contract: config.contract,
     redactor,
@@ -339,23 +382,49 @@ async function saveLogin(config: ProbeConfig, file: string): Promise<number> {
   }
 }
 
-/** Runs Playwright on the probe project; resolves with how it ended. */
-function runPlaywright(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string> {
+/** After SIGTERM, how long Playwright gets to close its browser before its whole process group is killed. */
+const STOP_GRACE_MS = 3000;
+
+/**
+ * Runs Playwright on the probe project in a process group of its own; resolves with how it ended. On the
+ * timeout or on `stop`, the group gets SIGTERM (Playwright closes its browser), then SIGKILL after
+ * STOP_GRACE_MS, so that nothing is left behind.
+ */
+function runPlaywright(env: NodeJS.ProcessEnv, timeoutMs: number, stop?: AbortSignal): Promise<string> {
   const cli = require.resolve('@playwright/test/cli');
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [cli, 'test', '--config', join(PROJECT_ROOT, 'playwright.config.ts')], { env, stdio: 'inherit' });
+    const child = spawn(process.execPath, [cli, 'test', '--config', join(PROJECT_ROOT, 'playwright.config.ts')], { env, stdio: 'inherit', detached: true });
+    let killer: NodeJS.Timeout | undefined;
+    const signalGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        // the group is gone already
+      }
+    };
+    const stopChild = () => {
+      if (killer) return;
+      signalGroup('SIGTERM');
+      killer = setTimeout(() => signalGroup('SIGKILL'), STOP_GRACE_MS);
+    };
     const timer = setTimeout(() => {
       console.error(`golden-path-probe: Playwright did not finish within ${timeoutMs} ms; stopping it`);
-      child.kill('SIGTERM');
+      stopChild();
     }, timeoutMs);
-    child.on('error', (err) => {
+    stop?.addEventListener('abort', stopChild, { once: true });
+    if (stop?.aborted) stopChild();
+    const done = (how: string) => {
       clearTimeout(timer);
-      resolvePromise(`an error: ${err.message}`);
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise(signal ? `signal ${signal}` : `code ${code}`);
-    });
+      stop?.removeEventListener('abort', stopChild);
+      // Whatever the child left in its group (a browser) goes with it.
+      if (killer) {
+        clearTimeout(killer);
+        signalGroup('SIGKILL');
+      }
+      resolvePromise(how);
+    };
+    child.on('error', (err) => done(`an error: ${err.message}`));
+    child.on('exit', (code, signal) => done(signal ? `signal ${signal}` : `code ${code}`));
   });
 }
 

@@ -48,7 +48,8 @@ function mergeChecked(base: Json, override: Json, path: string, problems: string
       problems.push(`${name} must be an array`);
       return base;
     }
-    const sample = base[0];
+    // An empty default (rootAgents) is a list of names: its items are checked as strings.
+    const sample = base[0] ?? '';
     // An empty list is allowed except where the probe needs at least one place to look.
     if (override.length === 0 && (path === 'containers' || path.startsWith('fields.'))) problems.push(`${name} must not be empty`);
     return override.map((item, i) => {

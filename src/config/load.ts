@@ -4,8 +4,8 @@
 
 import { join } from 'node:path';
 import { defaultContract, type Contract } from '../contract/contract';
-import { parseAlertWindow } from '../ops/alerts';
-import { parseDuration } from '../ops/duration';
+import { parseAlertWindow } from './alert-window';
+import { parseDuration } from './duration';
 import type { Budgets } from '../contract/types';
 import { loadContractFile } from './contract-file';
 import { PROFILES_BY_NAME } from './profiles';
@@ -36,11 +36,13 @@ export interface ProbeConfig {
   token?: string;
   message: string;
   expectAnswer?: string;
-  answerSelector: string;
+  /** Where the answer is read; undefined: the page's whole visible text. */
+  answerSelector?: string;
   firstEventWarnMs: number;
   firstEventTimeoutMs: number;
   completeWarnMs: number;
   completeTimeoutMs: number;
+  finalGraceMs: number;
   renderTimeoutMs: number;
   stepTimeoutMs: number;
   reportDir: string;
@@ -110,6 +112,9 @@ export function loadConfig(env: Env): ConfigResult {
     problems.push('PROBE_STORAGE_STATE is required when PROBE_LOGIN=storage-state');
 
   const ms = (name: string) => Number(value(name));
+  const explicit = (name: string) => given(name) ?? profile.values[name];
+  const firstEvent = budgetPair('PROBE_FIRST_EVENT_WARN_MS', 'PROBE_FIRST_EVENT_TIMEOUT_MS', explicit, problems);
+  const complete = budgetPair('PROBE_COMPLETE_WARN_MS', 'PROBE_COMPLETE_TIMEOUT_MS', explicit, problems);
   const config: ProbeConfig = {
     embedded,
     appUrl: stripSlash(appUrl),
@@ -143,11 +148,12 @@ export function loadConfig(env: Env): ConfigResult {
     token: value('PROBE_TOKEN'),
     message: value('PROBE_MESSAGE')!,
     expectAnswer: value('PROBE_EXPECT_ANSWER'),
-    answerSelector: value('PROBE_ANSWER_SELECTOR')!,
-    firstEventWarnMs: ms('PROBE_FIRST_EVENT_WARN_MS'),
-    firstEventTimeoutMs: ms('PROBE_FIRST_EVENT_TIMEOUT_MS'),
-    completeWarnMs: ms('PROBE_COMPLETE_WARN_MS'),
-    completeTimeoutMs: ms('PROBE_COMPLETE_TIMEOUT_MS'),
+    answerSelector: value('PROBE_ANSWER_SELECTOR'),
+    firstEventWarnMs: firstEvent.warnMs,
+    firstEventTimeoutMs: firstEvent.timeoutMs,
+    completeWarnMs: complete.warnMs,
+    completeTimeoutMs: complete.timeoutMs,
+    finalGraceMs: ms('PROBE_FINAL_GRACE_MS'),
     renderTimeoutMs: ms('PROBE_RENDER_TIMEOUT_MS'),
     stepTimeoutMs: ms('PROBE_STEP_TIMEOUT_MS'),
     reportDir: value('PROBE_REPORT_DIR')!,
@@ -180,13 +186,32 @@ export function loadConfig(env: Env): ConfigResult {
     else problems.push(...loadedContract.problems);
   }
 
-  if (problems.length === 0) {
-    if (config.firstEventWarnMs > config.firstEventTimeoutMs)
-      problems.push('PROBE_FIRST_EVENT_WARN_MS must not exceed PROBE_FIRST_EVENT_TIMEOUT_MS');
-    if (config.completeWarnMs > config.completeTimeoutMs)
-      problems.push('PROBE_COMPLETE_WARN_MS must not exceed PROBE_COMPLETE_TIMEOUT_MS');
-  }
   return problems.length ? { ok: false, problems } : { ok: true, config };
+}
+
+/**
+ * A warning budget and its timeout. One set alone never contradicts the other's default: a warning that
+ * was not set follows its timeout at the defaults' ratio (a third, or half), and a timeout that was not set
+ * rises with a warning set above it, at the same ratio. Only a warning set above a timeout set is an error.
+ */
+function budgetPair(
+  warnName: string,
+  timeoutName: string,
+  explicit: (name: string) => string | undefined,
+  problems: string[],
+): { warnMs: number; timeoutMs: number } {
+  const ratio = Number(spec(warnName).default) / Number(spec(timeoutName).default);
+  const warnSet = explicit(warnName);
+  const timeoutSet = explicit(timeoutName);
+  const warnMs = Number(warnSet ?? spec(warnName).default);
+  const timeoutMs = Number(timeoutSet ?? spec(timeoutName).default);
+  if (warnSet !== undefined && timeoutSet !== undefined) {
+    if (warnMs > timeoutMs) problems.push(`${warnName} (${warnMs}) must not exceed ${timeoutName} (${timeoutMs})`);
+    return { warnMs, timeoutMs };
+  }
+  if (timeoutSet !== undefined) return { warnMs: Math.round(timeoutMs * ratio), timeoutMs };
+  if (warnSet !== undefined && warnMs > timeoutMs) return { warnMs, timeoutMs: Math.round(warnMs / ratio) };
+  return { warnMs, timeoutMs };
 }
 
 /** A duration setting in ms; undefined when unset or not a duration (that problem is reported by checkValue). */
@@ -206,10 +231,11 @@ function historyDbOf(setting: string | undefined, reportDir: string): string | n
 
 /**
  * Playwright's bound on the whole probe test. Every step and wait is bounded on its own; this outer bound
- * only catches a bug of the probe: four page steps, the completion wait, the render wait, and a margin.
+ * only catches a bug of the probe: four page steps, the completion wait, the render wait (the grace after
+ * the final runs beside it), and a margin.
  */
 export function probeTestTimeoutMs(c: ProbeConfig): number {
-  return c.stepTimeoutMs * 4 + c.completeTimeoutMs + c.renderTimeoutMs + 30_000;
+  return c.stepTimeoutMs * 4 + c.completeTimeoutMs + Math.max(c.renderTimeoutMs, c.finalGraceMs) + 30_000;
 }
 
 /** The time budgets of the contract, as the judge takes them. */

@@ -22,7 +22,8 @@ export const PROFILES_BY_NAME: Record<ProfileName, Profile> = {
       PROBE_TOKEN_STORAGE_KEY: 'jwt_token',
       PROBE_WS_AUTH: 'ticket',
       PROBE_PREFLIGHT_URLS: '{api}/health,{api}/ws/health,{auth}/health',
-      PROBE_ANSWER_SELECTOR: '[data-testid="response-card"]',
+      // No answer selector: that frontend shows the answer as a message without a test id, and its
+      // response-card holds a report card (recommendations, metrics), not the answer text.
     },
     requires: ['PROBE_API_URL', 'PROBE_AUTH_URL'],
   },

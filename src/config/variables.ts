@@ -122,32 +122,38 @@ export const VARIABLES: readonly VariableSpec[] = [
   {
     name: 'PROBE_ANSWER_SELECTOR',
     kind: 'string',
-    default: '[data-testid="response-card"]',
-    description: 'Where the page renders the answer; the last match is read.',
+    description:
+      "Where the page shows the answer: the visible text of every match is read. Unset: the page's whole visible text (an answer must appear there after the send).",
   },
   {
     name: 'PROBE_FIRST_EVENT_WARN_MS',
     kind: 'ms',
     default: '5000',
-    description: 'Send to first agent_started over this: degraded.',
+    description: 'Send to first agent_started over this: degraded. Unset while PROBE_FIRST_EVENT_TIMEOUT_MS is set: a third of it.',
   },
   {
     name: 'PROBE_FIRST_EVENT_TIMEOUT_MS',
     kind: 'ms',
     default: '15000',
-    description: 'Send to first agent_started over this: fail (timeout).',
+    description: 'Send to first agent_started over this: fail (timeout). Unset while a warning above 15 s is set: three times the warning.',
   },
   {
     name: 'PROBE_COMPLETE_WARN_MS',
     kind: 'ms',
     default: '30000',
-    description: 'Send to final agent_completed over this: degraded.',
+    description: 'Send to final agent_completed over this: degraded. Unset while PROBE_COMPLETE_TIMEOUT_MS is set: half of it.',
   },
   {
     name: 'PROBE_COMPLETE_TIMEOUT_MS',
     kind: 'ms',
     default: '60000',
-    description: 'Send to final agent_completed over this: fail (timeout). Also how long the probe waits for it.',
+    description: 'Send to final agent_completed over this: fail (timeout). Also how long the probe waits for it. Unset while a warning above 60 s is set: twice the warning.',
+  },
+  {
+    name: 'PROBE_FINAL_GRACE_MS',
+    kind: 'ms',
+    default: '1000',
+    description: 'How long the probe keeps listening after the final agent_completed, so that late events (a tool_completed after it) are judged, not missed.',
   },
   {
     name: 'PROBE_RENDER_TIMEOUT_MS',
@@ -192,7 +198,7 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'PROBE_CONTRACT',
     kind: 'path',
     description:
-      'A JSON file with any part of the contract (event names, aliases, wrapper shape, field paths, answer events, error events, fallback markers) to use over the default.',
+      'A JSON file with any part of the contract (event names, aliases, wrapper shape, field paths, answer events, error events, fallback markers, root agent names) to use over the default.',
   },
   {
     name: 'PROBE_RETRIES_BEFORE_SEND',

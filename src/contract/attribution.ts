@@ -16,8 +16,13 @@ export interface Run {
   anchor: AgentEvent | null;
   runId: string | null;
   threadId: string | null;
-  /** The run's first agent_started and its final agent_completed (the first one without agent name). */
+  /** The run's first agent_started; its agent is the run's root agent (the Supervisor). */
   started: AgentEvent | null;
+  /** The agent name of the run's first agent_started, when it carries one. */
+  rootAgent: string | null;
+  /** Every final agent_completed of the run (the root agent's: see isFinalCompletion), in arrival order. */
+  finals: AgentEvent[];
+  /** The first of `finals`: the run's end. */
   final: AgentEvent | null;
   /** The run's events, in arrival order. */
   events: AgentEvent[];
@@ -39,18 +44,28 @@ export function attributeRun(evidence: Evidence, sentAt: number, all: AgentEvent
     (probeThreadId === null || e.threadId === undefined || e.threadId === probeThreadId) &&
     (evidence.userId === null || e.userId === undefined || e.userId === evidence.userId);
 
+  // A run id is the probe's only when none of that run's events carries another thread or user: one event
+  // without ids (an agent_response with a run_id alone) must not make a foreign run ours.
+  const foreignRunIds = new Set(sorted.filter((e) => e.runId !== undefined && !ours(e)).map((e) => e.runId));
+  const candidate = (e: AgentEvent) => ours(e) && (e.runId === undefined || !foreignRunIds.has(e.runId));
+
   const startedAfterSend = afterSend.filter((e) => e.type === contract.events.started);
-  const skipped = startedAfterSend.filter((e) => !ours(e));
+  const skipped = startedAfterSend.filter((e) => !candidate(e));
   if (skipped.length > 0) {
     warnings.push(`${skipped.length} agent_started after the send were for another thread or user (${describeFrames(skipped)}); not the probe's run`);
   }
-  let anchor = startedAfterSend.find(ours) ?? null;
+  let anchor = startedAfterSend.find(candidate) ?? null;
   if (anchor === null) {
-    anchor = afterSend.find((e) => agentTypes.has(e.type) && ours(e)) ?? null;
+    anchor = afterSend.find((e) => agentTypes.has(e.type) && candidate(e)) ?? null;
     if (anchor !== null) warnings.push(`no agent_started for the probe's run; run attributed by its first event, ${anchor.type} at frame ${anchor.frame}`);
   }
+  const adopted = afterSend.filter((e) => agentTypes.has(e.type) && ours(e) && !candidate(e));
+  if (adopted.length > 0) {
+    warnings.push(`${adopted.length} event(s) without thread or user id belong to a run of another thread or user (${describeFrames(adopted)}); not the probe's run`);
+  }
   if (anchor === null) {
-    return { sentAt, probeThreadId, userId: evidence.userId, anchor, runId: null, threadId: probeThreadId, started: null, final: null, events: [], all: sorted, warnings };
+    const run = { sentAt, probeThreadId, userId: evidence.userId, anchor, runId: null, threadId: probeThreadId };
+    return { ...run, started: null, rootAgent: null, finals: [], final: null, events: [], all: sorted, warnings };
   }
 
   const runId = anchor.runId ?? null;
@@ -71,10 +86,23 @@ export function attributeRun(evidence: Evidence, sentAt: number, all: AgentEvent
   if (byTimeOnly > 0) warnings.push(`${byTimeOnly} events carried neither run id nor thread id; attributed to the run by time (after the send)`);
 
   const started = events.find((e) => e.type === contract.events.started) ?? null;
-  const finals = events.filter((e) => e.type === contract.events.completed && e.agentName === undefined);
+  const rootAgent = started?.agentName ?? null;
+  const finals = events.filter((e) => isFinalCompletion(e, rootAgent, contract));
   if (finals.length > 1) warnings.push(`final agent_completed received ${finals.length} times (${describeFrames(finals)})`);
   warnings.push(...duplicateWarnings(events.filter((e) => !finals.includes(e))));
-  return { sentAt, probeThreadId, userId, anchor, runId, threadId, started, final: finals[0] ?? null, events, all: sorted, warnings };
+  return { sentAt, probeThreadId, userId, anchor, runId, threadId, started, rootAgent, finals, final: finals[0] ?? null, events, all: sorted, warnings };
+}
+
+/**
+ * The run ends with its root agent's completion. On the platform's own emitter every agent_completed names
+ * its agent, and the final one is the agent's whose agent_started opened the run; other dialects leave the
+ * name off the final one. So: no agent name, the root agent's name, or a name the contract lists as a root.
+ */
+export function isFinalCompletion(event: AgentEvent, rootAgent: string | null, contract: Contract): boolean {
+  if (event.type !== contract.events.completed) return false;
+  const name = event.agentName?.toLowerCase();
+  if (name === undefined) return true;
+  return name === rootAgent?.toLowerCase() || contract.rootAgents.some((root) => root.toLowerCase() === name);
 }
 
 /** The thread id of the probe's own send: the first outgoing frame carrying the nonce, else an HTTP send. */

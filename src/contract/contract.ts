@@ -19,7 +19,7 @@ export interface FieldPaths {
   agentName: string[];
   toolName: string[];
   callId: string[];
-  /** Where the final agent_completed (the one without agent name) carries the answer. */
+  /** Where an agent_completed carries its answer (the judge reads the final one's). */
   answer: string[];
 }
 
@@ -47,6 +47,13 @@ export interface Contract {
   aliases: Record<string, string>;
   /** Transport chatter that is not an agent event. */
   ignoreTypes: string[];
+  /**
+   * Agent names whose agent_completed ends the run (compared case-insensitively), besides the two the judge
+   * always accepts: a completion with no agent name, and one named like the agent of the run's first
+   * agent_started (the root agent, the Supervisor on the platform this was built for). Sub-agents' completions
+   * never end the run.
+   */
+  rootAgents: string[];
 }
 
 export const defaultContract: Contract = {
@@ -77,6 +84,7 @@ export const defaultContract: Contract = {
   fallback: { toolNames: ['analysis_tool'], answerPrefixes: ['Agent response for:'] },
   aliases: {},
   ignoreTypes: ['connection_established', 'ping', 'pong', 'heartbeat'],
+  rootAgents: [],
 };
 
 /** The five required event names, in contract order (the order reports list them in). */

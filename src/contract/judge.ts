@@ -3,12 +3,24 @@
 import { attributeRun, type Run } from './attribution';
 import { defaultContract, requiredEvents, type Contract } from './contract';
 import { normalizeFrames } from './normalize';
-import { answerAgreesCheck, answerExpectedCheck, answerRenderedCheck, finalAnswerCheck, framesAnswer, noFallbackCheck } from './checks/answer';
+import {
+  answerAgreesCheck,
+  answerCandidates,
+  answerExpectedCheck,
+  answerRenderedCheck,
+  finalAnswerCheck,
+  type AnswerCandidate,
+  matchPage,
+  noFallbackCheck,
+  pageShown,
+  primaryAnswer,
+} from './checks/answer';
 import { completeBudgetCheck, firstEventBudgetCheck } from './checks/budgets';
 import { elapsed, rank } from './checks/check';
 import { noErrorEventCheck } from './checks/errors';
 import { completedInTimeCheck, eventsPresentCheck, finalAfterToolsCheck, firstStartedCheck, singleFinalCheck, toolPairingCheck } from './checks/events';
 import { isolationCheck } from './checks/isolation';
+import { requestsCheck, requestWarnings } from './checks/requests';
 import { messageSentCheck, stepFailuresCheck } from './checks/steps';
 import { transportCheck, transportWarnings } from './checks/transport';
 import type { Check, EventTiming, Evidence, Verdict } from './types';
@@ -17,7 +29,7 @@ export function judge(evidence: Evidence, contract: Contract = defaultContract):
   const normalized = normalizeFrames(evidence.frames, contract);
   const warnings = [...normalized.warnings];
   if (evidence.frames.length === 0) warnings.push('no frames recorded');
-  const page = evidence.pageAnswer;
+  const page = evidence.page;
   const retries = evidence.retries ?? [];
   if (evidence.surface === 'protocol') warnings.push('protocol probe: no page, so answer-rendered and answer-agrees were not judged');
   for (const r of retries) warnings.push(`retried after a ${r.class} failure before the send: ${r.message}`);
@@ -31,7 +43,7 @@ export function judge(evidence: Evidence, contract: Contract = defaultContract):
       events: requiredEvents(contract).map((type) => ({ type, firstSeenMs: null, count: 0 })),
       runId: null,
       threadId: null,
-      answer: { frames: null, page },
+      answer: { frames: null, page: pageShown(page, { shown: null, stale: null }) },
       timings: { firstEventMs: null, completeMs: null },
       warnings,
       retries,
@@ -39,25 +51,29 @@ export function judge(evidence: Evidence, contract: Contract = defaultContract):
   }
 
   const run = attributeRun(evidence, evidence.sentAt, normalized.events, contract);
-  warnings.push(...run.warnings, ...transportWarnings(evidence.sockets, run));
-  const answer = framesAnswer(run, contract);
+  const failedRequests = evidence.httpFailures ?? [];
+  warnings.push(...run.warnings, ...transportWarnings(evidence.sockets, run), ...requestWarnings(failedRequests, run));
+  const candidates = answerCandidates(run, contract);
+  const browser = evidence.surface !== 'protocol';
+  const match = matchPage(candidates, page);
   // Listed in the order a reader follows a run; the verdict picks the failing check by class priority.
   const checks: Check[] = [
     stepFailuresCheck(evidence.stepFailures),
     transportCheck(evidence.sockets, run),
+    requestsCheck(failedRequests, run),
     eventsPresentCheck(run, contract),
     completedInTimeCheck(run, contract),
     firstStartedCheck(run, contract),
     toolPairingCheck(run, contract),
     finalAfterToolsCheck(run, contract),
     singleFinalCheck(run, contract),
-    finalAnswerCheck(answer, contract),
+    finalAnswerCheck(candidates, contract),
     // The protocol probe has no page: its verdict says nothing about rendering, rather than passing it.
-    ...(evidence.surface === 'protocol' ? [] : [answerRenderedCheck(page), answerAgreesCheck(answer, page)]),
-    ...(evidence.expectAnswer ? [answerExpectedCheck(answer, evidence.expectAnswer)] : []),
+    ...(browser ? [answerRenderedCheck(page, evidence.message), answerAgreesCheck(candidates, page, match)] : []),
+    ...(evidence.expectAnswer ? [answerExpectedCheck(candidates, evidence.expectAnswer)] : []),
     isolationCheck(run, contract),
     noErrorEventCheck(run, contract),
-    noFallbackCheck(run, page, contract),
+    noFallbackCheck(run, candidates, page, contract),
     firstEventBudgetCheck(run, evidence.budgets, contract),
     completeBudgetCheck(run, evidence.budgets, contract),
   ];
@@ -67,7 +83,11 @@ export function judge(evidence: Evidence, contract: Contract = defaultContract):
     events: eventTimings(run, contract),
     runId: run.runId,
     threadId: run.probeThreadId ?? run.threadId,
-    answer: { frames: answer, page },
+    answer: {
+      frames: (match.shown ?? primaryAnswer(candidates))?.text ?? null,
+      page: pageShown(page, match),
+      ...(match.shown ? { matched: match.shown.source } : {}),
+    },
     timings: {
       firstEventMs: run.started === null ? null : elapsed(run.started.t, run.sentAt),
       completeMs: run.final === null ? null : elapsed(run.final.t, run.sentAt),
@@ -75,6 +95,13 @@ export function judge(evidence: Evidence, contract: Contract = defaultContract):
     warnings,
     retries,
   };
+}
+
+/** The answers the run's frames carry so far: what the browser waits to see in the page. */
+export function runAnswers(evidence: Evidence, contract: Contract = defaultContract): AnswerCandidate[] {
+  if (evidence.sentAt === null) return [];
+  const run = attributeRun(evidence, evidence.sentAt, normalizeFrames(evidence.frames, contract).events, contract);
+  return answerCandidates(run, contract);
 }
 
 /** Status, class and the one-line message, from the checks. */

@@ -1,6 +1,6 @@
 // Frames -> agent events. The platform speaks several shapes at once (bridge `{type, data}`, flat, and
 // `{type: system_message, event, payload}` wrappers); everything dialect-specific comes from the contract.
-import { defaultContract, type Contract } from './contract';
+import { agentEventTypes, defaultContract, type Contract } from './contract';
 import { isRecord, lookup, parseFrame } from './fields';
 import type { AgentEvent, FrameRecord } from './types';
 
@@ -9,28 +9,46 @@ export interface Normalized {
   warnings: string[];
 }
 
+/** Per-frame warnings a socket that carries agent events gets at most; the rest are counted. */
+const MAX_FRAME_WARNINGS = 10;
+
 export function normalizeFrames(frames: FrameRecord[], contract: Contract = defaultContract): Normalized {
   const events: AgentEvent[] = [];
-  const warnings: string[] = [];
+  const problems = new Map<number, string[]>();
   frames.forEach((frame, index) => {
     // Only what the browser received is an agent event; what it sent is the probe's own message.
     if (frame.dir !== 'in') return;
-    const where = `frame ${index} (socket ${frame.socket})`;
+    const problem = (text: string) => problems.set(frame.socket, [...(problems.get(frame.socket) ?? []), `frame ${index} (socket ${frame.socket}): ${text}`]);
     const parsed = parseFrame(frame);
-    if (!parsed.ok) {
-      warnings.push(`${where}: ${parsed.reason}`);
-      return;
-    }
+    if (!parsed.ok) return problem(parsed.reason);
     if (!isRecord(parsed.value)) {
       const kind = Array.isArray(parsed.value) ? 'an array' : parsed.value === null ? 'null' : typeof parsed.value;
-      warnings.push(`${where}: JSON is ${kind}, not an object`);
-      return;
+      return problem(`JSON is ${kind}, not an object`);
     }
     const event = toEvent(parsed.value, frame, index, contract);
-    if (typeof event === 'string') warnings.push(`${where}: ${event}`);
+    if (typeof event === 'string') problem(event);
     else if (event !== null) events.push(event);
   });
-  return { events, warnings };
+  return { events, warnings: frameWarnings(problems, events, contract) };
+}
+
+/**
+ * A bad frame on the socket that carries the run is worth a line of its own. Other sockets of the page
+ * (presence, notifications, a dev server's hot reload) speak their own protocols: one line per socket.
+ */
+function frameWarnings(problems: Map<number, string[]>, events: AgentEvent[], contract: Contract): string[] {
+  const agentTypes = agentEventTypes(contract);
+  const carriesRun = new Set(events.filter((e) => agentTypes.has(e.type)).map((e) => e.socket));
+  const warnings: string[] = [];
+  for (const [socket, list] of problems) {
+    if (!carriesRun.has(socket)) {
+      warnings.push(`socket ${socket}: ${list.length} frame(s) that are not agent events, e.g. ${list[0]}`);
+      continue;
+    }
+    warnings.push(...list.slice(0, MAX_FRAME_WARNINGS));
+    if (list.length > MAX_FRAME_WARNINGS) warnings.push(`socket ${socket}: ${list.length - MAX_FRAME_WARNINGS} more bad frames (frames.ndjson has them all)`);
+  }
+  return warnings;
 }
 
 /** The event, null for transport noise, or a reason string when the object is not an event. */
@@ -61,8 +79,8 @@ function toEvent(raw: Record<string, unknown>, frame: FrameRecord, index: number
   assign(event, 'toolName', find(fields.toolName));
   assign(event, 'callId', find(fields.callId));
 
-  // Sub-agents emit their own agent_completed; only the run's final one (no agent name) carries the answer.
-  if (type === contract.events.completed && event.agentName === undefined) assign(event, 'answer', find(fields.answer));
+  // Sub-agents emit their own agent_completed; which one is the run's final one is the judge's call (attribution).
+  if (type === contract.events.completed) assign(event, 'answer', find(fields.answer));
   const answerEvent = contract.answerEvents.find((a) => a.type === type);
   if (answerEvent) assign(event, 'answer', find(answerEvent.paths));
   return event;

@@ -40,6 +40,28 @@ export interface HttpSendRecord {
   body: unknown;
 }
 
+/** A request to one of the target's hosts that failed: a 5xx answer, or no answer at all (network error). */
+export interface HttpFailureRecord {
+  t: number;
+  method: string;
+  /** The URL without its query string (tickets and tokens travel there), secrets redacted. */
+  url: string;
+  /** The HTTP status of a 5xx answer; absent when the request got no answer. */
+  status?: number;
+  /** Why the request got no answer (`net::ERR_CONNECTION_REFUSED`, ...). */
+  error?: string;
+}
+
+/** What the page showed a person: visible text only (never hidden nodes), within `scope`. */
+export interface PageText {
+  /** `the page` (its whole visible text), or the answer selector (PROBE_ANSWER_SELECTOR) whose matches were read. */
+  scope: string;
+  /** The visible text just before the send; null when it could not be read. */
+  before: string | null;
+  /** The visible text at the end of the run; null when it could not be read. */
+  after: string | null;
+}
+
 /** A step of the probe that could not complete (login, navigation, waits). The judge turns it into a check. */
 export interface StepFailure {
   step: string;
@@ -68,8 +90,10 @@ export interface Evidence {
   frames: FrameRecord[];
   sockets: SocketRecord[];
   httpSends: HttpSendRecord[];
-  /** The text the page rendered as the answer; null when nothing was rendered in time. */
-  pageAnswer: string | null;
+  /** Failed requests to the target's hosts since the chat was opened (the attempt that sent); absent: none recorded. */
+  httpFailures?: HttpFailureRecord[];
+  /** What the page showed; null when the probe never read it (the protocol probe has no page). */
+  page: PageText | null;
   /** Steps that failed before the judge could see a full run; empty on a run that reached the end. */
   stepFailures: StepFailure[];
   budgets: Budgets;
@@ -99,7 +123,7 @@ export interface AgentEvent {
   agentName?: string;
   toolName?: string;
   callId?: string;
-  /** The answer carried by a final agent_completed / agent_response / final_report, if any. */
+  /** The answer carried by an agent_completed / agent_response / final_report, if any (the judge decides which completion is final). */
   answer?: string;
   /** Which wire shape it came in: `bridge` ({type, data}), `flat`, `wrapper` ({type:system_message, event, payload}). */
   shape: string;
@@ -153,7 +177,12 @@ export interface Verdict {
   events: EventTiming[];
   runId: string | null;
   threadId: string | null;
-  answer: { frames: string | null; page: string | null };
+  /**
+   * `frames`: the run's answer (the one the page showed, when it showed one); `page`: what the page showed of it
+   * (the matched answer, else an excerpt of its visible text); `matched`: which answer the page showed
+   * (`agent_response`, `final_report`, `the final agent_completed`), absent when none.
+   */
+  answer: { frames: string | null; page: string | null; matched?: string };
   timings: { firstEventMs: number | null; completeMs: number | null };
   /** Things that did not fail the run but deserve a look (a malformed frame, a duplicate event...). */
   warnings: string[];

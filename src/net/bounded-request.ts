@@ -4,7 +4,9 @@
 
 import type { LookupFunction } from 'node:net';
 import { Agent, request } from 'undici';
-import type { RequestPhase } from '../preflight/classify';
+
+/** Where the request was when it failed: decides what a timeout means. */
+export type RequestPhase = 'dns' | 'connect' | 'headers' | 'body';
 
 export interface BoundedRequest {
   method: 'GET' | 'POST' | 'PUT';

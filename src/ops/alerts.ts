@@ -9,7 +9,6 @@ import { boundedRequest } from '../net/bounded-request';
 import { classifyError } from '../preflight/classify';
 import { REDACTED, Redactor } from '../redact';
 import { SUMMARY_FILE, type RunResult } from '../report/result';
-import { parseDuration } from './duration';
 import type { AlertRecord, HistoryRecord } from './history';
 
 export interface AlertPolicy {
@@ -66,29 +65,6 @@ const SLACK_TEXT_CHARS = 2900;
 
 // ---------------------------------------------------------------------------------------------------------
 // Policy
-
-const WINDOW_FORM = 'X failures within a duration, written X/duration like 3/15m, 5/1h, 10/30m';
-
-/** `3/15m` -> 3 failures within 15 minutes. Throws naming the text. */
-export function parseAlertWindow(text: string): { failures: number; withinMs: number } {
-  const fail = (why: string): never => {
-    throw new Error(`invalid alert window ${JSON.stringify(text)}: ${why}; use ${WINDOW_FORM}`);
-  };
-  if (typeof text !== 'string') return fail('not a string');
-  const parts = text.trim().split('/');
-  if (parts.length !== 2) return fail('expected one "/"');
-  const [count = '', duration = ''] = parts.map((p) => p.trim());
-  if (!/^\d+$/.test(count) || Number(count) < 1)
-    return fail(`"${count}" is not a whole number of failures of at least 1`);
-  let withinMs = 0;
-  try {
-    withinMs = parseDuration(duration);
-  } catch {
-    return fail(`"${duration}" is not a duration (30s, 15m, 1h)`);
-  }
-  if (withinMs <= 0) return fail('the duration must be longer than 0');
-  return { failures: Number(count), withinMs };
-}
 
 function isFailure(record: HistoryRecord): boolean {
   return record.status === 'fail' || record.status === 'error';

@@ -5,7 +5,7 @@
 // Nothing is kept per run: a loop that runs for months holds the same memory as one that ran once.
 
 import { Cron } from 'croner';
-import { formatDuration } from './duration';
+import { formatDuration } from '../config/duration';
 
 export interface LoopOptions {
   everyMs: number;

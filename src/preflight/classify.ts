@@ -2,10 +2,8 @@
 // several shapes (a plain Error with a code, an AggregateError when several addresses were tried, an undici
 // error wrapping a socket error, a DOMException from an AbortSignal), so the whole chain is searched.
 
+import type { RequestPhase } from '../net/bounded-request';
 import type { PreflightCause } from './preflight';
-
-/** Where the request was when it failed: decides what a timeout means. */
-export type RequestPhase = 'dns' | 'connect' | 'headers' | 'body';
 
 export interface Failure {
   cause: PreflightCause;

@@ -33,6 +33,8 @@ export interface ProtocolProbeOptions {
   nonce: string;
   stepTimeoutMs: number;
   completeTimeoutMs: number;
+  /** After the final agent_completed, how long to keep listening for late events (PROBE_FINAL_GRACE_MS). */
+  finalGraceMs: number;
   budgets: Budgets;
   contract: Contract;
   redactor: Redactor;
@@ -131,6 +133,8 @@ class ProtocolProbe {
     if (over && this.awaitingAnswerFrame()) {
       await this.traffic.waitFor(() => !this.awaitingAnswerFrame() || this.traffic.allClosed(), ANSWER_GRACE_MS, this.stop.signal);
     }
+    // Late events (a tool_completed just after the final) are judged as out of order, not missed.
+    if (over && this.completed()) await this.traffic.waitFor(() => this.traffic.allClosed(), this.opts.finalGraceMs, this.stop.signal);
   }
 
   // ---- steps ---------------------------------------------------------------------------------------
@@ -219,6 +223,10 @@ class ProtocolProbe {
   private runOver(): boolean {
     if (this.finishWatcher.finished(this.evidence())) return true;
     return this.reconnecting === null && this.traffic.allClosed();
+  }
+
+  private completed(): boolean {
+    return judge(this.evidence(), this.opts.contract).timings.completeMs !== null;
   }
 
   /** The run completed, and no answer event (agent_response, final_report, ...) of the run has arrived yet. */
@@ -347,7 +355,7 @@ class ProtocolProbe {
       frames: this.traffic.frames,
       sockets: this.traffic.sockets,
       httpSends: [],
-      pageAnswer: null,
+      page: null,
       stepFailures: this.failures,
       budgets: this.opts.budgets,
       ...(this.opts.expectAnswer !== undefined ? { expectAnswer: this.opts.expectAnswer } : {}),

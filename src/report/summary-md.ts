@@ -15,7 +15,7 @@ export function renderSummary(r: RunResult): string {
     `- Run: ${v.runId ?? 'not attributed'}, thread ${v.threadId ?? 'unknown'}, user ${r.userId ?? 'unknown'}`,
     `- Message: ${escapeCell(r.message)}`,
     `- Answer in frames: ${v.answer.frames === null ? '(none)' : escapeCell(v.answer.frames)}`,
-    `- Answer in page: ${v.answer.page === null ? '(none)' : escapeCell(v.answer.page)}`,
+    `- Answer in page: ${v.answer.page === null ? '(none)' : escapeCell(v.answer.page)}${v.answer.matched ? ` (visible: ${v.answer.matched})` : ' (no answer of the run visible)'}`,
     '',
     '## Checks',
     '',

@@ -9,7 +9,8 @@ import { judge } from '../contract/judge';
 import type { Verdict } from '../contract/types';
 import { preflight, preflightTargets, type PreflightResult } from '../preflight/preflight';
 import { Redactor } from '../redact';
-import { PREFLIGHT_FILE, targetOf, writeRunArtifacts } from '../report/result';
+import { PREFLIGHT_FILE } from '../report/result';
+import { writeEarlyResult } from './early-result';
 
 export async function runPreflight(config: ProbeConfig, runDir: string): Promise<PreflightResult> {
   const targets = preflightTargets(config, config.preflightUrls);
@@ -31,31 +32,12 @@ export async function writePreflightFailure(config: ProbeConfig, runDir: string,
       frames: [],
       sockets: [],
       httpSends: [],
-      pageAnswer: null,
+      page: null,
       stepFailures: [failure],
       budgets: budgetsOf(config),
     },
     config.contract,
   );
-  const durationMs = Date.now() - startedAt.getTime();
-  await writeRunArtifacts(runDir, {
-    schemaVersion: 1,
-    startedAt: startedAt.toISOString(),
-    finishedAt: new Date().toISOString(),
-    durationMs,
-    target: targetOf(config, redactor, result),
-    preflight: redactor.redactValue(result),
-    message: config.message,
-    nonce: '',
-    userId: null,
-    sentAt: null,
-    verdict,
-    steps: [{ name: 'preflight', status: 'failed', durationMs, error: failure.message }],
-    waits: [],
-    sockets: [],
-    timeline: [],
-  });
-  // frames.ndjson exists in every run's folder, empty here: no browser, no frame.
-  writeFileSync(join(runDir, 'frames.ndjson'), '');
+  await writeEarlyResult(config, runDir, { startedAt, verdict, step: 'preflight', error: failure.message, preflight: result });
   return verdict;
 }

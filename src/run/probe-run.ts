@@ -8,12 +8,14 @@ import { join } from 'node:path';
 import { errors, type Page } from '@playwright/test';
 import { budgetsOf, type ProbeConfig } from '../config/load';
 import { describeClose } from '../contract/close-codes';
-import { couldNotJudge, judge } from '../contract/judge';
+import { matchPage } from '../contract/checks/answer';
+import { couldNotJudge, judge, runAnswers } from '../contract/judge';
 import type { Evidence, FailureClass, StepFailure, Verdict } from '../contract/types';
-import { currentAnswer } from '../capture/chat';
+import { answerScope, visibleText, waitForVisibleText } from '../capture/chat';
 import { Clock } from '../capture/clock';
 import { Recorder } from '../capture/recorder';
 import { waitForTraffic } from '../capture/wait';
+import { describeFailures } from '../contract/checks/requests';
 import { ProbeStepError } from '../errors';
 import { Redactor } from '../redact';
 import { FinishWatcher } from './finished';
@@ -31,7 +33,13 @@ export class ProbeRun {
   readonly recorder: Recorder;
   private userId: string | null = null;
   private sentAt: number | null = null;
-  private pageAnswer: string | null = null;
+  /** When the attempt that reached the send started: failed requests before it belong to a retried attempt. */
+  private attemptStartedAt = 0;
+  /** When the wait for the final agent_completed saw it. */
+  private finalSeenAt: number | null = null;
+  /** The page's visible text (within the answer scope) just before the send, and at the end. */
+  private pageBefore: string | null = null;
+  private pageAfter: string | null = null;
   private readonly stepFailures: StepFailure[] = [];
   private readonly retries: StepFailure[] = [];
   private readonly steps: StepRecord[] = [];
@@ -46,7 +54,8 @@ export class ProbeRun {
     this.redactor = new Redactor([config.password, config.bypassKey, config.token]);
     this.message = `${config.message} [probe ${this.nonce}]`;
     this.finishWatcher = new FinishWatcher(config.contract);
-    this.recorder = new Recorder(this.clock, this.redactor, join(runDir, 'frames.ndjson'), this.nonce);
+    const origins = new Set([config.appUrl, config.apiUrl, config.authUrl].map((u) => new URL(u).origin));
+    this.recorder = new Recorder(this.clock, this.redactor, join(runDir, 'frames.ndjson'), this.nonce, origins);
   }
 
   setUser(userId: string | null): void {
@@ -57,8 +66,37 @@ export class ProbeRun {
     this.sentAt = this.clock.now();
   }
 
-  setPageAnswer(text: string | null): void {
-    this.pageAnswer = text === null ? null : this.redactor.redact(text);
+  /** Reads what the page shows before the send: an answer visible already then does not count as this run's. */
+  async readPageBeforeSend(page: Page): Promise<void> {
+    this.pageBefore = await this.readPage(page);
+  }
+
+  /**
+   * After the final agent_completed: waits until one of the run's answers becomes visible in the page (bounded
+   * by PROBE_RENDER_TIMEOUT_MS) and, beside it, keeps listening PROBE_FINAL_GRACE_MS for late events, so that
+   * a tool_completed just after the final is judged as out of order rather than missing.
+   */
+  async waitForAnswerAndLateEvents(page: Page): Promise<void> {
+    const grace = this.finalSeenAt === null ? 0 : Math.max(0, this.finalSeenAt + this.config.finalGraceMs - this.clock.now());
+    // A listening window, not a condition: it is met by running its course.
+    const late = waitForTraffic(this.recorder, () => false, grace).then(() =>
+      this.waits.push({ name: 'listening for late events after the final agent_completed (PROBE_FINAL_GRACE_MS)', timeoutMs: grace, met: true, tookMs: grace }),
+    );
+    const candidates = runAnswers(this.evidence(), this.config.contract);
+    const before = this.pageBefore;
+    const shown = (text: string) => matchPage(candidates, { scope: '', before, after: text }).shown !== null;
+    // With no answer in the frames there is nothing to wait for: what the page shows now is the evidence.
+    const timeout = candidates.length === 0 ? 0 : this.config.renderTimeoutMs;
+    const started = this.clock.now();
+    const text = await waitForVisibleText(page, this.config.answerSelector, shown, timeout);
+    this.pageAfter = text === null ? null : this.redactor.redact(text);
+    this.waits.push({ name: `one of the run's answers visible in ${answerScope(this.config.answerSelector)}`, timeoutMs: timeout, met: text !== null && shown(text), tookMs: this.clock.now() - started });
+    await late;
+  }
+
+  private async readPage(page: Page): Promise<string | null> {
+    const text = await visibleText(page, this.config.answerSelector);
+    return text === null ? null : this.redactor.redact(text);
   }
 
   /**
@@ -89,6 +127,7 @@ export class ProbeRun {
   async retryingBeforeSend(body: () => Promise<void>): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const failuresBefore = this.stepFailures.length;
+      this.attemptStartedAt = this.clock.now();
       try {
         return await body();
       } catch (err) {
@@ -119,7 +158,8 @@ export class ProbeRun {
    * without ever receiving one (a refused upgrade: 403, 503) ends the wait early unless the page opens
    * another within UPGRADE_RETRY_GRACE_MS: a page that gives up must not cost the whole step timeout.
    */
-  async waitForChatSocket(since: number, timeoutMs: number): Promise<void> {
+  async waitForChatSocket(timeoutMs: number): Promise<void> {
+    const since = this.attemptStartedAt;
     const { frames, sockets } = this.recorder;
     const received = () => frames.some((f) => f.dir === 'in' && f.t >= since);
     const refused = () => {
@@ -139,17 +179,15 @@ export class ProbeRun {
       .filter((s) => s.openedAt >= since)
       .map((s) => `${s.url}${s.closeCode ? ` closed ${describeClose(s.closeCode, s.closeReason)}` : ''}${s.error ? ` (${s.error})` : ''}`)
       .join(', ');
-    throw new ProbeStepError('transport', `open chat: expected a WebSocket to receive a frame within ${timeoutMs} ms; ${tried ? `sockets: ${tried}` : 'no socket was opened'}`);
+    const failed = this.recorder.httpFailures.filter((f) => f.t >= since);
+    const requests = failed.length > 0 ? `; failed requests: ${describeFailures(failed)}` : '';
+    throw new ProbeStepError('transport', `open chat: expected a WebSocket to receive a frame within ${timeoutMs} ms; ${tried ? `sockets: ${tried}` : 'no socket was opened'}${requests}`);
   }
 
-  /** True once the run's final agent_completed arrived, or the socket carrying the chat broke for good. */
-  runFinished(): boolean {
-    return this.finishWatcher.finished(this.evidence());
-  }
-
-  /** The judge's view of the answer in the frames, to know what to look for in the page. */
-  answerInFrames(): string | null {
-    return this.judgeNow().answer.frames;
+  /** Waits until the run's final agent_completed arrived, or the socket carrying the chat broke for good. */
+  async waitForRunEnd(timeoutMs: number): Promise<void> {
+    const ended = await this.waitFor("the run's final agent_completed", () => this.finishWatcher.finished(this.evidence()), timeoutMs);
+    if (ended && this.judgeNow().timings.completeMs !== null) this.finalSeenAt = this.clock.now();
   }
 
   private judgeNow(): Verdict {
@@ -166,7 +204,8 @@ export class ProbeRun {
       frames: this.recorder.frames,
       sockets: this.recorder.sockets,
       httpSends: this.recorder.httpSends,
-      pageAnswer: this.pageAnswer,
+      httpFailures: this.recorder.httpFailures.filter((f) => f.t >= this.attemptStartedAt),
+      page: this.sentAt === null ? null : { scope: answerScope(c.answerSelector), before: this.pageBefore, after: this.pageAfter },
       stepFailures: this.stepFailures,
       budgets: budgetsOf(c),
       expectAnswer: c.expectAnswer,
@@ -177,9 +216,9 @@ export class ProbeRun {
   /** Judges and writes the run's files. Safe to call twice; the second call returns the first verdict. */
   async finish(page: Page | undefined): Promise<Verdict> {
     if (this.verdict) return this.verdict;
-    if (page && this.sentAt !== null && this.pageAnswer === null) {
+    if (page && this.sentAt !== null && this.pageAfter === null) {
       // A step broke before the answer was read: still record what the page shows, as evidence.
-      this.setPageAnswer(await currentAnswer(page, this.config.answerSelector));
+      this.pageAfter = await this.readPage(page);
     }
     let verdict: Verdict;
     try {

@@ -2,7 +2,7 @@
 // before each test, and `probe()`, which runs the real CLI (the same entry as `npm run probe`) against it in
 // a folder of the test's own and returns the exit code, the output and the result.json it wrote.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { expect } from '@playwright/test';
@@ -22,6 +22,7 @@ export const FAST_BOUNDS = {
   PROBE_COMPLETE_WARN_MS: '6000',
   PROBE_COMPLETE_TIMEOUT_MS: '8000',
   PROBE_RENDER_TIMEOUT_MS: '3000',
+  PROBE_FINAL_GRACE_MS: '500',
 };
 
 export interface ProbeOutcome {
@@ -32,9 +33,18 @@ export interface ProbeOutcome {
   result?: RunResult;
 }
 
+/** A probe CLI under way: its process, its folder, and its outcome once it exits. */
+export interface RunningProbe {
+  child: ChildProcess;
+  cwd: string;
+  exited: Promise<ProbeOutcome>;
+}
+
 interface Fixtures {
   /** Runs the probe CLI with these variables (on top of a clean environment) and waits for it to exit. */
   probe: (env: Record<string, string>, args?: string[]) => Promise<ProbeOutcome>;
+  /** Starts the probe CLI like `probe` without waiting: for tests that signal it. */
+  startProbe: (env: Record<string, string>, args?: string[]) => RunningProbe;
   /** The variables that point the probe at this worker's reference staging. */
   target: Record<string, string>;
 }
@@ -44,18 +54,21 @@ export const test = referenceTest.extend<Fixtures>({
     await use({ PROBE_APP_URL: staging.appUrl, PROBE_API_URL: staging.apiUrl, PROBE_AUTH_URL: staging.authUrl });
   },
   probe: async ({}, use, testInfo) => {
-    await use((env, args = ['run']) => runProbe(testInfo.outputPath('probe'), env, args));
+    await use((env, args = ['run']) => startProbe(testInfo.outputPath('probe'), env, args).exited);
+  },
+  startProbe: async ({}, use, testInfo) => {
+    await use((env, args = ['run']) => startProbe(testInfo.outputPath('probe'), env, args));
   },
 });
 
 export { expect };
 
-function runProbe(cwd: string, extraEnv: Record<string, string>, args: string[]): Promise<ProbeOutcome> {
+function startProbe(cwd: string, extraEnv: Record<string, string>, args: string[]): RunningProbe {
   // A clean environment: the developer's own PROBE_* variables and .env must not leak into a test.
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, CI: process.env.CI, ...FAST_BOUNDS, ...extraEnv };
   mkdirSync(cwd, { recursive: true });
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<ProbeOutcome>((resolvePromise, reject) => {
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -71,6 +84,7 @@ function runProbe(cwd: string, extraEnv: Record<string, string>, args: string[])
       resolvePromise({ code, output, runDir: result ? latest : undefined, result });
     });
   });
+  return { child, cwd, exited };
 }
 
 /** A one-line description of an outcome, for assertion messages. */

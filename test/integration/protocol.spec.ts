@@ -60,6 +60,7 @@ async function probe(urls: { apiUrl: string; authUrl: string }, overrides: Parti
     nonce,
     stepTimeoutMs: STEP_TIMEOUT_MS,
     completeTimeoutMs: COMPLETE_TIMEOUT_MS,
+    finalGraceMs: 300,
     budgets: { firstEventWarnMs: 5_000, firstEventMs: 15_000, completeWarnMs: 30_000, completeMs: 60_000 },
     contract: defaultContract,
     redactor,
@@ -97,9 +98,9 @@ function expectNoSecrets(run: Probed, given: string[] = []): void {
 
 /** A healthy run as the judge saw it: the five events, an answer, a pass that says it judged no page. */
 function expectHealthy(run: Probed): void {
-  expect(headline(run)).toEqual({ status: 'pass', class: null, message: 'all 14 checks passed' });
+  expect(headline(run)).toEqual({ status: 'pass', class: null, message: 'all 15 checks passed' });
   expect(run.evidence.surface).toBe('protocol');
-  expect(run.evidence.pageAnswer).toBeNull();
+  expect(run.evidence.page).toBeNull();
   expect(run.evidence.httpSends).toEqual([]);
   expect(run.evidence.stepFailures).toEqual([]);
   expect(run.verdict.events.slice(0, 5).map((e) => [e.type, e.count > 0])).toEqual(FIVE.map((type) => [type, true]));
@@ -195,7 +196,7 @@ test.describe('faults', () => {
     { fault: 'ticket-500', status: 'fail', class: 'transport', phrase: 'get ticket: POST' },
     { fault: 'upgrade-403', status: 'fail', class: 'transport', phrase: 'open socket: the WebSocket upgrade' },
     // The backend is fine; only the page fails to render: the protocol probe must pass, that is the point.
-    { fault: 'answer-not-rendered', status: 'pass', class: null, phrase: 'all 14 checks passed' },
+    { fault: 'answer-not-rendered', status: 'pass', class: null, phrase: 'all 15 checks passed' },
   ];
   for (const c of CASES) {
     test(`${c.fault}: ${c.status}${c.class ? ` ${c.class}` : ''}`, async ({ reference }) => {
@@ -221,7 +222,7 @@ test.describe('faults', () => {
   test('reconnect-1012-mid-run: reconnects once with a new ticket and passes on socket 1', async ({ reference }) => {
     reference.setFault('reconnect-1012-mid-run');
     const run = await probe(reference);
-    expect(headline(run)).toEqual({ status: 'pass', class: null, message: 'all 14 checks passed' });
+    expect(headline(run)).toEqual({ status: 'pass', class: null, message: 'all 15 checks passed' });
     expect(run.evidence.sockets.map((s) => ({ socket: s.socket, url: s.url, closeCode: s.closeCode, closeReason: s.closeReason }))).toEqual([
       { socket: 0, url: `${reference.apiUrl.replace('http', 'ws')}/ws?ticket=[REDACTED]`, closeCode: 1012, closeReason: 'Service Restart' },
       { socket: 1, url: `${reference.apiUrl.replace('http', 'ws')}/ws?ticket=[REDACTED]`, closeCode: undefined, closeReason: undefined },

@@ -132,9 +132,32 @@ test.describe('the netra profile', () => {
       // Preflight checked the three health endpoints and learned the version.
       expect(o.result!.preflight!.checks.map((c) => new URL(c.url).pathname)).toEqual(['/health', '/ws/health', '/health']);
       expect(o.result!.target.version).toMatch(/reference/);
+      // That layout plays the platform's own frontend and emitter: every completion names its agent, and the
+      // answer is the executive summary shown as a message without test id. No selector was needed.
+      expect(o.result!.timeline.map((r) => r.type)).toContain('agent_completed (supervisor)');
+      expect(o.result!.verdict.answer.matched).toBe('final_report');
     } finally {
       await netra.close();
     }
+  });
+
+  test('passes with only the URLs and a token', async ({ probe }) => {
+    const netra = await startReference({ speed: 0, layout: 'netra' });
+    try {
+      const token = await bypassToken(netra.authUrl);
+      const o = await probe({ PROBE_PROFILE: 'netra', PROBE_APP_URL: netra.appUrl, PROBE_API_URL: netra.apiUrl, PROBE_AUTH_URL: netra.authUrl, PROBE_LOGIN: 'token', PROBE_TOKEN: token });
+      expect(o.code, describe(o)).toBe(0);
+      expect(o.result!.verdict.answer.matched).toBe('final_report');
+    } finally {
+      await netra.close();
+    }
+  });
+
+  test('`run --profile netra` with no staging starts the embedded reference in that layout and passes', async ({ probe }) => {
+    const o = await probe({}, ['run', '--profile', 'netra']);
+    expect(o.code, describe(o)).toBe(0);
+    expect(o.result!.target).toMatchObject({ embedded: true, profile: 'netra' });
+    expect(o.result!.verdict.answer.matched).toBe('final_report');
   });
 });
 

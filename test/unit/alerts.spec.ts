@@ -7,10 +7,10 @@ import {
   alertPayload,
   buildAlert,
   decideAlert,
-  parseAlertWindow,
   type AlertKind,
   type AlertPolicy,
 } from '../../src/ops/alerts';
+import { parseAlertWindow } from '../../src/config/alert-window';
 import type { AlertRecord, HistoryRecord } from '../../src/ops/history';
 import type { RunResult } from '../../src/report/result';
 import type { TimelineRow } from '../../src/report/timeline';

@@ -8,7 +8,7 @@ test('no staging configured: the embedded reference, with every default', () => 
   expect(r.config).toMatchObject({
     embedded: true,
     login: 'form',
-    answerSelector: '[data-testid="response-card"]',
+    answerSelector: undefined,
     firstEventTimeoutMs: 15000,
     completeTimeoutMs: 60000,
     reportDir: 'reports',
@@ -59,9 +59,32 @@ test('a real target must name the credentials of its login strategy', () => {
   expect(loadConfig({ ...base, PROBE_LOGIN: 'token' })).toEqual({ ok: false, problems: ['PROBE_TOKEN is required when PROBE_LOGIN=token'] });
 });
 
-test('a warning budget above its hard budget is refused', () => {
-  const r = loadConfig({ PROBE_COMPLETE_WARN_MS: '70000', PROBE_COMPLETE_TIMEOUT_MS: '60000' });
-  expect(r).toEqual({ ok: false, problems: ['PROBE_COMPLETE_WARN_MS must not exceed PROBE_COMPLETE_TIMEOUT_MS'] });
+test('a warning budget set above its timeout set is refused, for both pairs', () => {
+  const r = loadConfig({ PROBE_COMPLETE_WARN_MS: '70000', PROBE_COMPLETE_TIMEOUT_MS: '60000', PROBE_FIRST_EVENT_WARN_MS: '9000', PROBE_FIRST_EVENT_TIMEOUT_MS: '8000' });
+  expect(r).toEqual({
+    ok: false,
+    problems: ['PROBE_FIRST_EVENT_WARN_MS (9000) must not exceed PROBE_FIRST_EVENT_TIMEOUT_MS (8000)', 'PROBE_COMPLETE_WARN_MS (70000) must not exceed PROBE_COMPLETE_TIMEOUT_MS (60000)'],
+  });
+});
+
+test('a timeout set alone takes its warning along at the defaults\' ratio; a warning set alone above the default timeout raises it', () => {
+  const budgets = (env: Record<string, string>) => {
+    const r = loadConfig(env);
+    if (!r.ok) throw new Error(r.problems.join('; '));
+    const c = r.config;
+    return { firstWarn: c.firstEventWarnMs, firstTimeout: c.firstEventTimeoutMs, warn: c.completeWarnMs, timeout: c.completeTimeoutMs };
+  };
+  expect(budgets({})).toEqual({ firstWarn: 5000, firstTimeout: 15000, warn: 30000, timeout: 60000 });
+  // The case of the issue: 15 s alone used to exit 2 against the 30 s default warning.
+  expect(budgets({ PROBE_COMPLETE_TIMEOUT_MS: '15000' })).toMatchObject({ warn: 7500, timeout: 15000 });
+  expect(budgets({ PROBE_COMPLETE_TIMEOUT_MS: '120000' })).toMatchObject({ warn: 60000, timeout: 120000 });
+  expect(budgets({ PROBE_FIRST_EVENT_TIMEOUT_MS: '3000' })).toMatchObject({ firstWarn: 1000, firstTimeout: 3000 });
+  // A warning alone keeps the default timeout while it fits under it, and raises it when it does not.
+  expect(budgets({ PROBE_COMPLETE_WARN_MS: '20000' })).toMatchObject({ warn: 20000, timeout: 60000 });
+  expect(budgets({ PROBE_COMPLETE_WARN_MS: '90000' })).toMatchObject({ warn: 90000, timeout: 180000 });
+  expect(budgets({ PROBE_FIRST_EVENT_WARN_MS: '20000' })).toMatchObject({ firstWarn: 20000, firstTimeout: 60000 });
+  // Both set and consistent: taken as they are.
+  expect(budgets({ PROBE_COMPLETE_WARN_MS: '10000', PROBE_COMPLETE_TIMEOUT_MS: '12000' })).toMatchObject({ warn: 10000, timeout: 12000 });
 });
 
 test('a bad URL is quoted without the credentials written inside it', () => {

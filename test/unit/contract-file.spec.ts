@@ -38,6 +38,14 @@ test('every mistake is reported at once, with its field path', () => {
   });
 });
 
+test('rootAgents: a list of agent names, checked like the other lists', () => {
+  const ok = parseContract({ rootAgents: ['Supervisor', 'orchestrator'] }, 'test');
+  expect(ok.ok && ok.contract.rootAgents).toEqual(['Supervisor', 'orchestrator']);
+  expect(defaultContract.rootAgents).toEqual([]);
+  expect(parseContract({ rootAgents: 'Supervisor' }, 'c')).toEqual({ ok: false, problems: ['c: rootAgents must be an array'] });
+  expect(parseContract({ rootAgents: [''] }, 'c')).toEqual({ ok: false, problems: ['c: rootAgents[0] must be a non-empty string'] });
+});
+
 test('a file that is missing or not JSON is named with the cause', ({}, testInfo) => {
   expect(loadContractFile('/nonexistent/contract.json')).toEqual({
     ok: false,

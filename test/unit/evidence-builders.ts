@@ -1,6 +1,6 @@
 // Hand-made evidence for the judge and normalizer tests: a healthy run as a list of event specs, rendered
 // into frames in any of the three wire shapes, and small helpers to break it one way at a time.
-import type { Evidence, FrameRecord } from '../../src/contract/types';
+import type { Evidence, FrameRecord, PageText } from '../../src/contract/types';
 
 export const USER = 'u-1';
 export const THREAD = 't-1';
@@ -103,11 +103,16 @@ export function buildEvidence(events: EventSpec[] = healthyRun(), shape: Shape =
     frames: runFrames(events, shape),
     sockets: [{ socket: 0, url: 'wss://api.staging.example/ws', openedAt: SENT_AT - 500 }],
     httpSends: [],
-    pageAnswer: ANSWER,
+    page: pageShowing(ANSWER),
     stepFailures: [],
     budgets: { firstEventWarnMs: 5_000, firstEventMs: 15_000, completeWarnMs: 30_000, completeMs: 60_000 },
     ...extra,
   };
+}
+
+/** The page as the probe read it: the probe's message, then `answer` (null: nothing), which was not there before the send. */
+export function pageShowing(answer: string | null, before = ''): PageText {
+  return { scope: 'the page', before, after: answer === null ? `${before} What drives my costs? [${NONCE}]` : `${before} What drives my costs? [${NONCE}] ${answer}` };
 }
 
 // Helpers to break a healthy run one way at a time. Each returns a new list.

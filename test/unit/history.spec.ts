@@ -1,6 +1,6 @@
 // Durations as typed on the command line, and the statistics `golden-path-probe history` prints: pure, no db.
 import { expect, test } from '@playwright/test';
-import { formatDuration, parseDuration } from '../../src/ops/duration';
+import { formatDuration, parseDuration } from '../../src/config/duration';
 import { historyStats, nearestRank, renderHistory, type HistoryRecord } from '../../src/ops/history';
 
 test.describe('parseDuration', () => {

@@ -4,7 +4,7 @@ import { judge } from '../../src/contract/judge';
 import type { Check, Evidence, Verdict } from '../../src/contract/types';
 import {
   ANSWER, NONCE, RUN, SENT_AT, THREAD, USER,
-  buildEvidence, cutBefore, drop, healthyRun, inFrame, insert, move, patch, rename, type EventSpec, type Shape,
+  buildEvidence, cutBefore, drop, healthyRun, inFrame, insert, move, pageShowing, patch, rename, type EventSpec, type Shape,
 } from './evidence-builders';
 
 function checkNamed(verdict: Verdict, name: string): Check {
@@ -19,7 +19,7 @@ function headline(verdict: Verdict) {
 }
 
 const ALL_CHECKS = [
-  'step-failures', 'transport', 'events-present', 'completed-in-time', 'first-started', 'tool-pairing', 'final-after-tools',
+  'step-failures', 'transport', 'requests', 'events-present', 'completed-in-time', 'first-started', 'tool-pairing', 'final-after-tools',
   'single-final', 'final-answer', 'answer-rendered', 'answer-agrees', 'isolation', 'no-error-event', 'no-fallback', 'first-event-budget', 'complete-budget',
 ];
 
@@ -29,7 +29,7 @@ test.describe('a healthy run', () => {
       const verdict = judge(buildEvidence(healthyRun(), shape));
       expect(verdict.checks.map((c) => [c.name, c.status])).toEqual(ALL_CHECKS.map((name) => [name, 'pass']));
       expect(headline(verdict)).toEqual({ status: 'pass', class: null });
-      expect(verdict.message).toBe('all 16 checks passed');
+      expect(verdict.message).toBe('all 17 checks passed');
       expect(verdict.warnings).toEqual([]);
     });
   }
@@ -39,7 +39,7 @@ test.describe('a healthy run', () => {
     expect({ ...verdict, checks: undefined }).toEqual({
       status: 'pass',
       class: null,
-      message: 'all 16 checks passed',
+      message: 'all 17 checks passed',
       checks: undefined,
       events: [
         { type: 'agent_started', firstSeenMs: 100, count: 1 },
@@ -51,7 +51,7 @@ test.describe('a healthy run', () => {
       ],
       runId: RUN,
       threadId: THREAD,
-      answer: { frames: ANSWER, page: ANSWER },
+      answer: { frames: ANSWER, page: ANSWER, matched: 'agent_response' },
       timings: { firstEventMs: 100, completeMs: 600 },
       warnings: [],
       retries: [],
@@ -145,7 +145,7 @@ test.describe('missing evidence never passes', () => {
     const verdict = judge(buildEvidence(events));
     expect(headline(verdict)).toEqual({ status: 'fail', class: 'isolation' });
     expect(checkNamed(verdict, 'isolation').seen).toContain('events of run r-other');
-    expect(checkNamed(verdict, 'events-present').seen).toBe('no run started after the send');
+    expect(checkNamed(verdict, 'events-present').seen).toBe(`no run started after the send: no event came for the probe's thread ${THREAD}`);
     expect(verdict.warnings).toContain("1 agent_started after the send were for another thread or user (frame 2); not the probe's run");
   });
 });
@@ -270,7 +270,7 @@ test.describe('events-present and completed-in-time', () => {
     const verdict = judge(buildEvidence(drop(healthyRun(), 'agent_completed')));
     expect(headline(verdict)).toEqual({ status: 'fail', class: 'timeout' });
     expect(verdict.message).toBe(
-      `completed-in-time: expected the final agent_completed (no agent name) of run ${RUN} before the probe stopped waiting; ` +
+      `completed-in-time: expected the final agent_completed (the root agent's: no agent name) of run ${RUN} before the probe stopped waiting; ` +
         `run ${RUN} started (agent_started (frame 2)) but its final agent_completed never arrived`,
     );
     expect(verdict.timings).toEqual({ firstEventMs: 100, completeMs: null });
@@ -279,7 +279,7 @@ test.describe('events-present and completed-in-time', () => {
   test('only sub-agent agent_completed events do not complete the run', () => {
     const verdict = judge(buildEvidence(patch(healthyRun(), 'agent_completed', { agent: 'reporting' })));
     expect(headline(verdict)).toEqual({ status: 'fail', class: 'timeout' });
-    expect(checkNamed(verdict, 'completed-in-time').seen).toContain('(1 sub-agent agent_completed seen)');
+    expect(checkNamed(verdict, 'completed-in-time').seen).toContain('(only a sub-agent completed: reporting)');
   });
 
   test('a run with no tool events at all -> missing-event naming both', () => {
@@ -368,14 +368,14 @@ test.describe('final-answer', () => {
     const verdict = judge(buildEvidence(events));
     expect(headline(verdict)).toEqual({ status: 'fail', class: 'missing-event' });
     expect(verdict.message).toBe(
-      'final-answer: expected a non-empty answer in the frames (agent_response, else final_report, else the final agent_completed); no answer in the frames',
+      'final-answer: expected a non-empty answer in the frames (agent_response, or final_report, or the final agent_completed); no answer in the frames',
     );
     expect(verdict.answer.frames).toBeNull();
   });
 
   test('takes final_report executive_summary when the frontend version drops agent_response', () => {
     const events = insert(drop(healthyRun(), 'agent_response'), 4, { type: 'final_report', data: { executive_summary: 'GPU inference drives 62%.' } });
-    const verdict = judge(buildEvidence(events, 'wrapper', { pageAnswer: 'Summary: GPU inference drives 62%.' }));
+    const verdict = judge(buildEvidence(events, 'wrapper', { page: pageShowing('Summary: GPU inference drives 62%.') }));
     expect(headline(verdict)).toEqual({ status: 'pass', class: null });
     expect(verdict.answer.frames).toBe('GPU inference drives 62%.');
   });
@@ -387,47 +387,80 @@ test.describe('final-answer', () => {
   });
 });
 
-test.describe('answer-rendered and answer-agrees', () => {
-  test('nothing rendered -> ui-render', () => {
-    const verdict = judge(buildEvidence(healthyRun(), 'bridge', { pageAnswer: null }));
+test.describe('answer-rendered and answer-agrees: the answer as people see it', () => {
+  test('a page that could not be read -> ui-render', () => {
+    const verdict = judge(buildEvidence(healthyRun(), 'bridge', { page: null }));
     expect(headline(verdict)).toEqual({ status: 'fail', class: 'ui-render' });
-    expect(verdict.message).toBe('answer-rendered: expected the answer rendered in the page; nothing rendered');
+    expect(verdict.message).toBe('answer-rendered: expected new visible text in the page after the send; the page could not be read');
   });
 
-  test('an empty answer rendered -> ui-render', () => {
-    const verdict = judge(buildEvidence(healthyRun(), 'bridge', { pageAnswer: ' \n ' }));
+  test('nothing new visible but the probe\'s own message -> ui-render', () => {
+    const verdict = judge(buildEvidence(healthyRun(), 'bridge', { page: pageShowing(null, 'Earlier chat') }));
     expect(headline(verdict)).toEqual({ status: 'fail', class: 'ui-render' });
-    expect(checkNamed(verdict, 'answer-rendered').seen).toBe('an empty answer rendered');
+    expect(verdict.message).toBe('answer-rendered: expected new visible text in the page after the send; nothing new became visible in the page after the send');
   });
 
-  test('page text that differs from the frames -> ui-render', () => {
-    const verdict = judge(buildEvidence(healthyRun(), 'bridge', { pageAnswer: 'Something went wrong. Please try again.' }));
+  test('a selector whose matches show no visible text -> ui-render', () => {
+    const verdict = judge(buildEvidence(healthyRun(), 'bridge', { page: { scope: '[data-testid="answer"]', before: '', after: ' \n ' } }));
+    expect(headline(verdict)).toEqual({ status: 'fail', class: 'ui-render' });
+    expect(checkNamed(verdict, 'answer-rendered').seen).toBe('[data-testid="answer"] shows no visible text');
+  });
+
+  test('page text that differs from every answer of the frames -> ui-render, naming both', () => {
+    const verdict = judge(buildEvidence(healthyRun(), 'bridge', { page: pageShowing('Something went wrong. Please try again.') }));
     expect(headline(verdict)).toEqual({ status: 'fail', class: 'ui-render' });
     expect(verdict.message).toBe(
-      'answer-agrees: expected the page text contains the whole frames answer (whitespace and markdown marks ignored); ' +
-        `page shows "Something went wrong. Please try again.", frames say "${ANSWER.slice(0, 60)}..."`,
+      "answer-agrees: expected one of the run's answers visible in the page, appearing after the send (markdown rendered or not; whitespace ignored); " +
+        `2 answer(s) in the frames, none visible: frames say "${ANSWER.slice(0, 60)}..."; the page shows "...costs? [${NONCE}] Something went wrong. Please try again."`,
     );
   });
 
-  test('agrees across whitespace and surrounding page text', () => {
-    const page = `Assistant\n\n  Your biggest cost driver is GPU\ninference:   62% of last month.\nCopy`;
-    const verdict = judge(buildEvidence(healthyRun(), 'bridge', { pageAnswer: page }));
-    expect(checkNamed(verdict, 'answer-agrees').status).toBe('pass');
+  test('agrees across whitespace and surrounding page text, and says which answer matched', () => {
+    const page = { scope: 'the page', before: 'Chats\nNew chat', after: `Chats\nNew chat\nAssistant\n\n  Your biggest cost driver is GPU\ninference:   62% of\nlast month.\nCopy` };
+    const verdict = judge(buildEvidence(healthyRun(), 'bridge', { page }));
+    expect(headline(verdict)).toEqual({ status: 'pass', class: null });
+    expect(checkNamed(verdict, 'answer-agrees').seen).toBe('agent_response is visible');
+    expect(verdict.answer).toEqual({ frames: ANSWER, page: ANSWER, matched: 'agent_response' });
+  });
+
+  test('a page that shows only part of the answer -> ui-render', () => {
+    const verdict = judge(buildEvidence(healthyRun(), 'bridge', { page: pageShowing('Your biggest cost driver is GPU inference') }));
+    expect(headline(verdict)).toEqual({ status: 'fail', class: 'ui-render' });
+  });
+
+  test('any one of the answers counts: the executive summary in the message list, no agent_response', () => {
+    const summary = 'GPU inference drives 62% of your costs.';
+    const events = insert(drop(healthyRun(), 'agent_response'), 6, { type: 'final_report', data: { executive_summary: summary } });
+    // The final completion says something else (a status line); the page shows the summary only.
+    const runEvents = patch(events, 'agent_completed', { data: { result: 'Analysis complete.' } });
+    const verdict = judge(buildEvidence(runEvents, 'wrapper', { page: pageShowing(`Recommendations: 3 Records: 7 ${summary}`) }));
+    expect(headline(verdict)).toEqual({ status: 'pass', class: null });
+    expect(verdict.answer.matched).toBe('final_report');
+  });
+
+  test('an answer visible before the send, and not again after it, does not count', () => {
+    const before = `Earlier: ${ANSWER}`;
+    const verdict = judge(buildEvidence(healthyRun(), 'bridge', { page: { scope: 'the page', before, after: `${before} Thinking...` } }));
+    expect(headline(verdict)).toEqual({ status: 'fail', class: 'ui-render' });
+    expect(checkNamed(verdict, 'answer-agrees').seen).toContain('the page showed agent_response already before the send, and not again after it');
+  });
+
+  test('the same answer once more after the send counts', () => {
+    const before = `Earlier: ${ANSWER}`;
+    const verdict = judge(buildEvidence(healthyRun(), 'bridge', { page: { scope: 'the page', before, after: `${before} Again: ${ANSWER}` } }));
     expect(headline(verdict)).toEqual({ status: 'pass', class: null });
   });
 
-  test('a page that shows only part of the frames answer -> ui-render', () => {
-    const verdict = judge(buildEvidence(healthyRun(), 'bridge', { pageAnswer: 'Your biggest cost driver is GPU inference' }));
-    expect(headline(verdict)).toEqual({ status: 'fail', class: 'ui-render' });
-  });
-
-  test('agrees when the page renders the markdown of the frames answer', () => {
-    const markdown = '**Your biggest** cost driver is `GPU`';
+  test('agrees when the page renders the markdown of the answer (bold, list, link, code, heading)', () => {
+    const markdown = '## Costs\n\n**Your biggest** cost driver is `GPU`:\n\n- 62% of [last month](https://example.invalid/m)\n- _inference_ in usage_lookup';
     const run = healthyRun().map((e) =>
       e.type === 'agent_response' ? { ...e, data: { content: markdown } } : e.type === 'agent_completed' ? { ...e, data: { result: markdown } } : e,
     );
-    const verdict = judge(buildEvidence(run, 'bridge', { pageAnswer: 'Your biggest cost driver is GPU' }));
-    expect(checkNamed(verdict, 'answer-agrees').status).toBe('pass');
+    const rendered = 'Costs\nYour biggest cost driver is GPU:\n62% of last month\ninference in usage_lookup';
+    expect(headline(judge(buildEvidence(run, 'bridge', { page: pageShowing(rendered) })))).toEqual({ status: 'pass', class: null });
+    // A page that shows the markdown as it is agrees too; one that shows another text does not.
+    expect(headline(judge(buildEvidence(run, 'bridge', { page: pageShowing(markdown) })))).toEqual({ status: 'pass', class: null });
+    expect(headline(judge(buildEvidence(run, 'bridge', { page: pageShowing(rendered.replace('62%', '26%')) })))).toEqual({ status: 'fail', class: 'ui-render' });
   });
 });
 
@@ -439,13 +472,13 @@ test.describe('answer-expected', () => {
   test('passes when the answer matches', () => {
     const verdict = judge(buildEvidence(healthyRun(), 'bridge', { expectAnswer: 'GPU|cost' }));
     expect(checkNamed(verdict, 'answer-expected')).toMatchObject({ status: 'pass', class: 'fallback-stub' });
-    expect(verdict.message).toBe('all 17 checks passed');
+    expect(verdict.message).toBe('all 18 checks passed');
   });
 
   test('fails when it does not -> fallback-stub', () => {
     const verdict = judge(buildEvidence(healthyRun(), 'bridge', { expectAnswer: '\\d+ tokens' }));
     expect(headline(verdict)).toEqual({ status: 'fail', class: 'fallback-stub' });
-    expect(verdict.message).toContain('answer-expected: expected the answer matches /\\d+ tokens/; no match in "Your biggest');
+    expect(verdict.message).toContain('answer-expected: expected an answer matches /\\d+ tokens/; no match in "Your biggest');
   });
 
   test('an invalid regular expression is a config failure', () => {
@@ -455,7 +488,7 @@ test.describe('answer-expected', () => {
   });
 
   test('without an answer it does not hide a timeout as a fallback', () => {
-    const verdict = judge(buildEvidence(cutBefore(healthyRun(), 'agent_response'), 'bridge', { expectAnswer: 'GPU', pageAnswer: null }));
+    const verdict = judge(buildEvidence(cutBefore(healthyRun(), 'agent_response'), 'bridge', { expectAnswer: 'GPU', page: pageShowing(null) }));
     expect(headline(verdict)).toEqual({ status: 'fail', class: 'timeout' });
     expect(checkNamed(verdict, 'answer-expected').class).toBe('missing-event');
   });
@@ -503,7 +536,7 @@ test.describe('no-error-event', () => {
   test('agent_error then an apologetic agent_completed -> error-event', () => {
     let events = insert(cutBefore(healthyRun(), 'tool_executing'), 2, { type: 'agent_error', data: { error: 'LLM provider unavailable' } });
     events = [...events, { type: 'agent_completed', data: { result: 'Sorry, something went wrong.' } }];
-    const verdict = judge(buildEvidence(events, 'bridge', { pageAnswer: 'Sorry, something went wrong.' }));
+    const verdict = judge(buildEvidence(events, 'bridge', { page: pageShowing('Sorry, something went wrong.') }));
     expect(headline(verdict)).toEqual({ status: 'fail', class: 'error-event' });
     expect(verdict.message).toBe(
       'no-error-event: expected no agent_error, agent_failed, agent_fallback, agent_death, error event for the run; agent_error at frame 4 "LLM provider unavailable"',
@@ -531,7 +564,7 @@ test.describe('no-fallback', () => {
   test('a canned answer that page and frames agree on -> fallback-stub', () => {
     const canned = `Agent response for: What drives my costs? [${NONCE}]`;
     const events = patch(patch(healthyRun(), 'agent_response', { data: { content: canned } }), 'agent_completed', { data: { result: canned } });
-    const verdict = judge(buildEvidence(events, 'flat', { pageAnswer: canned }));
+    const verdict = judge(buildEvidence(events, 'flat', { page: pageShowing(canned) }));
     expect(headline(verdict)).toEqual({ status: 'fail', class: 'fallback-stub' });
     expect(verdict.message).toContain('no-fallback: expected no canned fallback');
     expect(verdict.message).toContain('canned answer "Agent response for:');
@@ -579,7 +612,7 @@ test.describe('time budgets', () => {
 
 test.describe('class priority', () => {
   test('transport beats isolation, timeout and missing-event', () => {
-    const events = insert(cutBefore(healthyRun(), 'tool_executing'), 1, { type: 'agent_thinking', user: 'u-2' });
+    const events = insert(cutBefore(healthyRun(), 'tool_executing'), 1, { type: 'agent_thinking', user: 'u-2', run: 'r-2' });
     const verdict = judge(buildEvidence(events, 'bridge', {
       sockets: [{ socket: 0, url: 'wss://x/ws', openedAt: 500, closedAt: SENT_AT + 900, closeCode: 1006 }],
     }));
@@ -694,7 +727,7 @@ test('the judge is pure: the same evidence gives the same verdict and is left un
 
 test.describe('surface', () => {
   test('the protocol probe has no page: page checks are left out and said so, never passed', () => {
-    const verdict = judge({ ...buildEvidence(healthyRun(), 'bridge', { pageAnswer: null }), surface: 'protocol' });
+    const verdict = judge({ ...buildEvidence(healthyRun(), 'bridge', { page: null }), surface: 'protocol' });
     expect(headline(verdict)).toEqual({ status: 'pass', class: null });
     expect(verdict.checks.map((c) => c.name)).not.toContain('answer-rendered');
     expect(verdict.checks.map((c) => c.name)).not.toContain('answer-agrees');
@@ -702,7 +735,89 @@ test.describe('surface', () => {
   });
 
   test('the browser probe judges the page: no page answer fails', () => {
-    const verdict = judge({ ...buildEvidence(healthyRun(), 'bridge', { pageAnswer: null }), surface: 'browser' });
+    const verdict = judge({ ...buildEvidence(healthyRun(), 'bridge', { page: null }), surface: 'browser' });
     expect(headline(verdict)).toEqual({ status: 'fail', class: 'ui-render' });
+  });
+});
+
+test.describe("the final completion is the root agent's", () => {
+  /** The platform's own emitter: every event names its agent, the Supervisor opens and ends the run. */
+  function namedRun(root = 'Supervisor', final = 'supervisor'): EventSpec[] {
+    let events = patch(healthyRun(), 'agent_started', { agent: root });
+    events = insert(events, 2, { type: 'agent_started', agent: 'data' });
+    events = insert(events, 5, { type: 'agent_completed', agent: 'data', data: { status: 'completed', result: 'rows fetched' } });
+    return patch(events, 'agent_completed', { agent: final, data: { status: 'completed', result: ANSWER, execution_time_ms: 812, message: 'supervisor completed' } }, 1);
+  }
+
+  for (const shape of ['bridge', 'flat', 'wrapper'] as Shape[]) {
+    test(`every completion named, the root agent's ends the run (${shape}; names compared case-insensitively)`, () => {
+      const verdict = judge(buildEvidence(namedRun(), shape));
+      expect(headline(verdict)).toEqual({ status: 'pass', class: null });
+      expect(verdict.timings.completeMs).toBe(800);
+      expect(checkNamed(verdict, 'single-final').status).toBe('pass');
+    });
+  }
+
+  test('a completion named like no root agent does not end the run: timeout, naming the sub-agents that completed', () => {
+    const verdict = judge(buildEvidence(namedRun('supervisor', 'reporting')));
+    expect(headline(verdict)).toEqual({ status: 'fail', class: 'timeout' });
+    expect(checkNamed(verdict, 'completed-in-time').seen).toContain('(only a sub-agent completed: data, reporting)');
+    expect(checkNamed(verdict, 'completed-in-time').expected).toContain('no agent name, or "supervisor"');
+  });
+
+  test('a root named in the contract (rootAgents) ends the run even when agent_started names another', () => {
+    const contract: Contract = { ...defaultContract, rootAgents: ['Reporting'] };
+    expect(headline(judge(buildEvidence(namedRun('supervisor', 'reporting')), contract))).toEqual({ status: 'pass', class: null });
+  });
+
+  test("the root agent's completion twice is a duplicated end: order", () => {
+    const events = namedRun();
+    const final = events[events.length - 1]!;
+    const verdict = judge(buildEvidence([...events, { ...final }]));
+    expect(headline(verdict)).toEqual({ status: 'fail', class: 'order' });
+    expect(verdict.message).toContain('single-final');
+  });
+});
+
+test.describe('no run adopted by mistake', () => {
+  test("a foreign run of this user whose agent_response carries only its run id is not the probe's run", () => {
+    // Ours never starts; another thread's run arrives, and its answer frame names the run and nothing else.
+    const foreign = healthyRun().map((e) => ({ ...e, run: 'r-foreign', thread: 't-other' }));
+    const events = patch(foreign, 'agent_response', { thread: null, user: null });
+    const verdict = judge(buildEvidence(events, 'bridge', { page: pageShowing(ANSWER) }));
+    expect(headline(verdict)).toEqual({ status: 'fail', class: 'isolation' });
+    expect(verdict.runId).toBeNull();
+    expect(checkNamed(verdict, 'completed-in-time').seen).toBe(`no run started after the send: no event came for the probe's thread ${THREAD}`);
+    expect(verdict.warnings.join('\n')).toContain("belong to a run of another thread or user (frame 6); not the probe's run");
+  });
+
+  test('a run id of ours stays ours when its events carry no ids but the run id', () => {
+    const events = healthyRun().map((e) => (e.type === 'agent_response' ? { ...e, thread: null, user: null } : e));
+    expect(headline(judge(buildEvidence(events)))).toEqual({ status: 'pass', class: null });
+  });
+});
+
+test.describe('requests: failed requests to the target', () => {
+  const ticket500 = { t: SENT_AT - 300, method: 'POST', url: 'https://api.staging.example/api/websocket/ticket', status: 500 };
+
+  test('a run that never started after a failed request is transport, naming the request', () => {
+    const evidence = buildEvidence([], 'bridge', { httpFailures: [ticket500], page: pageShowing(null) });
+    const verdict = judge(evidence);
+    expect(headline(verdict)).toEqual({ status: 'fail', class: 'transport' });
+    expect(verdict.message).toBe(
+      "requests: expected no failed request to the target's hosts kept the run from starting; no run started, and POST /api/websocket/ticket answered 500 (https://api.staging.example)",
+    );
+  });
+
+  test('a network error names its cause', () => {
+    const failure = { t: SENT_AT, method: 'GET', url: 'https://api.staging.example/api/threads', error: 'net::ERR_CONNECTION_REFUSED' };
+    const verdict = judge(buildEvidence([], 'bridge', { httpFailures: [failure] }));
+    expect(checkNamed(verdict, 'requests').seen).toBe('no run started, and GET /api/threads failed: net::ERR_CONNECTION_REFUSED (https://api.staging.example)');
+  });
+
+  test('a run that started anyway passes, with the failed request as a warning', () => {
+    const verdict = judge(buildEvidence(healthyRun(), 'bridge', { httpFailures: [ticket500] }));
+    expect(headline(verdict)).toEqual({ status: 'pass', class: null });
+    expect(verdict.warnings).toContain('failed requests to the target: POST /api/websocket/ticket answered 500 (https://api.staging.example)');
   });
 });

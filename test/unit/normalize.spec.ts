@@ -73,21 +73,36 @@ test('frames that are not JSON objects become warnings naming the frame, never a
   ];
   const { events, warnings } = normalizeFrames(frames);
   expect(events.map((e) => e.type)).toEqual(['agent_started']);
+  // Socket 0 carries the run: a line per bad frame. Socket 1 carries no agent event: one line for the socket.
   expect(warnings).toEqual([
     'frame 0 (socket 0): not JSON: "<html>502 Bad Gateway</html>"',
-    'frame 1 (socket 1): JSON is an array, not an object',
     'frame 2 (socket 0): JSON is number, not an object',
     'frame 3 (socket 0): JSON is null, not an object',
     'frame 4 (socket 0): no "type" field',
     'frame 5 (socket 0): binary frame that is not UTF-8 text',
+    'socket 1: 1 frame(s) that are not agent events, e.g. frame 1 (socket 1): JSON is an array, not an object',
   ]);
 });
 
 test('a long malformed frame is cut to a short excerpt', () => {
-  const { warnings } = normalizeFrames([inFrame(`not json ${'x'.repeat(500)}`, 1)]);
+  const { warnings } = normalizeFrames([inFrame(`not json ${'x'.repeat(500)}`, 1), inFrame({ type: 'agent_started', run_id: RUN }, 2)]);
   expect(warnings).toHaveLength(1);
   expect(warnings[0]?.length).toBeLessThan(120);
   expect(warnings[0]).toContain('...');
+});
+
+test('sockets that carry no agent event (presence, hot reload) get one line each, however much they say', () => {
+  const hmr = Array.from({ length: 50 }, (_, i) => inFrame({ action: 'built', hash: `h${i}` }, i, 1));
+  const presence = Array.from({ length: 50 }, (_, i) => inFrame({ type: 'presence', online: 3 }, i, 2));
+  const { warnings } = normalizeFrames([...hmr, ...presence, inFrame({ type: 'agent_started', run_id: RUN }, 60)]);
+  expect(warnings).toEqual(['socket 1: 50 frame(s) that are not agent events, e.g. frame 0 (socket 1): no "type" field']);
+});
+
+test('bad frames on the socket of the run are listed up to a bound, then counted', () => {
+  const bad = Array.from({ length: 25 }, (_, i) => inFrame(`garbage ${i}`, i));
+  const { warnings } = normalizeFrames([inFrame({ type: 'agent_started', run_id: RUN }, 0), ...bad]);
+  expect(warnings).toHaveLength(11);
+  expect(warnings[10]).toBe('socket 0: 15 more bad frames (frames.ndjson has them all)');
 });
 
 test('binary frames carrying UTF-8 text are parsed like text', () => {
@@ -97,13 +112,15 @@ test('binary frames carrying UTF-8 text are parsed like text', () => {
   expect(warnings).toEqual([]);
 });
 
-test('only the final agent_completed (no agent name) carries the answer', () => {
+test('every agent_completed carries its answer: which one is final is the judge\'s call', () => {
   const frames = [
     inFrame({ type: 'agent_completed', run_id: RUN, agent_name: 'data', data: { result: 'sub-agent result' } }, 1),
-    inFrame({ type: 'agent_completed', run_id: RUN, data: { result: ANSWER } }, 2),
+    inFrame({ type: 'agent_completed', run_id: RUN, agent_name: 'supervisor', data: { status: 'completed', result: ANSWER, execution_time_ms: 812 } }, 2),
+    inFrame({ type: 'agent_completed', run_id: RUN, data: { result: ANSWER } }, 3),
   ];
   expect(normalizeFrames(frames).events.map((e) => [e.agentName, e.answer])).toEqual([
-    ['data', undefined],
+    ['data', 'sub-agent result'],
+    ['supervisor', ANSWER],
     [undefined, ANSWER],
   ]);
 });

@@ -13,7 +13,7 @@ export function runLabel(run: Run): string {
 export function eventsPresentCheck(run: Run, contract: Contract): Check {
   const required = requiredEvents(contract);
   const expected = `${required.join(', ')} for ${runLabel(run)}`;
-  if (run.anchor === null) return check('events-present', 'fail', 'missing-event', expected, 'no run started after the send');
+  if (run.anchor === null) return check('events-present', 'fail', 'missing-event', expected, noRunSeen(run));
   const missing = required.filter((type) => !run.events.some((e) => e.type === type));
   const evidence = `${runLabel(run)}: ${describeFrames(run.events)}`;
   if (missing.length > 0) return check('events-present', 'fail', 'missing-event', expected, `missing ${missing.join(', ')}`, evidence);
@@ -23,16 +23,26 @@ export function eventsPresentCheck(run: Run, contract: Contract): Check {
 
 /** A run that started but never finished is a timeout, whatever else is missing. */
 export function completedInTimeCheck(run: Run, contract: Contract): Check {
-  const expected = `the final ${contract.events.completed} (no agent name) of ${runLabel(run)} before the probe stopped waiting`;
-  if (run.anchor === null) return check('completed-in-time', 'fail', 'timeout', expected, 'no run started after the send');
+  const expected = `the final ${contract.events.completed} (the root agent's: ${rootLabel(run)}) of ${runLabel(run)} before the probe stopped waiting`;
+  if (run.anchor === null) return check('completed-in-time', 'fail', 'timeout', expected, noRunSeen(run));
   if (run.final === null) {
-    const subAgents = run.events.filter((e) => e.type === contract.events.completed).length;
-    const note = subAgents > 0 ? ` (${subAgents} sub-agent ${contract.events.completed} seen)` : '';
+    const subAgents = [...new Set(run.events.filter((e) => e.type === contract.events.completed).map((e) => e.agentName ?? '?'))];
+    const note = subAgents.length > 0 ? ` (only a sub-agent completed: ${subAgents.join(', ')})` : '';
     const seen = `${runLabel(run)} started (${describeEvent(run.anchor)}) but its final ${contract.events.completed} never arrived${note}`;
     return check('completed-in-time', 'fail', 'timeout', expected, seen, describeFrames(run.events));
   }
   const seen = `final ${contract.events.completed} at ${since(run.final.t, run.sentAt)}`;
   return check('completed-in-time', 'pass', 'timeout', expected, seen, `frame ${run.final.frame}`);
+}
+
+/** Which completion ends the run, as a reader needs it: `no agent name, or "supervisor"`. */
+function rootLabel(run: Run): string {
+  return run.rootAgent === null ? 'no agent name' : `no agent name, or "${run.rootAgent}"`;
+}
+
+/** No run of the probe's started: say what the probe looked for, so that a reader knows where to look. */
+export function noRunSeen(run: Run): string {
+  return run.probeThreadId === null ? 'no run started after the send' : `no run started after the send: no event came for the probe's thread ${run.probeThreadId}`;
 }
 
 export function firstStartedCheck(run: Run, contract: Contract): Check {
@@ -97,7 +107,7 @@ export function finalAfterToolsCheck(run: Run, contract: Contract): Check {
 export function singleFinalCheck(run: Run, contract: Contract): Check {
   const { completed } = contract.events;
   const expected = `exactly one final ${completed} for ${runLabel(run)}`;
-  const finals = run.events.filter((e) => e.type === completed && e.agentName === undefined);
+  const { finals } = run;
   if (finals.length > 1) return check('single-final', 'fail', 'order', expected, `the final ${completed} arrived ${finals.length} times`, describeFrames(finals));
   return check('single-final', 'pass', 'order', expected, finals.length === 1 ? 'one' : `none (reported by completed-in-time)`);
 }
