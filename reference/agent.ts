@@ -1,6 +1,6 @@
 // The agent: turns a user's message into a run (healthy steps, edited by the current fault) and plays it
 // to the sockets of the user who owns the thread, with realistic pauses scaled by the server's speed.
-import { answerFor, healthyRun, newId, TOOL_NAME, type RunContext, type Step } from './events';
+import { answerFor, healthyRun, newId, TOOL_NAME, type Frame, type RunContext, type Step } from './events';
 import type { ReferenceState } from './state';
 
 /** How the runner reaches the sockets; implemented by sockets.ts. Routing is by user, as on the platform. */
@@ -12,6 +12,9 @@ export interface Delivery {
   /** Calls `ready` once the user has an open, greeted socket (at once when one is open now). Returns a cancel. */
   whenUserOnline(userId: string, ready: () => void): () => void;
 }
+
+/** A burst's frames go out in ticks this long: fine enough for 20,000 frames a second, coarse enough for timers. */
+const BURST_TICK_MS = 10;
 
 export interface RunRequest {
   message: string;
@@ -37,6 +40,7 @@ export class AgentRunner {
       toolName: TOOL_NAME,
       answerIn: this.state.settings().answerIn,
       delayMs: this.state.delayMs,
+      flood: this.state.flood,
     };
     this.state.record(ctx.threadId, { role: 'user', content: ctx.message, run_id: ctx.runId });
     // The fault is read once, at the start: switching faults mid-run does not change a run under way.
@@ -84,9 +88,20 @@ export class AgentRunner {
       if (generation !== this.state.generation) return;
       const next = () => this.play(steps, i + 1, ctx, generation);
       if ('waitForSocket' in step) return this.waitForSocket(ctx, step.waitForSocket.timeoutMs, next);
+      if ('burst' in step) return this.burst(ctx, step.burst, 0, next);
       this.perform(step, ctx);
       next();
     });
+  }
+
+  /** Sends a burst's frames tick by tick (every BURST_TICK_MS, perSecond / 100 of them), then goes on. */
+  private burst(ctx: RunContext, b: { count: number; perSecond: number; frame: (i: number) => Frame }, from: number, next: () => void): void {
+    const perTick = Math.max(1, Math.round((b.perSecond * BURST_TICK_MS) / 1000));
+    const owner = this.ownerOf(ctx);
+    const to = Math.min(b.count, from + perTick);
+    for (let i = from; i < to; i++) this.delivery.sendToUser(owner, JSON.stringify(b.frame(i)));
+    if (to >= b.count) return next();
+    this.later(BURST_TICK_MS, () => this.burst(ctx, b, to, next));
   }
 
   /** Goes on once the thread's owner has an open socket; gives the rest of the run up after `timeoutMs`. */

@@ -26,7 +26,8 @@ export interface Persisted {
  * - `close` the user's sockets, or `terminate` them without a close frame (1006);
  * - `waitForSocket`: hold the rest of the run until the user has an open socket again (after a close the
  *   client reconnects); give the run up after `timeoutMs` (not scaled by speed);
- * - `persist`: the agent saves its answer in the thread's history, which the REST API serves.
+ * - `persist`: the agent saves its answer in the thread's history, which the REST API serves;
+ * - `burst`: send `count` frames made by `frame(i)`, `perSecond` of them a second (in 10 ms ticks), then go on.
  */
 export type Step = StepTiming &
   (
@@ -36,7 +37,31 @@ export type Step = StepTiming &
     | { terminate: true }
     | { waitForSocket: { timeoutMs: number } }
     | { persist: Persisted }
+    | { burst: { count: number; perSecond: number; frame: (i: number) => Frame } }
   );
+
+/** The flood fault's arguments: how many agent_thinking frames, how fast, and about how big each is. */
+export interface FloodSpec {
+  count: number;
+  perSecond: number;
+  bytes: number;
+}
+
+export const DEFAULT_FLOOD: FloodSpec = { count: 100_000, perSecond: 20_000, bytes: 200 };
+
+/** The flood's arguments as given (each a whole number >= 1, at most 10,000,000); throws naming the bad one. */
+export function checkFlood(flood: unknown): Partial<FloodSpec> | undefined {
+  if (flood === undefined) return undefined;
+  if (typeof flood !== 'object' || flood === null) throw new Error('flood must be an object {count, perSecond, bytes}');
+  const out: Partial<FloodSpec> = {};
+  for (const key of ['count', 'perSecond', 'bytes'] as const) {
+    const v = (flood as Record<string, unknown>)[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 10_000_000) throw new Error(`flood.${key} must be a whole number from 1 to 10000000 (got ${JSON.stringify(v)})`);
+    out[key] = v;
+  }
+  return out;
+}
 
 export interface RunContext {
   message: string;
@@ -49,6 +74,8 @@ export interface RunContext {
   answerIn: AnswerIn;
   /** Extra delay set with the fault (control endpoint `delayMs`), for faults that take one. */
   delayMs: number;
+  /** The flood fault's arguments (control endpoint `flood`). */
+  flood: FloodSpec;
 }
 
 export const SUPERVISOR = 'supervisor';

@@ -16,6 +16,7 @@ import {
   type RunContext,
   type SendOver,
   type Step,
+  SUB_AGENT,
   SUPERVISOR,
 } from './events';
 import { userIdFor } from './tokens';
@@ -347,6 +348,21 @@ export const FAULTS = {
     describe: `The thread already shows an earlier exchange answered "${STALE_ANSWER}"; the run answers the same text, and the page renders nothing new.`,
     editRun: (_s, ctx) => healthyRun({ ...ctx, answer: STALE_ANSWER }),
     page: { history: STALE_ANSWER, renderAnswer: false },
+  },
+
+  // Load.
+  flood: {
+    describe:
+      'Healthy, but the data agent floods the socket with agent_thinking frames before its tool call: count, rate and size are the fault\'s arguments (control body {fault, flood: {count, perSecond, bytes}}; default 100000 frames, 20000 a second, ~200 bytes each).',
+    editRun: (steps, ctx) => {
+      const { count, perSecond, bytes } = ctx.flood;
+      const head = agentEvent(ctx, 'agent_thinking', SUB_AGENT, { thought: '', step: 0 });
+      const pad = Math.max(0, bytes - JSON.stringify(head).length - 8);
+      const thought = 'Scanning usage records. '.repeat(Math.ceil(pad / 24)).slice(0, pad);
+      const burst: Step = { burst: { count, perSecond, frame: (i) => agentEvent(ctx, 'agent_thinking', SUB_AGENT, { thought, step: i + 1 }) } };
+      const i = steps.findIndex((s) => typeOf(s) === 'tool_executing');
+      return i < 0 ? steps : [...steps.slice(0, i), burst, ...steps.slice(i)];
+    },
   },
 
   // Healthy variants the probe must pass: other dialects and frontend versions.

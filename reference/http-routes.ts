@@ -3,7 +3,7 @@
 // own listener and answers only its own paths, so a probe that mixes the hosts up gets 404s.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentRunner } from './agent';
-import { newId } from './events';
+import { checkFlood, newId } from './events';
 import { FAULT_NAMES, FAULTS, UnknownFaultError, type HttpOverride } from './faults';
 import { callbackPage, chatPage, loginPage, type PageConfig } from './pages';
 import type { ReferenceState } from './state';
@@ -108,8 +108,14 @@ const ROUTES: Record<string, Handler> = {
     if (delayMs !== undefined && (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0)) {
       throw new HttpError(400, { error: 'delayMs must be a non-negative number of milliseconds' });
     }
+    let flood;
     try {
-      d.state.setFault(String(body.fault ?? ''), delayMs);
+      flood = checkFlood(body.flood);
+    } catch (e) {
+      throw new HttpError(400, { error: (e as Error).message });
+    }
+    try {
+      d.state.setFault(String(body.fault ?? ''), delayMs, flood);
     } catch (e) {
       if (e instanceof UnknownFaultError) throw new HttpError(400, { error: e.message, faults: FAULT_NAMES });
       throw e;

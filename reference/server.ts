@@ -5,7 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AgentRunner } from './agent';
-import type { AnswerIn, SendOver } from './events';
+import { checkFlood, type AnswerIn, type FloodSpec, type SendOver } from './events';
 import { createRequestHandler, type HostRole, type Urls } from './http-routes';
 import { SocketHub } from './sockets';
 import { ReferenceState } from './state';
@@ -59,7 +59,7 @@ export interface ReferenceServer {
   /** The app's port. */
   port: number;
   /** Throws (listing the known names) for an unknown fault. */
-  setFault(name: string, options?: { delayMs?: number }): void;
+  setFault(name: string, options?: { delayMs?: number; flood?: Partial<FloodSpec> }): void;
   /** Back to the start fault; drops threads, tickets, runs under way and open sockets. */
   reset(): void;
   close(): Promise<void>;
@@ -138,7 +138,7 @@ export async function startReference(opts: ReferenceOptions = {}): Promise<Refer
     authUrl: urls.authUrl,
     controlUrl: urls.controlUrl,
     port: (servers[0]?.address() as AddressInfo).port,
-    setFault: (name, options) => state.setFault(name, options?.delayMs),
+    setFault: (name, options) => state.setFault(name, options?.delayMs, checkFlood(options?.flood)),
     reset,
     close: () => {
       closing ??= (async () => {

@@ -2,7 +2,7 @@
 // reset() has one place to drop it all.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AnswerIn, Persisted, SendOver } from './events';
+import { DEFAULT_FLOOD, type AnswerIn, type FloodSpec, type Persisted, type SendOver } from './events';
 import { getFault, NETRA_PLATFORM, type Fault, type PageFlags } from './faults';
 import { TicketStore, TokenService, type Clock } from './tokens';
 
@@ -32,6 +32,8 @@ export class ReferenceState {
   readonly version = readVersion();
   faultName: string;
   delayMs: number;
+  /** The flood fault's arguments, set with the fault. */
+  flood: FloodSpec = DEFAULT_FLOOD;
   /** Bumped by reset(): runs of an older generation stop where they are. */
   generation = 0;
   /** WebSocket upgrades tried since the fault was set (or reset); a fault's onUpgrade sees the count. */
@@ -60,10 +62,11 @@ export class ReferenceState {
   }
 
   /** Throws UnknownFaultError (listing the known names) for an unknown fault. */
-  setFault(name: string, delayMs?: number): void {
+  setFault(name: string, delayMs?: number, flood?: Partial<FloodSpec>): void {
     getFault(name);
     this.faultName = name;
     this.delayMs = delayMs ?? this.options.delayMs;
+    this.flood = { ...DEFAULT_FLOOD, ...flood };
     this.upgradeAttempts = 0;
   }
 
@@ -76,6 +79,7 @@ export class ReferenceState {
   reset(): void {
     this.faultName = this.options.fault;
     this.delayMs = this.options.delayMs;
+    this.flood = DEFAULT_FLOOD;
     this.threads.clear();
     this.messages.clear();
     this.tickets.clear();

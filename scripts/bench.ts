@@ -4,8 +4,12 @@
 //  2. waiting: the whole cost of following a run frame by frame, as the probe does (the finish watcher).
 //  3. after-run: history + alert decision + metrics, hundreds of times in one process, as loop mode does:
 //     heap and RSS must stay flat.
+//  4. flood: the probe CLI against the reference staging's flood fault (100,000 agent_thinking frames at
+//     20,000 a second, 200 bytes each): frames lost, the largest of the probe's own processes (not
+//     Chromium's), the size of result.json and summary.md, and the completion time it reports.
 
-import { mkdtempSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +21,7 @@ import { History, historyStats } from '../src/ops/history';
 import { renderMetrics } from '../src/ops/metrics';
 import type { RunResult } from '../src/report/result';
 import { FinishWatcher } from '../src/run/finished';
+import { REFERENCE_CREDENTIALS, startReference } from '../reference/server';
 
 const RUN = 'run-1';
 const THREAD = 'thread-1';
@@ -130,6 +135,75 @@ function benchAfterRun(): void {
   console.log(`  heap: ${mb(before.heapUsed)} MB before, ${mb(midHeap)} MB at run ${runs / 2}, ${mb(after.heapUsed)} MB at run ${runs}; rss ${mb(before.rss)} -> ${mb(after.rss)} MB`);
 }
 
-benchJudge();
-benchWaiting();
-benchAfterRun();
+/** Resident memory (bytes) of each live process below `root`, Chromium's left out: the probe's own. */
+function probeProcessesRss(root: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parentOf.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const below = (pid: number): boolean => pid === root || (parentOf.has(pid) && pid !== 1 && below(parentOf.get(pid)!));
+  const sizes: number[] = [];
+  for (const pid of parentOf.keys()) {
+    if (!below(pid)) continue;
+    try {
+      if (/chrom/i.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) continue;
+      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (rss) sizes.push(Number(rss[1]) * 1024);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return sizes;
+}
+
+async function benchFlood(count = 100_000, perSecond = 20_000, bytes = 200): Promise<void> {
+  console.log(`flood: the probe CLI against ${count} agent_thinking frames at ${perSecond} a second, ~${bytes} bytes each`);
+  const reference = await startReference({ speed: 1 });
+  reference.setFault('flood', { flood: { count, perSecond, bytes } });
+  const dir = mkdtempSync(join(tmpdir(), 'golden-path-flood-'));
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PROBE_APP_URL: reference.appUrl,
+    PROBE_USERNAME: REFERENCE_CREDENTIALS.username,
+    PROBE_PASSWORD: REFERENCE_CREDENTIALS.password,
+    PROBE_REPORT_DIR: join(dir, 'reports'),
+    PROBE_HISTORY_DB: 'off',
+  };
+  const started = performance.now();
+  const child = spawn(process.execPath, [join(__dirname, '..', 'bin', 'golden-path-probe.js'), 'run'], { env, stdio: 'ignore' });
+  let largest = 0;
+  const sampler = setInterval(() => (largest = Math.max(largest, ...probeProcessesRss(child.pid!))), 100);
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  clearInterval(sampler);
+  const wallMs = performance.now() - started;
+  await reference.close();
+  const runDir = join(dir, 'reports', 'latest');
+  const result = JSON.parse(readFileSync(join(runDir, 'result.json'), 'utf8')) as RunResult;
+  const thinking = result.verdict.events.find((e) => e.type === 'agent_thinking')?.count ?? 0;
+  const kb = (file: string) => statSync(join(runDir, file)).size / 1024;
+  const floodMs = (count / perSecond) * 1000;
+  const rows: Array<[string, string, string]> = [
+    ['verdict', `${result.verdict.status} (exit ${code})`, 'pass'],
+    ['frames lost', String(count + 2 - thinking), '0'],
+    ['largest probe process (RSS)', `${(largest / 1024 / 1024).toFixed(0)} MB`, '<= 200 MB'],
+    ['result.json / summary.md', `${kb('result.json').toFixed(0)} KB / ${kb('summary.md').toFixed(0)} KB`, 'result.json < 1 MB'],
+    ['final completion reported', `${((result.verdict.timings.completeMs ?? NaN) / 1000).toFixed(1)} s after the send (the flood alone takes ${(floodMs / 1000).toFixed(1)} s)`, '<= 6.5 s'],
+    ['wall time of the run', `${(wallMs / 1000).toFixed(1)} s`, ''],
+  ];
+  for (const [what, seen, goal] of rows) console.log(`  ${what.padEnd(30)} ${seen.padEnd(60)} ${goal ? `goal: ${goal}` : ''}`);
+}
+
+async function main(): Promise<void> {
+  benchJudge();
+  benchWaiting();
+  benchAfterRun();
+  await benchFlood();
+}
+
+void main();

@@ -12,6 +12,8 @@ export interface MatrixRow {
   fault: string;
   /** Extra delay for faults that take one (slow-first-event). */
   delayMs?: number;
+  /** The flood fault's arguments, for its rows. */
+  flood?: { count?: number; perSecond?: number; bytes?: number };
   /** Probe variables for this row, over the test defaults. */
   env?: Record<string, string>;
   /** A contract file the row runs with (PROBE_CONTRACT). */
@@ -43,6 +45,14 @@ export const MATRIX: MatrixRow[] = [
   { name: 'send-over-rest', fault: 'send-over-rest', status: 'pass', class: null, what: 'the message sent with `POST /api/agent/v2/execute`' },
   { name: 'answer-in-final-report', fault: 'answer-in-final-report', status: 'pass', class: null, what: 'the answer in `final_report.executive_summary`, no `agent_response`' },
   { name: 'malformed-frame', fault: 'malformed-frame', status: 'pass', class: null, phrase: 'not JSON', what: 'one non-JSON frame among healthy ones (warning, no crash)' },
+  {
+    name: 'flood',
+    fault: 'flood',
+    flood: { count: 5000, perSecond: 20_000, bytes: 200 },
+    status: 'pass',
+    class: null,
+    what: '5,000 `agent_thinking` frames at 20,000 a second (the flood fault; `npm run bench` runs it at 100,000)',
+  },
   { name: 'health-degraded', fault: 'health-degraded', status: 'pass', class: null, what: 'health endpoints say `degraded`; the golden path works' },
   {
     name: 'completions-named',

@@ -17,7 +17,7 @@ test('every fault of the reference staging has a row in the matrix', () => {
 
 for (const row of MATRIX) {
   test(`${row.name}: ${row.status}${row.class ? ` (${row.class})` : ''}`, async ({ probe, staging, target }, testInfo) => {
-    staging.setFault(row.fault, row.delayMs === undefined ? undefined : { delayMs: row.delayMs });
+    staging.setFault(row.fault, { delayMs: row.delayMs, flood: row.flood });
     const env: Record<string, string> = {
       ...target,
       PROBE_USERNAME: REFERENCE_CREDENTIALS.username,
@@ -37,6 +37,11 @@ for (const row of MATRIX) {
     if (row.phrase) {
       const said = row.status === 'pass' ? v!.warnings.join('\n') : v!.message;
       expect(said, describe(o)).toContain(row.phrase);
+    }
+    if (row.flood?.count) {
+      // Every frame of the flood reached the probe: none lost.
+      const thinking = v!.events.find((e) => e.type === 'agent_thinking');
+      expect(thinking?.count, describe(o)).toBe(row.flood.count + 2);
     }
     if (row.status === 'fail') {
       // A failure explains itself: the deciding check with expected vs seen, and the timeline.

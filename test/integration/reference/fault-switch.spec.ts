@@ -391,3 +391,24 @@ test('netra layout: hot reload on the app host only; presence on the API host on
     await netra.close();
   }
 });
+
+test('flood: COUNT agent_thinking frames of about BYTES each before the tool call, then the rest of the run', async ({ reference }) => {
+  reference.setFault('flood', { flood: { count: 3000, perSecond: 50_000, bytes: 300 } });
+  const { client, threadId } = await connectUser(reference);
+  client.send({ type: 'start_agent', payload: { user_request: 'flood', thread_id: threadId } });
+  await client.waitFor('agent_response', finalAnswer);
+  const kinds = summary(client.frames);
+  expect(kinds.filter((k) => k === 'agent_thinking:data_agent')).toHaveLength(3001);
+  // The flood sits between the data agent's own thinking and its tool call; the rest is the healthy run.
+  expect(kinds.filter((k, i) => k !== 'agent_thinking:data_agent' || kinds[i - 1] !== 'agent_thinking:data_agent')).toEqual(HEALTHY_EVENTS);
+  const sizes = client.wire.filter((w) => w.text.includes('"step":')).map((w) => Buffer.byteLength(w.text));
+  expect(Math.min(...sizes)).toBeGreaterThanOrEqual(290);
+  expect(Math.max(...sizes)).toBeLessThanOrEqual(320);
+  client.close();
+});
+
+test('flood: bad arguments are refused by the control endpoint and by setFault', async ({ reference }) => {
+  const bad = await call('POST', `${reference.controlUrl}/fault`, { fault: 'flood', flood: { count: 0 } });
+  expect(bad).toMatchObject({ status: 400, json: { error: 'flood.count must be a whole number from 1 to 10000000 (got 0)' } });
+  expect(() => reference.setFault('flood', { flood: { perSecond: 1.5 } })).toThrow('flood.perSecond must be a whole number');
+});
