@@ -217,7 +217,7 @@ export const FAULTS = {
   'completed-before-tools': {
     describe: 'The final agent_completed comes before the tool events.',
     editRun: (steps) => {
-      const final = steps.findIndex((s) => typeOf(s) === 'agent_completed' && 'send' in s && !('agent_name' in s.send));
+      const final = steps.findIndex(isFinalCompleted);
       const tool = steps.findIndex((s) => typeOf(s) === 'tool_executing');
       if (final < 0 || tool < 0) return steps;
       const rest = steps.filter((_, k) => k !== final);

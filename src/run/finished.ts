@@ -16,7 +16,7 @@ const RECONNECT_CLOSE_CODES = new Set([1001, 1012]);
 
 export class FinishWatcher {
   private scanned = 0;
-  private completed = false;
+  private completedSeen = false;
   /** Sockets that received frames: the ones that carried the chat. */
   private readonly carriedChat = new Set<number>();
   /** Wire names that can make the run start or end: the canonical ones and their aliases. */
@@ -28,6 +28,11 @@ export class FinishWatcher {
     this.needles = [started, completed, ...aliases.map(([wire]) => wire)];
   }
 
+  /** True once the run's final agent_completed was seen (not only a broken socket). */
+  get completed(): boolean {
+    return this.completedSeen;
+  }
+
   finished(evidence: Evidence): boolean {
     let relevant = false;
     for (; this.scanned < evidence.frames.length; this.scanned++) {
@@ -36,8 +41,8 @@ export class FinishWatcher {
       this.carriedChat.add(frame.socket);
       if (this.needles.some((n) => frame.payload.includes(n))) relevant = true;
     }
-    if (relevant && !this.completed) this.completed = judge(evidence, this.contract).timings.completeMs !== null;
-    return this.completed || chatSocketBroken(evidence, this.carriedChat);
+    if (relevant && !this.completedSeen) this.completedSeen = judge(evidence, this.contract).timings.completeMs !== null;
+    return this.completedSeen || chatSocketBroken(evidence, this.carriedChat);
   }
 }
 

@@ -187,7 +187,8 @@ export class ProbeRun {
   /** Waits until the run's final agent_completed arrived, or the socket carrying the chat broke for good. */
   async waitForRunEnd(timeoutMs: number): Promise<void> {
     const ended = await this.waitFor("the run's final agent_completed", () => this.finishWatcher.finished(this.evidence()), timeoutMs);
-    if (ended && this.judgeNow().timings.completeMs !== null) this.finalSeenAt = this.clock.now();
+    // The watcher already judged the run to know it completed: no second judgement of every frame here.
+    if (ended && this.finishWatcher.completed) this.finalSeenAt = this.clock.now();
   }
 
   private judgeNow(): Verdict {
