@@ -2,12 +2,13 @@ import { defineConfig } from '@playwright/test';
 import { loadDotenv } from './src/config/dotenv';
 import { loadConfig, probeTestTimeoutMs } from './src/config/load';
 import { usableStorageState } from './src/auth/storage-state';
-import { findBrowser } from './src/browser/resolve';
+import { findBrowser, type BrowserChoice } from './src/browser/resolve';
+import { BROWSER_MISSING_EXIT, RUNNER_ENV } from './src/cli/runner-env';
 import { newRunDir } from './src/report/run-dir';
 
-// The probe project. `npm run probe` (the CLI) validates the configuration, finds a browser and creates the
-// run's folder before it starts Playwright with this file; run directly (`npx playwright test`), the same
-// happens here. Values set in process.env reach the workers, which inherit the runner's environment.
+// The probe project. `npm run probe` (the CLI) validates the configuration and creates the run's folder
+// before it starts Playwright with this file; run directly (`npx playwright test`), the same happens here.
+// Values set in process.env reach the workers, which inherit the runner's environment.
 loadDotenv();
 const loaded = loadConfig(process.env);
 if (!loaded.ok) throw new Error(`golden-path-probe configuration:\n- ${loaded.problems.join('\n- ')}`);
@@ -15,8 +16,24 @@ const config = loaded.config;
 process.env.PROBE_RUN_DIR ??= newRunDir(config.reportDir);
 const runDir = process.env.PROBE_RUN_DIR;
 
-const browser = findBrowser(config.browserPath);
-if ('error' in browser) throw new Error(browser.error);
+// The browser is found once, here in the runner, and handed to the worker (this file runs in both). Under the
+// CLI a missing browser stops the runner at once: the CLI installs one where it can and starts it again.
+const browser = handedBrowser() ?? chosenBrowser();
+
+function handedBrowser(): BrowserChoice | undefined {
+  const handed = process.env[RUNNER_ENV.browser];
+  return handed ? (JSON.parse(handed) as BrowserChoice) : undefined;
+}
+
+function chosenBrowser(): BrowserChoice {
+  const found = findBrowser(config.browserPath);
+  if ('error' in found) {
+    if (process.env[RUNNER_ENV.underCli]) process.exit(BROWSER_MISSING_EXIT);
+    throw new Error(found.error);
+  }
+  process.env[RUNNER_ENV.browser] = JSON.stringify(found);
+  return found;
+}
 
 export default defineConfig({
   testDir: './e2e',

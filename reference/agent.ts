@@ -1,5 +1,6 @@
 // The agent: turns a user's message into a run (healthy steps, edited by the current fault) and plays it
 // to the sockets of the user who owns the thread, with realistic pauses scaled by the server's speed.
+import { performance } from 'node:perf_hooks';
 import { answerFor, healthyRun, newId, TOOL_NAME, type Frame, type RunContext, type Step } from './events';
 import type { ReferenceState } from './state';
 
@@ -94,14 +95,17 @@ export class AgentRunner {
     });
   }
 
-  /** Sends a burst's frames tick by tick (every BURST_TICK_MS, perSecond / 100 of them), then goes on. */
-  private burst(ctx: RunContext, b: { count: number; perSecond: number; frame: (i: number) => Frame }, from: number, next: () => void): void {
-    const perTick = Math.max(1, Math.round((b.perSecond * BURST_TICK_MS) / 1000));
+  /**
+   * Sends a burst's frames tick by tick (every BURST_TICK_MS), as many each tick as the rate says should be out
+   * by then: a tick that runs late catches up, so timer drift never lowers the rate. Then goes on.
+   */
+  private burst(ctx: RunContext, b: { count: number; perSecond: number; frame: (i: number) => Frame }, from: number, next: () => void, startedAt = performance.now()): void {
     const owner = this.ownerOf(ctx);
-    const to = Math.min(b.count, from + perTick);
+    const due = Math.round(((performance.now() - startedAt + BURST_TICK_MS) * b.perSecond) / 1000);
+    const to = Math.min(b.count, Math.max(from + 1, due));
     for (let i = from; i < to; i++) this.delivery.sendToUser(owner, JSON.stringify(b.frame(i)));
     if (to >= b.count) return next();
-    this.later(BURST_TICK_MS, () => this.burst(ctx, b, to, next));
+    this.later(BURST_TICK_MS, () => this.burst(ctx, b, to, next, startedAt));
   }
 
   /** Goes on once the thread's owner has an open socket; gives the rest of the run up after `timeoutMs`. */

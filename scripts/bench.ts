@@ -7,6 +7,12 @@
 //  4. flood: the probe CLI against the reference staging's flood fault (100,000 agent_thinking frames at
 //     20,000 a second, 200 bytes each): frames lost, the largest of the probe's own processes (not
 //     Chromium's), the size of result.json and summary.md, and the completion time it reports.
+//  5. help: `golden-path-probe --help`, the cost of starting the CLI at all (scripts/bench-cost.ts).
+//  6. cost: healthy runs of the probe CLI beside its peer, bench/peer.mjs (the same golden path as a bare
+//     Playwright script), in pairs: wall and CPU time of each whole process tree, Chromium included, and
+//     the median ratio beside its goal (scripts/bench-cost.ts).
+//  7. many at once: 10 probe CLIs at the same time against one reference staging (scripts/bench-cost.ts).
+// `npm run bench -- cost help` runs only the sections named (judge, waiting, after-run, flood, help, cost, many).
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -15,20 +21,23 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { defaultContract } from '../src/contract/contract';
 import { judge } from '../src/contract/judge';
-import type { Evidence, FrameRecord } from '../src/contract/types';
+import { FrameLog } from '../src/contract/frame-log';
+import type { FrameRecord, FramedEvidence } from '../src/contract/types';
 import { decideAlert } from '../src/ops/alerts';
 import { History, historyStats } from '../src/ops/history';
 import { renderMetrics } from '../src/ops/metrics';
 import type { RunResult } from '../src/report/result';
+import { TimelineBuilder } from '../src/report/timeline';
 import { FinishWatcher } from '../src/run/finished';
 import { REFERENCE_CREDENTIALS, startReference } from '../reference/server';
+import { benchConcurrent, benchCost, benchHelp } from './bench-cost';
 
 const RUN = 'run-1';
 const THREAD = 'thread-1';
 const USER = 'user-1';
 
 /** A healthy run padded with `noise` heartbeats and thinking events, as a long, chatty run would be. */
-function evidenceOf(noise: number): Evidence {
+function evidenceOf(noise: number): FramedEvidence {
   const frames: FrameRecord[] = [];
   let t = 0;
   const push = (dir: 'in' | 'out', payload: object) => frames.push({ t: (t += 1), socket: 0, dir, kind: 'text', payload: JSON.stringify(payload) });
@@ -76,20 +85,45 @@ function benchJudge(): void {
 }
 
 function benchWaiting(): void {
-  console.log('waiting: the finish watcher asked after every frame, over a whole run');
+  console.log('waiting: each frame logged and the finish watcher asked, over a whole run');
   for (const noise of [100, 1_000, 10_000]) {
     const full = evidenceOf(noise);
     const watcher = new FinishWatcher(defaultContract);
-    const frames: FrameRecord[] = [];
+    const log = new FrameLog(defaultContract, full.nonce);
     const start = performance.now();
     let finishedAt = -1;
     for (let n = 0; n < full.frames.length && finishedAt < 0; n++) {
-      frames.push(full.frames[n]!);
-      if (watcher.finished({ ...full, frames })) finishedAt = n + 1;
+      log.add(full.frames[n]!);
+      if (watcher.finished({ ...full, log })) finishedAt = n + 1;
     }
     const ms = performance.now() - start;
     console.log(`  ${String(full.frames.length).padStart(6)} frames: ${ms.toFixed(0).padStart(8)} ms in all, ${(ms / full.frames.length).toFixed(3)} ms a frame (finished at frame ${finishedAt})`);
   }
+}
+
+/** What the probe itself holds for a run (frame log and timeline), by run size: it must stay nearly flat. */
+function benchLogMemory(): void {
+  console.log('held: the frame log and the timeline the probe keeps while frames arrive (heap retained, after GC)');
+  const retained = (count: number) => {
+    global.gc?.();
+    const before = process.memoryUsage().heapUsed;
+    const log = new FrameLog(defaultContract, 'n0nce');
+    const timeline = new TimelineBuilder();
+    for (let i = 0; i < count; i++) {
+      const frame: FrameRecord = {
+        t: i,
+        socket: 0,
+        dir: 'in',
+        kind: 'text',
+        payload: JSON.stringify({ type: 'agent_thinking', run_id: RUN, thread_id: THREAD, user_id: USER, agent_name: 'data_agent', data: { thought: 'x'.repeat(120), step: i } }),
+      };
+      timeline.add(frame, log.add(frame));
+    }
+    global.gc?.();
+    const held = process.memoryUsage().heapUsed - before;
+    return { held, keep: [log, timeline] };
+  };
+  for (const count of [1_000, 100_000]) console.log(`  ${String(count).padStart(7)} frames: ${(retained(count).held / 1024 / 1024).toFixed(1).padStart(6)} MB`);
 }
 
 function benchAfterRun(): void {
@@ -188,22 +222,39 @@ async function benchFlood(count = 100_000, perSecond = 20_000, bytes = 200): Pro
   const thinking = result.verdict.events.find((e) => e.type === 'agent_thinking')?.count ?? 0;
   const kb = (file: string) => statSync(join(runDir, file)).size / 1024;
   const floodMs = (count / perSecond) * 1000;
+  // The browser's receipt of the last frame (frames.ndjson carries browser times) to result.json on disk.
+  const lines = readFileSync(join(runDir, 'frames.ndjson'), 'utf8').trimEnd().split('\n');
+  const lastIn = lines.map((l) => JSON.parse(l) as FrameRecord).filter((f) => f.dir === 'in').reduce((a, f) => Math.max(a, f.t), 0);
+  const readyMs = statSync(join(runDir, 'result.json')).mtimeMs - Date.parse(result.startedAt) - lastIn;
   const rows: Array<[string, string, string]> = [
     ['verdict', `${result.verdict.status} (exit ${code})`, 'pass'],
     ['frames lost', String(count + 2 - thinking), '0'],
     ['largest probe process (RSS)', `${(largest / 1024 / 1024).toFixed(0)} MB`, '<= 200 MB'],
     ['result.json / summary.md', `${kb('result.json').toFixed(0)} KB / ${kb('summary.md').toFixed(0)} KB`, 'result.json < 1 MB'],
     ['final completion reported', `${((result.verdict.timings.completeMs ?? NaN) / 1000).toFixed(1)} s after the send (the flood alone takes ${(floodMs / 1000).toFixed(1)} s)`, '<= 6.5 s'],
+    [
+      'verdict ready after last frame',
+      `${(readyMs / 1000).toFixed(1)} s after the browser received it (the probe listens PROBE_FINAL_GRACE_MS, 1 s, after the final)`,
+      '<= 1 s beyond that window',
+    ],
     ['wall time of the run', `${(wallMs / 1000).toFixed(1)} s`, ''],
   ];
   for (const [what, seen, goal] of rows) console.log(`  ${what.padEnd(30)} ${seen.padEnd(60)} ${goal ? `goal: ${goal}` : ''}`);
 }
 
 async function main(): Promise<void> {
-  benchJudge();
-  benchWaiting();
-  benchAfterRun();
-  await benchFlood();
+  const only = process.argv.slice(2);
+  const sections: Array<[string, () => void | Promise<void>]> = [
+    ['judge', benchJudge],
+    ['waiting', benchWaiting],
+    ['held', benchLogMemory],
+    ['after-run', benchAfterRun],
+    ['flood', () => benchFlood()],
+    ['help', () => benchHelp()],
+    ['cost', () => benchCost()],
+    ['many', () => benchConcurrent()],
+  ];
+  for (const [name, section] of sections) if (only.length === 0 || only.includes(name)) await section();
 }
 
 void main();

@@ -1,10 +1,15 @@
-// The recorder: every WebSocket of the page, both directions, text and binary, with a monotonic timestamp,
-// streamed to frames.ndjson as it arrives. It attaches before the first navigation, so that no socket the
-// app opens at load time is missed. Playwright reports frames but not close codes, so a small init script
-// observes the page's own WebSocket objects and reports open/close/error (with code and reason) back.
+// The recorder: every WebSocket of the page, both directions, text and binary, streamed to frames.ndjson as
+// it arrives and handed to a sink (the frame log and the timeline), never all kept in memory. It attaches
+// before the first navigation, so that no socket the app opens at load time is missed.
+//
+// Frames come from the DevTools protocol (Chromium's Network domain), not from Playwright's WebSocket events:
+// they carry the time the browser received each frame. Under a flood the probe's process reads frames
+// seconds after the browser got them; a time taken on reading would put the run's end seconds late.
+// Neither reports close codes, so a small init script observes the page's own WebSocket objects and reports
+// open/close/error (with code and reason) back.
 
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { Page, Request, WebSocket } from '@playwright/test';
+import type { CDPSession, Page, Request } from '@playwright/test';
 import type { FrameRecord, HttpFailureRecord, HttpSendRecord, SocketRecord } from '../contract/types';
 import type { Redactor } from '../redact';
 import type { Clock } from './clock';
@@ -12,8 +17,18 @@ import { pageSocketObserver, SOCKET_BINDING, type PageSocketEvent } from './page
 
 type Listener = () => void;
 
+/** Where each frame goes once written to frames.ndjson. */
+export type FrameSink = (frame: FrameRecord) => void;
+
+/** The DevTools protocol's WebSocket frame, as Network.webSocketFrameReceived/Sent carries it. */
+interface CdpFrame {
+  requestId: string;
+  /** Seconds, the browser's monotonic clock. */
+  timestamp: number;
+  response: { opcode: number; payloadData: string };
+}
+
 export class Recorder {
-  readonly frames: FrameRecord[] = [];
   readonly sockets: SocketRecord[] = [];
   readonly httpSends: HttpSendRecord[] = [];
   /** Requests to the target's hosts that answered 5xx or got no answer: why a chat may never have connected. */
@@ -25,6 +40,10 @@ export class Recorder {
   private writeError: Error | undefined;
   /** Unredacted socket URLs, by socket index, only to match page-side events; never written anywhere. */
   private readonly rawUrls: string[] = [];
+  /** The page's sockets by their DevTools request id. */
+  private readonly byRequestId = new Map<string, SocketRecord>();
+  /** Browser monotonic seconds -> wall-clock ms, learned from each handshake (which carries both). */
+  private monoToWallMs: number | null = null;
 
   constructor(
     private readonly clock: Clock,
@@ -34,16 +53,17 @@ export class Recorder {
     private readonly nonce: string,
     /** Origins of the target's hosts (app, API, auth): only their failed requests are evidence. */
     private readonly targetOrigins: ReadonlySet<string>,
+    private readonly sink: FrameSink,
   ) {
     this.out = createWriteStream(framesPath, { flags: 'w' });
     this.out.on('error', (err) => (this.writeError = err));
   }
 
-  /** Must run before the page's first navigation. */
+  /** Must run before the page's first navigation. Chromium only: the frames come from its DevTools protocol. */
   async attach(page: Page): Promise<void> {
     await page.exposeBinding(SOCKET_BINDING, (_source, event: PageSocketEvent) => this.onPageSocketEvent(event));
     await page.addInitScript(pageSocketObserver);
-    page.on('websocket', (ws) => this.onSocket(ws));
+    this.listenToSockets(await page.context().newCDPSession(page));
     page.on('request', (req) => this.onRequest(req));
     page.on('response', (res) => {
       if (res.status() >= 500) this.onHttpFailure(res.request(), { status: res.status() });
@@ -67,31 +87,57 @@ export class Recorder {
     if (this.writeError) throw new Error(`frames.ndjson could not be written: ${this.writeError.message}`);
   }
 
-  private onSocket(ws: WebSocket): void {
-    const record: SocketRecord = { socket: this.sockets.length, url: this.redactor.redact(ws.url()), openedAt: this.clock.now() };
+  private listenToSockets(cdp: CDPSession): void {
+    cdp.on('Network.webSocketCreated', ({ requestId, url }) => this.onSocket(requestId, url));
+    cdp.on('Network.webSocketWillSendHandshakeRequest', ({ requestId, timestamp, wallTime }) => {
+      this.monoToWallMs = wallTime * 1000 - timestamp * 1000;
+      const record = this.byRequestId.get(requestId);
+      if (record) record.openedAt = this.browserTime(timestamp);
+    });
+    cdp.on('Network.webSocketFrameReceived', (e) => this.onFrame('in', e));
+    cdp.on('Network.webSocketFrameSent', (e) => this.onFrame('out', e));
+    cdp.on('Network.webSocketFrameError', ({ requestId, errorMessage }) => {
+      const record = this.byRequestId.get(requestId);
+      if (!record) return;
+      record.error = this.redactor.redact(errorMessage);
+      this.changed();
+    });
+    cdp.on('Network.webSocketClosed', ({ requestId, timestamp }) => {
+      const record = this.byRequestId.get(requestId);
+      if (!record) return;
+      record.closedAt ??= this.browserTime(timestamp);
+      this.changed();
+    });
+    // Not awaited by the events above: Network.enable answers after Chromium starts sending them.
+    void cdp.send('Network.enable').catch(() => undefined);
+  }
+
+  /** When the browser saw it, on the probe's clock; the time of reading when the browser's clock is not known yet. */
+  private browserTime(timestamp: number): number {
+    return this.monoToWallMs === null ? this.clock.now() : this.clock.fromWallMs(timestamp * 1000 + this.monoToWallMs);
+  }
+
+  private onSocket(requestId: string, url: string): void {
+    const record: SocketRecord = { socket: this.sockets.length, url: this.redactor.redact(url), openedAt: this.clock.now() };
     this.sockets.push(record);
-    this.rawUrls.push(ws.url());
+    this.rawUrls.push(url);
+    this.byRequestId.set(requestId, record);
     this.matchPageEvents();
-    ws.on('framereceived', (f) => this.onFrame(record.socket, 'in', f.payload));
-    ws.on('framesent', (f) => this.onFrame(record.socket, 'out', f.payload));
-    ws.on('socketerror', (message) => {
-      record.error = this.redactor.redact(message);
-      this.changed();
-    });
-    ws.on('close', () => {
-      record.closedAt ??= this.clock.now();
-      this.changed();
-    });
     this.changed();
   }
 
-  private onFrame(socket: number, dir: 'in' | 'out', payload: string | Buffer): void {
+  private onFrame(dir: 'in' | 'out', { requestId, timestamp, response }: CdpFrame): void {
+    const record = this.byRequestId.get(requestId);
+    // Text (1) and binary (2) frames; Chromium reports no other opcode, and a frame of no socket is not the page's.
+    if (!record || (response.opcode !== 1 && response.opcode !== 2)) return;
+    const t = this.browserTime(timestamp);
+    const socket = record.socket;
     const frame: FrameRecord =
-      typeof payload === 'string'
-        ? { t: this.clock.now(), socket, dir, kind: 'text', payload: this.redactor.redact(payload) }
-        : { t: this.clock.now(), socket, dir, kind: 'binary', ...decodeBinary(payload, this.redactor) };
-    this.frames.push(frame);
+      response.opcode === 1
+        ? { t, socket, dir, kind: 'text', payload: this.redactor.redact(response.payloadData) }
+        : { t, socket, dir, kind: 'binary', ...decodeBinary(Buffer.from(response.payloadData, 'base64'), this.redactor) };
     this.out.write(JSON.stringify(frame) + '\n');
+    this.sink(frame);
     this.changed();
   }
 

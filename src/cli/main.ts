@@ -7,27 +7,38 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { chromium } from '@playwright/test';
-import { login } from '../auth/login';
-import { tokenExpiresAt } from '../auth/token';
-import { ensureBrowser } from '../browser/resolve';
 import { loadDotenv } from '../config/dotenv';
 import { budgetsOf, loadConfig, probeTestTimeoutMs, type ProbeConfig } from '../config/load';
-import { afterRun } from '../ops/after-run';
 import { formatDuration, parseDuration } from '../config/duration';
-import { History, historyStats, renderHistory } from '../ops/history';
-import { runLoop } from '../ops/loop';
-import { checkVersion, gate, renderJunit, type GateRun, type VersionCheck } from '../ops/validate';
-import { diagnose } from '../protocol/diagnose';
-import { runProtocolProbe } from '../protocol/protocol-probe';
-import { Redactor } from '../redact';
-import { renderConsole } from '../report/console';
+import type { GateRun, VersionCheck } from '../ops/validate';
 import { RESULT_FILE, type RunResult } from '../report/result';
-import { loadRuns, writeValidationReport } from '../report/validation/write';
 import { markLatest, newRunDir } from '../report/run-dir';
-import { writeInterrupted } from '../run/early-result';
-import { runPreflight, writePreflightFailure } from '../run/preflight-step';
 import { optionsHelp, parseArgs } from './flags';
+import { BROWSER_MISSING_EXIT, RUNNER_ENV } from './runner-env';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- loading on demand, see below */
+// What only some commands or some runs need is loaded when they need it: `--help` and `run` do not pay for
+// Playwright's API (about half a second: `run` leaves finding the browser to the Playwright runner, which
+// loads it anyway), the history, the validation report or the protocol probe. `require`, not `import()`:
+// tsx runs this file as CommonJS, where `import()` of a .ts file fails.
+const lazy = {
+  playwright: (): typeof import('@playwright/test') => require('@playwright/test'),
+  login: (): typeof import('../auth/login') => require('../auth/login'),
+  token: (): typeof import('../auth/token') => require('../auth/token'),
+  browser: (): typeof import('../browser/resolve') => require('../browser/resolve'),
+  afterRun: (): typeof import('../ops/after-run') => require('../ops/after-run'),
+  history: (): typeof import('../ops/history') => require('../ops/history'),
+  loop: (): typeof import('../ops/loop') => require('../ops/loop'),
+  validate: (): typeof import('../ops/validate') => require('../ops/validate'),
+  diagnose: (): typeof import('../protocol/diagnose') => require('../protocol/diagnose'),
+  protocolProbe: (): typeof import('../protocol/protocol-probe') => require('../protocol/protocol-probe'),
+  redact: (): typeof import('../redact') => require('../redact'),
+  console: (): typeof import('../report/console') => require('../report/console'),
+  validationReport: (): typeof import('../report/validation/write') => require('../report/validation/write'),
+  earlyResult: (): typeof import('../run/early-result') => require('../run/early-result'),
+  preflightStep: (): typeof import('../run/preflight-step') => require('../run/preflight-step'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const EXIT = { pass: 0, fail: 1, error: 2 } as const;
 
@@ -83,7 +94,7 @@ export async function main(argv: string[]): Promise<number> {
       return withConfig(env, (config) => saveLogin(config, file));
     }
     case 'install-browser': {
-      const browser = ensureBrowser(env.PROBE_BROWSER_PATH, (l) => console.log(l));
+      const browser = lazy.browser().ensureBrowser(env.PROBE_BROWSER_PATH, (l) => console.log(l));
       if ('error' in browser) return fatal(browser.error);
       console.log(`Chromium: ${browser.executablePath ?? "Playwright's own"} (${browser.source})`);
       return EXIT.pass;
@@ -149,11 +160,11 @@ async function run(config: ProbeConfig, env: NodeJS.ProcessEnv, stop?: AbortSign
   const startedAt = new Date();
   let outcome = await judgedRun(config, env, runDir, startedAt, stop);
   if (stop?.aborted) {
-    await writeInterrupted(config, runDir, stop.reason as NodeJS.Signals, startedAt);
+    await lazy.earlyResult().writeInterrupted(config, runDir, stop.reason as NodeJS.Signals, startedAt);
     outcome = readOutcome(runDir, true);
   }
   // A run that could not even start (no browser, no result) has nothing to record.
-  if (outcome.result) await afterRun(config, outcome.result, runDir, (line) => console.log(`  ${line}`));
+  if (outcome.result) await lazy.afterRun().afterRun(config, outcome.result, runDir, (line) => console.log(`  ${line}`));
   console.log(`  latest: ${markLatest(runDir)}`);
   return outcome;
 }
@@ -162,17 +173,24 @@ async function run(config: ProbeConfig, env: NodeJS.ProcessEnv, stop?: AbortSign
 async function judgedRun(config: ProbeConfig, env: NodeJS.ProcessEnv, runDir: string, startedAt: Date, stop?: AbortSignal): Promise<RunOutcome> {
   // The embedded reference is started later, by Playwright: there is nothing to check before.
   if (config.preflight && !config.embedded) {
+    const { runPreflight, writePreflightFailure } = lazy.preflightStep();
     const checked = await runPreflight(config, runDir);
     if (!checked.ok) {
       await writePreflightFailure(config, runDir, checked, startedAt);
       return readOutcome(runDir, true);
     }
   }
-  const browser = ensureBrowser(config.browserPath, (l) => console.error(l));
-  if ('error' in browser) return { code: fatal(browser.error), runDir };
-  const childEnv: NodeJS.ProcessEnv = { ...env, PROBE_RUN_DIR: runDir };
-  if (browser.executablePath) childEnv.PROBE_BROWSER_PATH = browser.executablePath;
-  const ended = await runPlaywright(childEnv, probeTestTimeoutMs(config) + PLAYWRIGHT_OVERHEAD_MS, stop);
+  // The Playwright runner finds the browser (it loads Playwright anyway) and hands it to its worker. When it
+  // finds none it stops at once, and the browser is installed here, outside the run's time bound.
+  const childEnv: NodeJS.ProcessEnv = { ...env, PROBE_RUN_DIR: runDir, [RUNNER_ENV.underCli]: '1' };
+  delete childEnv[RUNNER_ENV.browser];
+  const limitMs = probeTestTimeoutMs(config) + PLAYWRIGHT_OVERHEAD_MS;
+  let ended = await runPlaywright(childEnv, limitMs, stop);
+  if (ended === `code ${BROWSER_MISSING_EXIT}` && !stop?.aborted) {
+    const browser = lazy.browser().ensureBrowser(config.browserPath, (l) => console.error(l));
+    if ('error' in browser) return { code: fatal(browser.error), runDir };
+    ended = await runPlaywright({ ...childEnv, [RUNNER_ENV.browser]: JSON.stringify(browser) }, limitMs, stop);
+  }
   if (stop?.aborted) return { code: EXIT.error, runDir };
   const outcome = readOutcome(runDir, false);
   if (!outcome.result) return { code: fatal(`the probe wrote no ${RESULT_FILE} (Playwright ended with ${ended}); its output above says why. Files: ${runDir}`), runDir };
@@ -188,7 +206,7 @@ function readOutcome(runDir: string, printSummary: boolean): RunOutcome {
     return { code: EXIT.error, runDir };
   }
   // Inside Playwright the progress reporter already printed the summary.
-  if (printSummary) console.log(renderConsole(result, runDir));
+  if (printSummary) console.log(lazy.console().renderConsole(result, runDir));
   const status = result.verdict.status;
   const code = status === 'pass' || status === 'degraded' ? EXIT.pass : status === 'fail' ? EXIT.fail : EXIT.error;
   return { code, result, runDir };
@@ -197,7 +215,7 @@ function readOutcome(runDir: string, printSummary: boolean): RunOutcome {
 /** Loop mode: a run now and every `everyMs`, never two at once, until SIGTERM or SIGINT. */
 async function loop(config: ProbeConfig, env: NodeJS.ProcessEnv, everyMs: number): Promise<number> {
   console.log(`golden-path-probe: a run every ${formatDuration(everyMs)}; SIGTERM or Ctrl+C ends the loop after the current run`);
-  const { runs } = await runLoop({
+  const { runs } = await lazy.loop().runLoop({
     everyMs,
     runOnce: async () => {
       await run(config, env);
@@ -221,7 +239,7 @@ async function validateCommand(config: ProbeConfig, env: NodeJS.ProcessEnv, opti
   let version: VersionCheck | undefined;
   if (expected) {
     const url = (options['--version-url'] ?? '{api}/health').replace('{api}', config.apiUrl).replace('{app}', config.appUrl).replace('{auth}', config.authUrl);
-    version = await checkVersion(url, options['--version-field'] ?? 'version', expected, config.preflightTimeoutMs);
+    version = await lazy.validate().checkVersion(url, options['--version-field'] ?? 'version', expected, config.preflightTimeoutMs);
     console.log(`validate: version: ${version.ok ? 'ok' : 'MISMATCH'}: ${version.detail}`);
   }
   const gateRuns: GateRun[] = [];
@@ -234,6 +252,7 @@ async function validateCommand(config: ProbeConfig, env: NodeJS.ProcessEnv, opti
     console.log(`validate: run ${i}/${runs}: ${(v?.status ?? 'error').toUpperCase()}${v?.class ? ` [${v.class}]` : ''} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
   if (stop.aborted) return fatal(`validate: interrupted by ${String(stop.reason)} after ${gateRuns.length} of ${runs} runs; no gate verdict`);
+  const { gate, renderJunit } = lazy.validate();
   const result = gate(gateRuns, required, version);
   const junit = options['--junit'] ?? join(config.reportDir, 'validate-junit.xml');
   mkdirSync(dirname(resolve(junit)), { recursive: true });
@@ -252,6 +271,7 @@ async function historyCommand(config: ProbeConfig, options: Record<string, strin
   } catch (err) {
     return usageError([`--since: ${(err as Error).message}`]);
   }
+  const { History, historyStats, renderHistory } = lazy.history();
   const history = History.open(config.historyDb);
   try {
     console.log(renderHistory(historyStats(history.since(from)), `since ${since}`));
@@ -285,6 +305,7 @@ async function reportCommand(config: ProbeConfig, options: Record<string, string
     }
   }
   if (problems.length) return usageError(problems);
+  const { loadRuns, writeValidationReport } = lazy.validationReport();
   const runs = loadRuns(config.reportDir, since === undefined ? { last: last ?? 20 } : { since: new Date(since), last });
   if (runs.length === 0) return fatal(`no runs to report in ${config.reportDir} for that window`);
   const out = options['--out'] ?? join(config.reportDir, `validation-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -320,9 +341,9 @@ async function diagnoseCommand(config: ProbeConfig, env: NodeJS.ProcessEnv): Pro
     return browserRun.code;
   }
   console.log('\ndiagnose: the browserless protocol probe');
-  const redactor = new Redactor([config.password, config.bypassKey, config.token]);
+  const redactor = new (lazy.redact().Redactor)([config.password, config.bypassKey, config.token]);
   const nonce = randomBytes(6).toString('hex');
-  const protocolRun = await runProtocolProbe({
+  const protocolRun = await lazy.protocolProbe().runProtocolProbe({
     apiUrl: config.apiUrl,
     authUrl: config.authUrl,
     login:
@@ -343,7 +364,7 @@ async function diagnoseCommand(config: ProbeConfig, env: NodeJS.ProcessEnv): Pro
     expectAnswer: config.expectAnswer,
   });
   const protocolVerdict = protocolRun.verdict;
-  const diagnosis = diagnose(browserRun.result.verdict, protocolVerdict);
+  const diagnosis = lazy.diagnose().diagnose(browserRun.result.verdict, protocolVerdict);
   writeFileSync(
     join(browserRun.runDir, 'diagnosis.json'),
     JSON.stringify({ diagnosis, browser: browserRun.result.verdict, protocol: redactor.redactValue(protocolVerdict) }, null, 2) + '\n',
@@ -359,10 +380,11 @@ async function diagnoseCommand(config: ProbeConfig, env: NodeJS.ProcessEnv): Pro
 async function saveLogin(config: ProbeConfig, file: string): Promise<number> {
   if (config.embedded) return fatal('login --save needs a target: set PROBE_APP_URL');
   if (config.login === 'storage-state') return fatal('login --save needs a strategy that logs in: PROBE_LOGIN=form, e2e-bypass or token');
-  const choice = ensureBrowser(config.browserPath, (l) => console.error(l));
+  const choice = lazy.browser().ensureBrowser(config.browserPath, (l) => console.error(l));
   if ('error' in choice) return fatal(choice.error);
-  const redactor = new Redactor([config.password, config.bypassKey, config.token]);
-  const browser = await chromium.launch({ executablePath: choice.executablePath, args: choice.args });
+  const redactor = new (lazy.redact().Redactor)([config.password, config.bypassKey, config.token]);
+  const { login } = lazy.login();
+  const browser = await lazy.playwright().chromium.launch({ executablePath: choice.executablePath, args: choice.args });
   try {
     const context = await browser.newContext();
     const page = await context.newPage();
@@ -370,7 +392,7 @@ async function saveLogin(config: ProbeConfig, file: string): Promise<number> {
     const state = await context.storageState({ path: file });
     const token = state.origins.flatMap((o) => o.localStorage).find((i) => i.name === config.tokenStorageKey)?.value
       ?? state.cookies.find((c) => c.name === config.tokenStorageKey)?.value;
-    const expires = token ? tokenExpiresAt(token) : null;
+    const expires = token ? lazy.token().tokenExpiresAt(token) : null;
     console.log(`saved the storage state of user ${userId ?? '(unknown)'} to ${file}${expires ? `; its token expires at ${new Date(expires).toISOString()}` : ''}`);
     console.log(`use it with PROBE_STORAGE_STATE=${file}; it holds a token: keep it out of git and of reports`);
     return EXIT.pass;

@@ -4,7 +4,7 @@
 import { agentEventTypes, type Contract } from './contract';
 import { isRecord, lookup, parseFrame } from './fields';
 import { describeFrames } from './checks/check';
-import type { AgentEvent, Evidence } from './types';
+import type { AgentEvent, Evidence, FrameEvidence, FrameRecord } from './types';
 
 export interface Run {
   sentAt: number;
@@ -31,10 +31,10 @@ export interface Run {
   warnings: string[];
 }
 
-export function attributeRun(evidence: Evidence, sentAt: number, all: AgentEvent[], contract: Contract): Run {
+export function attributeRun(evidence: Evidence, sentAt: number, log: FrameEvidence, contract: Contract): Run {
   const warnings: string[] = [];
-  const sorted = [...all].sort(byArrival);
-  const probeThreadId = findProbeThread(evidence, contract);
+  const sorted = [...log.events].sort(byArrival);
+  const probeThreadId = findProbeThread(evidence, log.sent, contract);
   if (probeThreadId === null) {
     warnings.push('probe thread id unknown: no outgoing frame or HTTP send carried the nonce and a thread id; run attributed by user and time');
   }
@@ -106,10 +106,10 @@ export function isFinalCompletion(event: AgentEvent, rootAgent: string | null, c
 }
 
 /** The thread id of the probe's own send: the first outgoing frame carrying the nonce, else an HTTP send. */
-export function findProbeThread(evidence: Evidence, contract: Contract): string | null {
+export function findProbeThread(evidence: Evidence, sent: FrameRecord[], contract: Contract): string | null {
   const containers = [...contract.containers, contract.wrapper.payloadField];
   if (evidence.nonce !== '') {
-    for (const frame of evidence.frames) {
+    for (const frame of sent) {
       if (frame.dir !== 'out' || !frame.payload.includes(evidence.nonce)) continue;
       const parsed = parseFrame(frame);
       if (!parsed.ok || !isRecord(parsed.value)) continue;
@@ -129,11 +129,11 @@ export function byArrival(a: AgentEvent, b: AgentEvent): number {
   return a.t - b.t || a.frame - b.frame;
 }
 
-/** The same event (same type and fields) received more than once: a platform bug worth a look. */
+/** The same event (same type and payload) received more than once: a platform bug worth a look. */
 function duplicateWarnings(events: AgentEvent[]): string[] {
   const seen = new Map<string, AgentEvent[]>();
   for (const event of events) {
-    const key = `${event.type} ${JSON.stringify(event.fields)}`;
+    const key = `${event.type} ${event.digest}`;
     const group = seen.get(key);
     if (group === undefined) seen.set(key, [event]);
     else group.push(event);

@@ -2,7 +2,7 @@
 // When in doubt it fails: missing evidence (no send, no run, no frames) never passes.
 import { attributeRun, type Run } from './attribution';
 import { defaultContract, requiredEvents, type Contract } from './contract';
-import { normalizeFrames } from './normalize';
+import { FrameLog } from './frame-log';
 import {
   answerAgreesCheck,
   answerCandidates,
@@ -23,12 +23,12 @@ import { isolationCheck } from './checks/isolation';
 import { requestsCheck, requestWarnings } from './checks/requests';
 import { messageSentCheck, stepFailuresCheck } from './checks/steps';
 import { transportCheck, transportWarnings } from './checks/transport';
-import type { Check, EventTiming, Evidence, Verdict } from './types';
+import type { Check, EventTiming, Evidence, FrameEvidence, Verdict } from './types';
 
 export function judge(evidence: Evidence, contract: Contract = defaultContract): Verdict {
-  const normalized = normalizeFrames(evidence.frames, contract);
-  const warnings = [...normalized.warnings];
-  if (evidence.frames.length === 0) warnings.push('no frames recorded');
+  const log = frameEvidence(evidence, contract);
+  const warnings = log.warnings();
+  if (log.count === 0) warnings.push('no frames recorded');
   const page = evidence.page;
   const retries = evidence.retries ?? [];
   if (evidence.surface === 'protocol') warnings.push('protocol probe: no page, so answer-rendered and answer-agrees were not judged');
@@ -50,7 +50,7 @@ export function judge(evidence: Evidence, contract: Contract = defaultContract):
     };
   }
 
-  const run = attributeRun(evidence, evidence.sentAt, normalized.events, contract);
+  const run = attributeRun(evidence, evidence.sentAt, log, contract);
   const failedRequests = evidence.httpFailures ?? [];
   warnings.push(...run.warnings, ...transportWarnings(evidence.sockets, run), ...requestWarnings(failedRequests, run));
   const candidates = answerCandidates(run, contract);
@@ -100,8 +100,13 @@ export function judge(evidence: Evidence, contract: Contract = defaultContract):
 /** The answers the run's frames carry so far: what the browser waits to see in the page. */
 export function runAnswers(evidence: Evidence, contract: Contract = defaultContract): AnswerCandidate[] {
   if (evidence.sentAt === null) return [];
-  const run = attributeRun(evidence, evidence.sentAt, normalizeFrames(evidence.frames, contract).events, contract);
+  const run = attributeRun(evidence, evidence.sentAt, frameEvidence(evidence, contract), contract);
   return answerCandidates(run, contract);
+}
+
+/** The frames as the judge reads them: the probe's log, else the frames given, logged now. */
+function frameEvidence(evidence: Evidence, contract: Contract): FrameEvidence {
+  return evidence.log ?? FrameLog.of(evidence.frames ?? [], contract, evidence.nonce);
 }
 
 /** Status, class and the one-line message, from the checks. */

@@ -87,7 +87,12 @@ export interface Evidence {
   userId: string | null;
   /** When the probe clicked send (ms, same clock as frames); null when it never got to send. */
   sentAt: number | null;
-  frames: FrameRecord[];
+  /**
+   * The frames, either as they came (`frames`: tests, short runs) or already logged as they arrived (`log`:
+   * the probe, which never holds every frame). The judge reads `log` when it is there.
+   */
+  frames?: FrameRecord[];
+  log?: FrameEvidence;
   sockets: SocketRecord[];
   httpSends: HttpSendRecord[];
   /** Failed requests to the target's hosts since the chat was opened (the attempt that sent); absent: none recorded. */
@@ -108,6 +113,23 @@ export interface Evidence {
   surface?: 'browser' | 'protocol';
 }
 
+/** Evidence that carries its frames as they came: tests, and the protocol probe, whose runs are short. */
+export type FramedEvidence = Evidence & { frames: FrameRecord[] };
+
+/** What the judge needs of the frames, kept as they arrive (FrameLog, under the judge's contract). */
+export interface FrameEvidence {
+  /** Every agent event received, in arrival order. */
+  readonly events: AgentEvent[];
+  /** Outgoing frames that carry the probe's nonce. */
+  readonly sent: FrameRecord[];
+  /** Frames seen, both directions. */
+  readonly count: number;
+  /** How many frames each socket received: the sockets that carried something. */
+  readonly receivedBySocket: ReadonlyMap<number, number>;
+  /** Bad frames, as warning lines. */
+  warnings(): string[];
+}
+
 /** One agent event, normalized from whatever shape it had on the wire. */
 export interface AgentEvent {
   /** Canonical event type (`agent_started`, ..., or any other type the wire carried). */
@@ -115,7 +137,7 @@ export interface AgentEvent {
   /** ms, same clock as frames. */
   t: number;
   socket: number;
-  /** Index of the frame in Evidence.frames. */
+  /** Index of the frame among all the run's frames (the line of frames.ndjson, from 0). */
   frame: number;
   runId?: string;
   threadId?: string;
@@ -125,10 +147,12 @@ export interface AgentEvent {
   callId?: string;
   /** The answer carried by an agent_completed / agent_response / final_report, if any (the judge decides which completion is final). */
   answer?: string;
+  /** What an error event (`agent_error`, ...) says went wrong, when it says it. */
+  errorMessage?: string;
   /** Which wire shape it came in: `bridge` ({type, data}), `flat`, `wrapper` ({type:system_message, event, payload}). */
   shape: string;
-  /** The event's own fields (data or payload merged with top level), for display. */
-  fields: Record<string, unknown>;
+  /** A digest of the frame's payload: two events with one digest are the same event received twice. */
+  digest: string;
 }
 
 export type Status = 'pass' | 'degraded' | 'fail' | 'error';

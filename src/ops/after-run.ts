@@ -4,9 +4,17 @@
 
 import type { ProbeConfig } from '../config/load';
 import type { RunResult } from '../report/result';
-import { alertPayload, buildAlert, decideAlert, deliverAlert } from './alerts';
-import { History, historyStats, type HistoryRecord } from './history';
-import { pushMetrics, renderMetrics, writeTextfile } from './metrics';
+import type { History, HistoryRecord } from './history';
+
+/* eslint-disable @typescript-eslint/no-require-imports -- loading on demand */
+// Each part is loaded only when it is configured: alerts and metrics bring an HTTP client (undici, about
+// 0.1 s to load), the history SQLite. `require`, not `import()`: tsx runs this as CommonJS.
+const lazy = {
+  alerts: (): typeof import('./alerts') => require('./alerts'),
+  history: (): typeof import('./history') => require('./history'),
+  metrics: (): typeof import('./metrics') => require('./metrics'),
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 /** How far back the history feeds alert decisions and the metrics' success ratio. */
 const RECENT_RUNS = 200;
@@ -18,7 +26,7 @@ export async function afterRun(config: ProbeConfig, result: RunResult, runDir: s
   let record: HistoryRecord | undefined;
   try {
     if (config.historyDb) {
-      history = History.open(config.historyDb);
+      history = lazy.history().History.open(config.historyDb);
       record = history.record(result, runDir);
     }
   } catch (err) {
@@ -45,6 +53,7 @@ async function alertOnChange(
     return;
   }
   try {
+    const { alertPayload, buildAlert, decideAlert, deliverAlert } = lazy.alerts();
     const recent = history.last(RECENT_RUNS);
     const policy = { after: config.alert.after, window: config.alert.window, remindEveryMs: config.alert.remindEveryMs };
     const kind = decideAlert(recent, history.lastAlert(), policy, new Date());
@@ -60,7 +69,8 @@ async function alertOnChange(
 
 async function writeMetrics(config: ProbeConfig, result: RunResult, history: History | undefined, log: (line: string) => void): Promise<void> {
   try {
-    const stats = history ? historyStats(history.since(Date.now() - METRICS_WINDOW_MS)) : undefined;
+    const { pushMetrics, renderMetrics, writeTextfile } = lazy.metrics();
+    const stats = history ? lazy.history().historyStats(history.since(Date.now() - METRICS_WINDOW_MS)) : undefined;
     const text = renderMetrics(result, stats);
     if (config.metricsFile) await writeTextfile(config.metricsFile, text);
     if (config.pushgatewayUrl) {

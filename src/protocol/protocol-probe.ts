@@ -13,7 +13,8 @@ import { Clock } from '../capture/clock';
 import type { Contract } from '../contract/contract';
 import { couldNotJudge, judge } from '../contract/judge';
 import { describeClose } from '../contract/close-codes';
-import type { Budgets, Evidence, FailureClass, SocketRecord, StepFailure, Verdict } from '../contract/types';
+import { FrameLog } from '../contract/frame-log';
+import type { Budgets, Evidence, FailureClass, FramedEvidence, SocketRecord, StepFailure, Verdict } from '../contract/types';
 import { ProbeStepError } from '../errors';
 import type { Redactor } from '../redact';
 import { FinishWatcher } from '../run/finished';
@@ -42,7 +43,7 @@ export interface ProtocolProbeOptions {
 }
 
 export interface ProtocolRun {
-  evidence: Evidence;
+  evidence: FramedEvidence;
   verdict: Verdict;
 }
 
@@ -90,6 +91,8 @@ class ProtocolProbe {
   private reconnectsLeft = MAX_RECONNECTS;
   private reconnecting: Promise<void> | null = null;
   private readonly finishWatcher: FinishWatcher;
+  /** The frames as the judge reads them, logged as they arrive. */
+  private readonly log: FrameLog;
 
   constructor(private readonly opts: ProtocolProbeOptions) {
     this.finishWatcher = new FinishWatcher(opts.contract);
@@ -99,7 +102,8 @@ class ProtocolProbe {
     if (login.kind === 'e2e-bypass') redactor.add(login.key);
     if (login.kind === 'token') redactor.add(login.token);
     this.dispatcher = new Agent({ connect: { timeout: opts.stepTimeoutMs } });
-    this.traffic = new ProtocolTraffic(this.clock, redactor, { onClose: (record) => this.onSocketClosed(record) });
+    this.log = new FrameLog(opts.contract, opts.nonce);
+    this.traffic = new ProtocolTraffic(this.clock, redactor, { onClose: (record) => this.onSocketClosed(record), onFrame: (frame) => this.log.add(frame) });
   }
 
   async run(): Promise<ProtocolRun> {
@@ -112,7 +116,10 @@ class ProtocolProbe {
       await this.shutDown();
     }
     const evidence = this.evidence();
-    return { evidence: structuredClone(evidence), verdict: this.judgeSafely(evidence) };
+    // The log is the judge's working copy of the frames, which the evidence returned carries as they came.
+    const plain: FramedEvidence = { ...evidence };
+    delete plain.log;
+    return { evidence: structuredClone(plain), verdict: this.judgeSafely(evidence) };
   }
 
   private async goldenPath(): Promise<void> {
@@ -346,13 +353,14 @@ class ProtocolProbe {
     return { authorization: `Bearer ${this.token ?? ''}` };
   }
 
-  private evidence(): Evidence {
+  private evidence(): FramedEvidence {
     return {
       nonce: this.opts.nonce,
       message: this.opts.message,
       userId: this.userId,
       sentAt: this.sentAt,
       frames: this.traffic.frames,
+      log: this.log,
       sockets: this.traffic.sockets,
       httpSends: [],
       page: null,

@@ -15,6 +15,8 @@ type Listener = () => void;
 export interface TrafficHooks {
   /** Called once per socket when it closes (before the listeners of `onChange`), while the recorder is not sealed. */
   onClose?: (record: SocketRecord) => void;
+  /** Called with every frame recorded, both directions (the frame log), before the listeners of `onChange`. */
+  onFrame?: (frame: FrameRecord) => void;
 }
 
 export class ProtocolTraffic {
@@ -50,7 +52,7 @@ export class ProtocolTraffic {
     ws.addEventListener('message', (ev) => {
       if (this.sealed) return;
       const frame = this.incoming(record.socket, ev.data as unknown);
-      this.frames.push(frame.record);
+      this.record(frame.record);
       if (frame.text !== null && isPing(frame.text)) this.send(record.socket, JSON.stringify({ type: 'pong', timestamp: Date.now() }));
       this.changed();
     });
@@ -83,6 +85,11 @@ export class ProtocolTraffic {
     return this.live[socket]?.readyState === WebSocket.CONNECTING;
   }
 
+  private record(frame: FrameRecord): void {
+    this.frames.push(frame);
+    this.hooks.onFrame?.(frame);
+  }
+
   /** No socket is open or about to open. */
   allClosed(): boolean {
     return this.live.every((ws) => ws.readyState === WebSocket.CLOSED);
@@ -105,7 +112,7 @@ export class ProtocolTraffic {
   send(socket: number, text: string): boolean {
     const ws = this.live[socket];
     if (this.sealed || ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
-    this.frames.push({ t: this.clock.now(), socket, dir: 'out', kind: 'text', payload: this.redactor.redact(text) });
+    this.record({ t: this.clock.now(), socket, dir: 'out', kind: 'text', payload: this.redactor.redact(text) });
     ws.send(text);
     this.changed();
     return true;

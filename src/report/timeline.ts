@@ -5,8 +5,7 @@
 // result.json and summary.md stay small; frames.ndjson keeps every frame.
 
 import type { Contract } from '../contract/contract';
-import { normalizeFrames } from '../contract/normalize';
-import { isRecord, parseFrame } from '../contract/fields';
+import { FrameLog, type Logged } from '../contract/frame-log';
 import type { FrameRecord, SocketRecord } from '../contract/types';
 import { closeCodeName } from '../contract/close-codes';
 
@@ -20,50 +19,96 @@ export interface TimelineRow {
 }
 
 const PAYLOAD_CHARS = 100;
-/** A run of more rows than this of one kind (direction, socket, type) in a row is folded. */
+/** A run of more rows than this of one kind (direction, socket, what the frame was) in a row is folded. */
 export const FOLD_AFTER = 10;
 
-export function buildTimeline(frames: FrameRecord[], sockets: SocketRecord[], sentAt: number | null, contract: Contract): TimelineRow[] {
-  const origin = sentAt ?? 0;
-  const eventsByFrame = new Map(normalizeFrames(frames, contract).events.map((e) => [e.frame, e]));
-  const rows: TimelineRow[] = frames.map((frame, index) => {
-    const event = eventsByFrame.get(index);
-    const label = event ? (event.agentName ? `${event.type} (${event.agentName})` : event.type) : rawType(frame);
-    return { ms: round(frame.t - origin), dir: frame.dir, socket: frame.socket, type: label, payload: short(frame.payload) };
-  });
-  for (const s of sockets) {
-    if (s.closedAt === undefined) continue;
-    const code = s.closeCode === undefined ? 'closed' : `close ${s.closeCode} ${closeCodeName(s.closeCode)}`;
-    rows.push({ ms: round(s.closedAt - origin), dir: 'close', socket: s.socket, type: code, payload: s.closeReason ?? '' });
-  }
-  return fold(rows.sort((a, b) => a.ms - b.ms));
+/** A row as it arrived: its time on the probe's clock, not yet relative to the send. */
+interface RawRow {
+  t: number;
+  dir: 'in' | 'out';
+  socket: number;
+  type: string;
+  payload: string;
 }
 
-/** Keeps the first and last row of every run of more than FOLD_AFTER alike rows; one row stands for the rest. */
-export function fold(rows: TimelineRow[]): TimelineRow[] {
-  const out: TimelineRow[] = [];
-  const alike = (a: TimelineRow, b: TimelineRow) => a.dir === b.dir && a.socket === b.socket && a.type === b.type;
-  for (let start = 0; start < rows.length; ) {
-    let end = start + 1;
-    while (end < rows.length && alike(rows[end]!, rows[start]!)) end++;
-    const run = rows.slice(start, end);
-    if (run.length > FOLD_AFTER) {
-      const first = run[0]!;
-      const folded = run.length - 2;
-      out.push(first, { ...run[1]!, type: `${first.type} ×${folded} folded`, payload: `${folded} more alike rows, ${run[1]!.ms}..${run[run.length - 2]!.ms} ms; frames.ndjson has every frame` }, run[run.length - 1]!);
-    } else {
-      out.push(...run);
+/** A run of alike rows under way: its first FOLD_AFTER + 1 rows, and then only its last two and a count. */
+interface Pending {
+  key: string;
+  rows: RawRow[];
+  count: number;
+  beforeLast?: RawRow;
+  last?: RawRow;
+}
+
+type Built = { row: RawRow } | { folded: { first: RawRow; count: number; from: number; to: number } };
+
+/**
+ * Builds the timeline frame by frame as frames arrive, folding as it goes: it never holds more than
+ * FOLD_AFTER + 3 rows of a run, however long the run. Two rows are alike when they travelled the same
+ * way on the same socket and were the same thing: for agent events, the same type, agent, run, thread and
+ * user, so that a foreign event inside a flood of the run's own keeps its row.
+ */
+export class TimelineBuilder {
+  private readonly built: Built[] = [];
+  private pending: Pending | null = null;
+
+  /** `logged`: what the frame was (FrameLog.add). */
+  add(frame: FrameRecord, { label, event }: Logged): void {
+    const identity = event ? `${event.runId ?? ''} ${event.threadId ?? ''} ${event.userId ?? ''}` : '';
+    const row: RawRow = { t: frame.t, dir: frame.dir, socket: frame.socket, type: label, payload: short(frame.payload) };
+    const key = `${frame.dir} ${frame.socket} ${label} ${identity}`;
+    if (this.pending?.key !== key) {
+      this.flush();
+      this.pending = { key, rows: [], count: 0 };
     }
-    start = end;
+    const run = this.pending!;
+    run.count += 1;
+    if (run.rows.length <= FOLD_AFTER && run.last === undefined) run.rows.push(row);
+    else {
+      run.beforeLast = run.last ?? run.rows[run.rows.length - 1];
+      run.last = row;
+    }
   }
-  return out;
+
+  /** The rows in ms since `sentAt` (since the start when null), socket closes among them. */
+  rows(sockets: SocketRecord[], sentAt: number | null): TimelineRow[] {
+    this.flush();
+    const origin = sentAt ?? 0;
+    const rows: TimelineRow[] = this.built.map((b) => {
+      if ('row' in b) return { ...b.row, ms: round(b.row.t - origin) };
+      const { first, count, from, to } = b.folded;
+      return { ...first, ms: round(from - origin), type: `${first.type} ×${count} folded`, payload: `${count} more alike rows, ${round(from - origin)}..${round(to - origin)} ms; frames.ndjson has every frame` };
+    }).map(({ ms, dir, socket, type, payload }) => ({ ms, dir, socket, type, payload }));
+    for (const s of sockets) {
+      if (s.closedAt === undefined) continue;
+      const code = s.closeCode === undefined ? 'closed' : `close ${s.closeCode} ${closeCodeName(s.closeCode)}`;
+      rows.push({ ms: round(s.closedAt - origin), dir: 'close', socket: s.socket, type: code, payload: s.closeReason ?? '' });
+    }
+    // A stable sort: rows of one time keep their order of arrival.
+    return rows.sort((a, b) => a.ms - b.ms);
+  }
+
+  private flush(): void {
+    const run = this.pending;
+    this.pending = null;
+    if (run === null) return;
+    if (run.count <= FOLD_AFTER) {
+      for (const row of run.rows) this.built.push({ row });
+      return;
+    }
+    const first = run.rows[0]!;
+    const last = run.last ?? run.rows[run.rows.length - 1]!;
+    const beforeLast = run.beforeLast ?? run.rows[run.rows.length - 2]!;
+    this.built.push({ row: first }, { folded: { first, count: run.count - 2, from: run.rows[1]!.t, to: beforeLast.t } }, { row: last });
+  }
 }
 
-function rawType(frame: FrameRecord): string {
-  const parsed = parseFrame(frame);
-  if (!parsed.ok) return frame.kind === 'binary' && frame.encoding === 'base64' ? 'binary' : 'malformed';
-  const type = isRecord(parsed.value) ? parsed.value['type'] : undefined;
-  return typeof type === 'string' ? type : 'untyped';
+/** The timeline of a whole list of frames at once (frames read back, tests). */
+export function buildTimeline(frames: FrameRecord[], sockets: SocketRecord[], sentAt: number | null, contract: Contract): TimelineRow[] {
+  const log = new FrameLog(contract);
+  const timeline = new TimelineBuilder();
+  for (const frame of frames) timeline.add(frame, log.add(frame));
+  return timeline.rows(sockets, sentAt);
 }
 
 function short(payload: string): string {

@@ -4,8 +4,8 @@
 //
 // It is asked after every frame. Judging the whole run each time would cost O(frames) per frame, and a
 // chatty run (streamed thinking, heartbeats) would pay O(frames²): 15 s of CPU for 3,000 frames (see
-// `npm run bench`). So the watcher re-judges only when a new frame may change the answer: one that names
-// the started or completed event (the run's anchor, its end). Socket closes are checked directly.
+// `npm run bench`). So the watcher re-judges only when a new agent event may change the answer: a started
+// or completed event (the run's anchor, its end). Socket closes are checked directly.
 
 import type { Contract } from '../contract/contract';
 import { judge } from '../contract/judge';
@@ -15,38 +15,33 @@ import type { Evidence } from '../contract/types';
 const RECONNECT_CLOSE_CODES = new Set([1001, 1012]);
 
 export class FinishWatcher {
+  /** Events of the log already looked at. */
   private scanned = 0;
   private completedSeen = false;
-  /** Sockets that received frames: the ones that carried the chat. */
-  private readonly carriedChat = new Set<number>();
-  /** Wire names that can make the run start or end: the canonical ones and their aliases. */
-  private readonly needles: string[];
 
-  constructor(private readonly contract: Contract) {
-    const { started, completed } = contract.events;
-    const aliases = Object.entries(contract.aliases).filter(([, canonical]) => canonical === started || canonical === completed);
-    this.needles = [started, completed, ...aliases.map(([wire]) => wire)];
-  }
+  constructor(private readonly contract: Contract) {}
 
   /** True once the run's final agent_completed was seen (not only a broken socket). */
   get completed(): boolean {
     return this.completedSeen;
   }
 
+  /** `evidence.log`: the frames logged so far (the probe keeps no other copy). */
   finished(evidence: Evidence): boolean {
+    const log = evidence.log;
+    if (log === undefined) throw new Error('the finish watcher reads the frame log, and the evidence has none');
+    const { started, completed } = this.contract.events;
     let relevant = false;
-    for (; this.scanned < evidence.frames.length; this.scanned++) {
-      const frame = evidence.frames[this.scanned]!;
-      if (frame.dir !== 'in') continue;
-      this.carriedChat.add(frame.socket);
-      if (this.needles.some((n) => frame.payload.includes(n))) relevant = true;
+    for (; this.scanned < log.events.length; this.scanned++) {
+      const type = log.events[this.scanned]!.type;
+      if (type === started || type === completed) relevant = true;
     }
     if (relevant && !this.completedSeen) this.completedSeen = judge(evidence, this.contract).timings.completeMs !== null;
-    return this.completedSeen || chatSocketBroken(evidence, this.carriedChat);
+    return this.completedSeen || chatSocketBroken(evidence, log.receivedBySocket);
   }
 }
 
-function chatSocketBroken({ sentAt, sockets }: Evidence, carriedChat: Set<number>): boolean {
+function chatSocketBroken({ sentAt, sockets }: Evidence, carriedChat: ReadonlyMap<number, number>): boolean {
   if (sentAt === null) return false;
   const brokeAfterSend = (s: (typeof sockets)[number]) =>
     s.closedAt !== undefined && s.closedAt >= sentAt && s.closeCode !== undefined && !RECONNECT_CLOSE_CODES.has(s.closeCode);

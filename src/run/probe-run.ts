@@ -19,7 +19,8 @@ import { describeFailures } from '../contract/checks/requests';
 import { ProbeStepError } from '../errors';
 import { Redactor } from '../redact';
 import { FinishWatcher } from './finished';
-import { buildTimeline } from '../report/timeline';
+import { FrameLog } from '../contract/frame-log';
+import { TimelineBuilder } from '../report/timeline';
 import { readPreflight, targetOf, writeRunArtifacts, type RunResult, type StepRecord, type WaitRecord } from '../report/result';
 
 /** How long the probe gives a page to open a new socket after one was refused at the upgrade. */
@@ -31,6 +32,9 @@ export class ProbeRun {
   readonly nonce = randomBytes(6).toString('hex');
   readonly message: string;
   readonly recorder: Recorder;
+  /** What the judge needs of the frames, kept as they arrive; frames.ndjson has the frames themselves. */
+  private readonly log: FrameLog;
+  private readonly timeline = new TimelineBuilder();
   private userId: string | null = null;
   private sentAt: number | null = null;
   /** When the attempt that reached the send started: failed requests before it belong to a retried attempt. */
@@ -55,7 +59,10 @@ export class ProbeRun {
     this.message = `${config.message} [probe ${this.nonce}]`;
     this.finishWatcher = new FinishWatcher(config.contract);
     const origins = new Set([config.appUrl, config.apiUrl, config.authUrl].map((u) => new URL(u).origin));
-    this.recorder = new Recorder(this.clock, this.redactor, join(runDir, 'frames.ndjson'), this.nonce, origins);
+    this.log = new FrameLog(config.contract, this.nonce);
+    this.recorder = new Recorder(this.clock, this.redactor, join(runDir, 'frames.ndjson'), this.nonce, origins, (frame) =>
+      this.timeline.add(frame, this.log.add(frame)),
+    );
   }
 
   setUser(userId: string | null): void {
@@ -160,11 +167,12 @@ export class ProbeRun {
    */
   async waitForChatSocket(timeoutMs: number): Promise<void> {
     const since = this.attemptStartedAt;
-    const { frames, sockets } = this.recorder;
-    const received = () => frames.some((f) => f.dir === 'in' && f.t >= since);
+    const { sockets } = this.recorder;
+    const log = this.log;
+    const received = () => log.lastReceivedAt !== null && log.lastReceivedAt >= since;
     const refused = () => {
       const last = sockets[sockets.length - 1];
-      return !!last && last.openedAt >= since && last.closedAt !== undefined && !frames.some((f) => f.socket === last.socket && f.dir === 'in');
+      return !!last && last.openedAt >= since && last.closedAt !== undefined && !log.receivedBySocket.has(last.socket);
     };
     const deadline = this.clock.now() + timeoutMs;
     await this.waitFor('a WebSocket of the chat receives a frame', () => received() || refused(), timeoutMs);
@@ -202,7 +210,7 @@ export class ProbeRun {
       message: this.message,
       userId: this.userId,
       sentAt: this.sentAt,
-      frames: this.recorder.frames,
+      log: this.log,
       sockets: this.recorder.sockets,
       httpSends: this.recorder.httpSends,
       httpFailures: this.recorder.httpFailures.filter((f) => f.t >= this.attemptStartedAt),
@@ -250,7 +258,7 @@ export class ProbeRun {
       steps: this.steps,
       waits: this.waits,
       sockets: this.recorder.sockets,
-      timeline: buildTimeline(this.recorder.frames, this.recorder.sockets, this.sentAt, this.config.contract),
+      timeline: this.timeline.rows(this.recorder.sockets, this.sentAt),
     };
     await writeRunArtifacts(this.runDir, result);
     return this.verdict;

@@ -1,6 +1,6 @@
 // Hand-made evidence for the judge and normalizer tests: a healthy run as a list of event specs, rendered
 // into frames in any of the three wire shapes, and small helpers to break it one way at a time.
-import type { Evidence, FrameRecord, PageText } from '../../src/contract/types';
+import type { Evidence, FrameRecord, FramedEvidence, PageText } from '../../src/contract/types';
 
 export const USER = 'u-1';
 export const THREAD = 't-1';
@@ -94,7 +94,7 @@ export function runFrames(events: EventSpec[], shape: Shape = 'bridge'): FrameRe
   return frames;
 }
 
-export function buildEvidence(events: EventSpec[] = healthyRun(), shape: Shape = 'bridge', extra: Partial<Evidence> = {}): Evidence {
+export function buildEvidence(events: EventSpec[] = healthyRun(), shape: Shape = 'bridge', extra: Partial<Evidence> = {}): FramedEvidence {
   return {
     nonce: NONCE,
     message: `What drives my costs? [${NONCE}]`,

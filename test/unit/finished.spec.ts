@@ -2,17 +2,25 @@
 
 import { expect, test } from '@playwright/test';
 import { defaultContract } from '../../src/contract/contract';
-import type { Evidence } from '../../src/contract/types';
+import { FrameLog } from '../../src/contract/frame-log';
+import type { Evidence, FramedEvidence } from '../../src/contract/types';
 import { FinishWatcher } from '../../src/run/finished';
 import { buildEvidence, healthyRun, move, rename, SENT_AT } from './evidence-builders';
 
-/** The frame counts at which the watcher said "finished", feeding it one frame at a time. */
-function finishedAt(evidence: Evidence, contract = defaultContract): number[] {
+/** The frame counts at which the watcher said "finished", feeding it (and its log) one frame at a time. */
+function finishedAt(evidence: FramedEvidence, contract = defaultContract): number[] {
   const watcher = new FinishWatcher(contract);
+  const log = new FrameLog(contract, evidence.nonce);
   const seen: number[] = [];
-  for (let n = 1; n <= evidence.frames.length; n++) if (watcher.finished({ ...evidence, frames: evidence.frames.slice(0, n) })) seen.push(n);
+  evidence.frames.forEach((frame, n) => {
+    log.add(frame);
+    if (watcher.finished({ ...evidence, log })) seen.push(n + 1);
+  });
   return seen;
 }
+
+/** The evidence with its frames logged, as the probe hands it to the watcher. */
+const logged = (evidence: FramedEvidence): Evidence => ({ ...evidence, log: FrameLog.of(evidence.frames, defaultContract, evidence.nonce) });
 
 test('finished exactly from the final agent_completed on', () => {
   const evidence = buildEvidence();
@@ -39,9 +47,9 @@ test('a renamed dialect finishes through its aliases', () => {
 
 test('the chat socket closing after the send ends the wait; a restart (1012) does not', () => {
   const unfinished = buildEvidence(healthyRun().slice(0, 2));
-  const closed = (code: number): Evidence => ({ ...unfinished, sockets: [{ ...unfinished.sockets[0]!, closedAt: SENT_AT + 300, closeCode: code }] });
+  const closed = (code: number): Evidence => logged({ ...unfinished, sockets: [{ ...unfinished.sockets[0]!, closedAt: SENT_AT + 300, closeCode: code }] });
   expect(new FinishWatcher(defaultContract).finished(closed(1011))).toBe(true);
   expect(new FinishWatcher(defaultContract).finished(closed(1000))).toBe(true);
   expect(new FinishWatcher(defaultContract).finished({ ...closed(1012), sockets: [...closed(1012).sockets, { socket: 1, url: 'wss://x/ws', openedAt: SENT_AT + 400 }] })).toBe(false);
-  expect(new FinishWatcher(defaultContract).finished(unfinished)).toBe(false);
+  expect(new FinishWatcher(defaultContract).finished(logged(unfinished))).toBe(false);
 });

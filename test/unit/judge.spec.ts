@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import { defaultContract, type Contract } from '../../src/contract/contract';
 import { judge } from '../../src/contract/judge';
-import type { Check, Evidence, Verdict } from '../../src/contract/types';
+import type { Check, Verdict } from '../../src/contract/types';
 import {
   ANSWER, NONCE, RUN, SENT_AT, THREAD, USER,
   buildEvidence, cutBefore, drop, healthyRun, inFrame, insert, move, pageShowing, patch, rename, type EventSpec, type Shape,
@@ -660,7 +660,7 @@ test.describe('warnings', () => {
 
   test('a duplicated event -> warning', () => {
     const evidence = buildEvidence();
-    const thinking = evidence.frames[3] as Evidence['frames'][number];
+    const thinking = evidence.frames[3]!;
     const verdict = judge({ ...evidence, frames: [...evidence.frames.slice(0, 4), { ...thinking, t: thinking.t + 1 }, ...evidence.frames.slice(4)] });
     expect(headline(verdict)).toEqual({ status: 'pass', class: null });
     expect(verdict.warnings).toEqual(['duplicate agent_thinking received 2 times (frames 3, 4)']);

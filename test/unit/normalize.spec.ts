@@ -29,7 +29,7 @@ for (const shape of ['bridge', 'flat', 'wrapper'] as Shape[]) {
   });
 }
 
-test('an event keeps its time, socket, frame and merged fields', () => {
+test('an event keeps its time, socket, frame, ids and a digest of its payload, not the payload', () => {
   const frame = inFrame({ type: 'tool_executing', run_id: RUN, agent_name: 'data', data: { tool_name: 'cost_query', call_id: 'c-1' } }, 1234, 2);
   expect(normalizeFrames([frame]).events).toEqual([
     {
@@ -42,9 +42,24 @@ test('an event keeps its time, socket, frame and merged fields', () => {
       toolName: 'cost_query',
       callId: 'c-1',
       shape: 'bridge',
-      fields: { type: 'tool_executing', run_id: RUN, agent_name: 'data', tool_name: 'cost_query', call_id: 'c-1' },
+      digest: expect.stringMatching(/^[A-Za-z0-9+/]{16}$/),
     },
   ]);
+});
+
+test('an error event keeps what it says went wrong; a nested field wins over the top level', () => {
+  const said = (raw: Record<string, unknown>) => normalizeFrames([inFrame(raw, 1)]).events[0]?.errorMessage;
+  expect(said({ type: 'agent_error', run_id: RUN, data: { error: { message: 'LLM quota exceeded' } } })).toBe('LLM quota exceeded');
+  expect(said({ type: 'agent_error', message: 'top', data: { message: 'nested' } })).toBe('nested');
+  expect(said({ type: 'agent_error', run_id: RUN })).toBeUndefined();
+  // Only error events carry it.
+  expect(said({ type: 'agent_thinking', message: 'a thought' })).toBeUndefined();
+});
+
+test('frames with one payload share a digest; another payload has another', () => {
+  const { events } = normalizeFrames([inFrame({ type: 'agent_thinking', step: 1 }, 1), inFrame({ type: 'agent_thinking', step: 1 }, 2), inFrame({ type: 'agent_thinking', step: 2 }, 3)]);
+  expect(events[0]!.digest).toBe(events[1]!.digest);
+  expect(events[2]!.digest).not.toBe(events[0]!.digest);
 });
 
 test('outgoing frames and transport noise are not agent events', () => {
@@ -176,8 +191,9 @@ test('a system_message without an event name stays a system_message', () => {
   expect(events.map((e) => [e.type, e.shape])).toEqual([['system_message', 'bridge']]);
 });
 
-test('a __proto__ key in a frame does not change the fields object', () => {
+test('a __proto__ key in a frame pollutes nothing', () => {
   const { events } = normalizeFrames([inFrame('{"type":"agent_started","data":{"__proto__":{"polluted":true}}}', 1)]);
-  expect(Object.getPrototypeOf(events[0]?.fields)).toBe(Object.prototype);
+  expect(events.map((e) => e.type)).toEqual(['agent_started']);
+  expect(Object.getPrototypeOf(events[0])).toBe(Object.prototype);
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
 });
