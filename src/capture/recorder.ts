@@ -63,7 +63,7 @@ export class Recorder {
   async attach(page: Page): Promise<void> {
     await page.exposeBinding(SOCKET_BINDING, (_source, event: PageSocketEvent) => this.onPageSocketEvent(event));
     await page.addInitScript(pageSocketObserver);
-    this.listenToSockets(await page.context().newCDPSession(page));
+    await this.listenToSockets(await page.context().newCDPSession(page));
     page.on('request', (req) => this.onRequest(req));
     page.on('response', (res) => {
       if (res.status() >= 500) this.onHttpFailure(res.request(), { status: res.status() });
@@ -87,7 +87,7 @@ export class Recorder {
     if (this.writeError) throw new Error(`frames.ndjson could not be written: ${this.writeError.message}`);
   }
 
-  private listenToSockets(cdp: CDPSession): void {
+  private async listenToSockets(cdp: CDPSession): Promise<void> {
     cdp.on('Network.webSocketCreated', ({ requestId, url }) => this.onSocket(requestId, url));
     cdp.on('Network.webSocketWillSendHandshakeRequest', ({ requestId, timestamp, wallTime }) => {
       this.monoToWallMs = wallTime * 1000 - timestamp * 1000;
@@ -108,8 +108,9 @@ export class Recorder {
       record.closedAt ??= this.browserTime(timestamp);
       this.changed();
     });
-    // Not awaited by the events above: Network.enable answers after Chromium starts sending them.
-    void cdp.send('Network.enable').catch(() => undefined);
+    // Listeners first: Chromium may send events before it answers Network.enable. A session that cannot
+    // enable it fails the attach, so the run says why instead of judging a page with no frames.
+    await cdp.send('Network.enable');
   }
 
   /** When the browser saw it, on the probe's clock; the time of reading when the browser's clock is not known yet. */
