@@ -62,7 +62,7 @@ export class FrameLog {
     const index = this.count++;
     if (frame.dir === 'out') {
       if (this.nonce !== '' && frame.payload.includes(this.nonce)) this.sent.push(frame);
-      return { label: rawType(frame) };
+      return { label: this.sentLabel(frame) };
     }
     // Only what the browser received is an agent event; what it sent is the probe's own message.
     this.receivedBySocket.set(frame.socket, (this.receivedBySocket.get(frame.socket) ?? 0) + 1);
@@ -78,6 +78,14 @@ export class FrameLog {
     if (event === null) return { label: String(parsed.value[this.contract.typeField]) };
     this.events.push(event);
     return { label: event.agentName ? `${event.type} (${event.agentName})` : event.type, event };
+  }
+
+  /** What a sent frame was: its type (the contract's type field), else why it has none. */
+  private sentLabel(frame: FrameRecord): string {
+    const parsed = parseFrame(frame);
+    if (!parsed.ok) return frame.kind === 'binary' && frame.encoding === 'base64' ? 'binary' : 'malformed';
+    const type = isRecord(parsed.value) ? parsed.value[this.contract.typeField] : undefined;
+    return typeof type === 'string' ? type : 'untyped';
   }
 
   /**
@@ -164,10 +172,3 @@ function assign(event: AgentEvent, key: 'answer' | 'errorMessage', value: string
   if (value !== undefined) event[key] = value;
 }
 
-/** What a frame that is no agent event was: its `type`, else why it has none. */
-function rawType(frame: FrameRecord): string {
-  const parsed = parseFrame(frame);
-  if (!parsed.ok) return frame.kind === 'binary' && frame.encoding === 'base64' ? 'binary' : 'malformed';
-  const type = isRecord(parsed.value) ? parsed.value['type'] : undefined;
-  return typeof type === 'string' ? type : 'untyped';
-}

@@ -75,10 +75,14 @@ export class TimelineBuilder {
     this.flush();
     const origin = sentAt ?? 0;
     const rows: TimelineRow[] = this.built.map((b) => {
-      if ('row' in b) return { ...b.row, ms: round(b.row.t - origin) };
+      if ('row' in b) {
+        const { t, dir, socket, type, payload } = b.row;
+        return { ms: round(t - origin), dir, socket, type, payload };
+      }
       const { first, count, from, to } = b.folded;
-      return { ...first, ms: round(from - origin), type: `${first.type} ×${count} folded`, payload: `${count} more alike rows, ${round(from - origin)}..${round(to - origin)} ms; frames.ndjson has every frame` };
-    }).map(({ ms, dir, socket, type, payload }) => ({ ms, dir, socket, type, payload }));
+      const span = `${round(from - origin)}..${round(to - origin)} ms`;
+      return { ms: round(from - origin), dir: first.dir, socket: first.socket, type: `${first.type} ×${count} folded`, payload: `${count} more alike rows, ${span}; frames.ndjson has every frame` };
+    });
     for (const s of sockets) {
       if (s.closedAt === undefined) continue;
       const code = s.closeCode === undefined ? 'closed' : `close ${s.closeCode} ${closeCodeName(s.closeCode)}`;

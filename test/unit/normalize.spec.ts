@@ -1,5 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { defaultContract, type Contract } from '../../src/contract/contract';
+import { FrameLog } from '../../src/contract/frame-log';
 import { normalizeFrames } from '../../src/contract/normalize';
 import type { AgentEvent, FrameRecord } from '../../src/contract/types';
 import { ANSWER, RUN, SENT_AT, THREAD, USER, healthyRun, inFrame, runFrames, type Shape } from './evidence-builders';
@@ -196,4 +197,13 @@ test('a __proto__ key in a frame pollutes nothing', () => {
   expect(events.map((e) => e.type)).toEqual(['agent_started']);
   expect(Object.getPrototypeOf(events[0])).toBe(Object.prototype);
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+});
+
+test("a sent frame is labelled by the contract's type field, like a received one", () => {
+  const contract: Contract = { ...defaultContract, typeField: 'kind' };
+  const log = new FrameLog(contract);
+  const sent = (payload: string): FrameRecord => ({ t: 1, socket: 0, dir: 'out', kind: 'text', payload });
+  expect(log.add(sent('{"kind":"user_message","type":"ignored"}')).label).toBe('user_message');
+  expect(log.add(sent('{"type":"user_message"}')).label).toBe('untyped');
+  expect(log.add(sent('not json')).label).toBe('malformed');
 });
