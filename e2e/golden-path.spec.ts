@@ -1,54 +1,72 @@
 // The golden path, as named steps: open the target, log in, open the chat, send a message carrying a
 // unique nonce, wait for the run's final agent_completed and the rendered answer, judge. Each step and each
 // wait is bounded; what a step could not do is recorded for the judge, which alone decides the verdict.
+// With several sessions (PROBE_USERS) each walks the path at once in its own context; they meet before the
+// send so that their runs overlap, and one session's failure never stops the others.
 
 import { login } from '../src/auth/login';
 import { usableStorageState } from '../src/auth/storage-state';
 import { clickSend, openChat, typeMessage } from '../src/capture/chat';
+import type { ProbeConfig } from '../src/config/load';
 import { ProbeStepError } from '../src/errors';
+import type { SendGate } from '../src/run/send-gate';
+import type { Session } from '../src/run/sessions';
 import { expect, test } from '../fixtures/run';
 
-test('golden path', async ({ page, probeRun: run, probeConfig: config }) => {
-  const step = <T>(name: string, cls: Parameters<typeof run.step>[1], body: () => Promise<T>) =>
-    test.step(name, () => run.step(name, cls, body));
-
-  // playwright.config.ts loaded the saved login into the browser context when it is still valid.
-  const stateLoaded = usableStorageState(config) !== undefined;
-  // Up to here nothing was sent: a transport failure may be retried (PROBE_RETRIES_BEFORE_SEND), and is recorded.
-  await run.retryingBeforeSend(async () => {
-    await step('open target', 'transport', async () => {
-      const response = await page.goto(config.appUrl, { timeout: config.stepTimeoutMs });
-      if (response && response.status() >= 400)
-        throw new ProbeStepError('transport', `open target: GET ${config.appUrl} answered ${response.status()}`);
-    });
-
-    await step('log in', 'auth', async () => run.setUser((await login(page, config, run.redactor, stateLoaded)).userId));
-
-    await step('open chat', 'transport', async () => {
-      await openChat(page, config.appUrl, config.loginPath, config.stepTimeoutMs);
-      await run.waitForChatSocket(config.stepTimeoutMs);
-    });
-  });
-
-  await step('send message', 'ui-render', async () => {
-    await typeMessage(page, run.message, config.stepTimeoutMs);
-    // What the page shows before the send: an answer already visible then is not this run's.
-    await run.readPageBeforeSend(page);
-    run.markSent();
-    await clickSend(page, config.stepTimeoutMs);
-  });
-
-  await step('wait for the final agent_completed', 'timeout', async () => {
-    await run.waitForRunEnd(config.completeTimeoutMs);
-  });
-
-  await step('wait for the rendered answer', 'ui-render', async () => {
-    await run.waitForAnswerAndLateEvents(page);
-  });
-
+test('golden path', async ({ probe, probeConfig: config }) => {
+  const several = probe.sessions.length > 1;
+  const walks = probe.sessions.map((session) => walk(session, config, probe.gate, several ? `session ${session.run.session.session}: ` : ''));
+  const failed = (await Promise.allSettled(walks)).find((w) => w.status === 'rejected');
   // Not a run.step: the verdict is the judge's, and an assertion here is not a failure of the page.
   await test.step('judge', async () => {
-    const verdict = await run.finish(page);
+    const verdict = await probe.finish();
     expect(verdict.status, verdict.message).toMatch(/^(pass|degraded)$/);
   });
+  if (failed) throw failed.reason;
 });
+
+/** One session's golden path, up to the rendered answer. */
+async function walk({ run, page }: Session, config: ProbeConfig, gate: SendGate, label: string): Promise<void> {
+  const step = <T>(name: string, cls: Parameters<typeof run.step>[1], body: () => Promise<T>) =>
+    test.step(`${label}${name}`, () => run.step(name, cls, body));
+  let arrived = false;
+  try {
+    // playwright.config.ts loaded the saved login into the browser context when it is still valid.
+    const stateLoaded = usableStorageState(config) !== undefined && run.session.sessions === 1;
+    // Up to here nothing was sent: a transport failure may be retried (PROBE_RETRIES_BEFORE_SEND), and is recorded.
+    await run.retryingBeforeSend(async () => {
+      await step('open target', 'transport', async () => {
+        const response = await page.goto(config.appUrl, { timeout: config.stepTimeoutMs });
+        if (response && response.status() >= 400)
+          throw new ProbeStepError('transport', `open target: GET ${config.appUrl} answered ${response.status()}`);
+      });
+
+      await step('log in', 'auth', async () => run.setUser((await login(page, run.config, run.redactor, stateLoaded)).userId));
+
+      await step('open chat', 'transport', async () => {
+        await openChat(page, config.appUrl, config.loginPath, config.stepTimeoutMs);
+        await run.waitForChatSocket(config.stepTimeoutMs);
+      });
+    });
+
+    await step('send message', 'ui-render', async () => {
+      await typeMessage(page, run.message, config.stepTimeoutMs);
+      // What the page shows before the send: an answer already visible then is not this run's.
+      await run.readPageBeforeSend(page);
+      arrived = true;
+      await run.waitForOtherSessions(gate, config.stepTimeoutMs);
+      run.markSent();
+      await clickSend(page, config.stepTimeoutMs);
+    });
+
+    await step('wait for the final agent_completed', 'timeout', async () => {
+      await run.waitForRunEnd(config.completeTimeoutMs);
+    });
+
+    await step('wait for the rendered answer', 'ui-render', async () => {
+      await run.waitForAnswerAndLateEvents(page);
+    });
+  } finally {
+    if (!arrived) gate.leave();
+  }
+}

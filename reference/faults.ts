@@ -68,11 +68,56 @@ export interface HttpOverride {
   body: Record<string, unknown>;
 }
 
+/** One run as the other runs of the server see it (Crowd.runs). */
+export interface RunRecord {
+  /** As the run's frames carry it (after onRunStart). */
+  readonly runId: string;
+  /** The sender. */
+  readonly userId: string;
+  readonly threadId: string;
+  /** Crowd.now() at the start. */
+  readonly startedAt: number;
+  /** Crowd.now() when its last step was played or it was given up; undefined while under way. */
+  endedAt?: number;
+}
+
+/**
+ * What a fault that only shows with several users sees of the server: the runs since the fault was set
+ * (or reset) and who is online. One per server; a fresh one whenever the fault is set or reset.
+ */
+export interface Crowd {
+  /** Runs started since the fault was set or reset, oldest first (long-ended ones are dropped). */
+  readonly runs: readonly RunRecord[];
+  /** The distinct users who started a run since the fault was set or reset, in the order of their first run. */
+  readonly users: readonly string[];
+  /** Users with an open agent socket, the most recently connected last. */
+  online(): string[];
+  /** Monotonic milliseconds (startedAt, endedAt are on this clock); not scaled by speed. */
+  now(): number;
+  /** The fault's own state on this server, made by `init` on first use of `key`; gone when the fault is set or reset. */
+  memo<T>(key: string, init: () => T): T;
+}
+
+/** A frame a run is about to send (a `send` or `raw` step; each frame of a burst as a `send` step), for Fault.deliver. */
+export interface Outgoing {
+  step: Step;
+  /** The thread's owner, whose sockets get the frame when no fault says otherwise. */
+  owner: string;
+  run: RunRecord;
+}
+
 export interface Fault {
   /** One line: what goes wrong, as a reader of the fault list needs it. */
   describe: string;
+  /** Rewrites the run's context before its steps are built (e.g. gives it another run's id); sees the other runs. */
+  onRunStart?(ctx: RunContext, crowd: Crowd): RunContext;
   /** Rewrites the steps of a run: drop, reorder, duplicate, rename, insert frames or closes. */
   editRun?(steps: Step[], ctx: RunContext): Step[];
+  /**
+   * The users a frame of a run goes to, in order (default `[owner]`): a user listed twice gets it twice, `[]`
+   * drops it. Sees the other runs and who is online, so a routing bug between users fits here.
+   */
+  deliver?(out: Outgoing, crowd: Crowd): readonly string[];
   /** Refuses the WebSocket upgrade with this HTTP status (e.g. a firewall rule); `attempt` counts upgrades from 1 since the fault was set or reset. */
   onUpgrade?(req: IncomingMessage, attempt: number): { status: number } | undefined;
   /** Answers the ticket request with this instead. */
@@ -116,6 +161,8 @@ const insertAfterFirst = (steps: Step[], type: string, ...extra: Step[]): Step[]
 
 const isAgentEvent = (f: Frame): boolean => typeof f.data === 'object' && f.data !== null;
 const isFinalCompleted = (s: Step): boolean => typeOf(s) === 'agent_completed' && 'send' in s && !('agent_name' in s.send);
+/** The final agent_completed as it goes out: no agent_name, or the Supervisor's once the platform named it (nameCompletions). */
+const isFinalAsSent = (s: Step): boolean => isFinalCompleted(s) || (typeOf(s) === 'agent_completed' && 'send' in s && s.send.agent_name === SUPERVISOR);
 const stamp = (type: string): Frame => ({ type, timestamp: new Date().toISOString() });
 
 /** Drops the frames a run sends but keeps its other steps (persist, closes) and its duration. */
@@ -181,6 +228,23 @@ function interleave(ours: Step[], theirs: Step[]): Step[] {
     if (b) out.push({ ...b, pauseMs: 0 });
   }
   return out;
+}
+
+/** shared-run-id: a run started within this long of the previous run's start (or while one is under way) shares its id. */
+const SHARED_RUN_WINDOW_MS = 5000;
+/** final-dropped-on-collision: a final agent_completed this soon after another run's is dropped. */
+const FINAL_COLLISION_MS = 500;
+
+/** The other user a run's frames also go to under cross-user-delivery: chosen at its first frame, then kept. */
+function peerOf({ owner, run }: Outgoing, crowd: Crowd): string | undefined {
+  const peers = crowd.memo('cross-user-delivery', () => new WeakMap<RunRecord, string>());
+  const known = peers.get(run);
+  if (known !== undefined) return known;
+  const others = crowd.online().filter((u) => u !== owner);
+  const busy = [...crowd.runs].reverse().find((r) => r !== run && r.endedAt === undefined && others.includes(r.userId));
+  const peer = busy?.userId ?? others.at(-1);
+  if (peer !== undefined) peers.set(run, peer);
+  return peer;
 }
 
 const DEFAULT_SLOW_MS = 5000;
@@ -252,6 +316,39 @@ export const FAULTS = {
   'wrong-user-id': {
     describe: "Our run's agent events carry another user's user_id.",
     editRun: mapFrames((f) => (isAgentEvent(f) ? { ...f, user_id: userIdFor(OTHER_USER_EMAIL) } : f)),
+  },
+
+  // Several users at once: each shows only when two or more users run together; one user alone is healthy.
+  'cross-user-delivery': {
+    describe:
+      "Every frame of a run goes to its user's sockets and to one other online user's (the user of another run under way, else the most recently connected other user); one user alone is healthy.",
+    deliver: (out, crowd) => {
+      const peer = peerOf(out, crowd);
+      return peer === undefined ? [out.owner] : [out.owner, peer];
+    },
+  },
+  'shared-run-id': {
+    describe: `A run started while another user's run is under way (or within ${SHARED_RUN_WINDOW_MS / 1000} s of its start) reuses that run's run_id, so a group of users sending together share the first one's; frames otherwise healthy, each to its own user.`,
+    onRunStart: (ctx, crowd) => {
+      const group = crowd.runs.filter((r) => r.userId !== ctx.userId && (r.endedAt === undefined || crowd.now() - r.startedAt < SHARED_RUN_WINDOW_MS));
+      const previous = group.at(-1);
+      return previous ? { ...ctx, runId: previous.runId } : ctx;
+    },
+  },
+  'duplicate-for-one-user': {
+    describe: 'Every frame of the runs of one user (the second distinct user to start a run since the fault was set) is delivered twice; the other users are healthy.',
+    deliver: ({ owner, run }, crowd) => (run.userId === crowd.users[1] ? [owner, owner] : [owner]),
+  },
+  'final-dropped-on-collision': {
+    describe: `A run's final agent_completed is dropped when another user's final went out less than ${FINAL_COLLISION_MS} ms before (the answer still comes); the first run to finish, or one user alone, is healthy.`,
+    deliver: ({ step, owner, run }, crowd) => {
+      if (!isFinalAsSent(step)) return [owner];
+      const last = crowd.memo('final-dropped-on-collision', () => ({ userId: '', at: -Infinity }));
+      if (last.userId !== '' && last.userId !== run.userId && crowd.now() - last.at < FINAL_COLLISION_MS) return [];
+      last.userId = run.userId;
+      last.at = crowd.now();
+      return [owner];
+    },
   },
 
   // Transport.

@@ -7,7 +7,7 @@ import { checkFlood, newId } from './events';
 import { FAULT_NAMES, FAULTS, UnknownFaultError, type HttpOverride } from './faults';
 import { callbackPage, chatPage, loginPage, type PageConfig } from './pages';
 import type { ReferenceState } from './state';
-import { bearer, makeUser, REFERENCE_CREDENTIALS, safeEqual, type User } from './tokens';
+import { bearer, isReferenceUsername, makeUser, REFERENCE_CREDENTIALS, safeEqual, type User } from './tokens';
 
 export interface Urls {
   appUrl: string;
@@ -56,13 +56,14 @@ const ROUTES: Record<string, Handler> = {
   'POST /auth/login': async (req, res, d) => {
     override(d.state.fault.onLogin?.('password'));
     const body = await readJson(req);
+    // The reference user, or one of its numbered siblings (referenceUsername), each a user of its own.
     const ok =
       typeof body.username === 'string' &&
       typeof body.password === 'string' &&
-      safeEqual(body.username.trim().toLowerCase(), REFERENCE_CREDENTIALS.username) &&
+      isReferenceUsername(body.username) &&
       safeEqual(body.password, REFERENCE_CREDENTIALS.password);
     if (!ok) throw new HttpError(401, { error: 'Invalid credentials' });
-    json(res, 200, d.state.tokens.issue(makeUser(REFERENCE_CREDENTIALS.username)));
+    json(res, 200, d.state.tokens.issue(makeUser(body.username as string)));
   },
   'POST /auth/e2e/test-auth': async (req, res, d) => {
     override(d.state.fault.onLogin?.('bypass'));

@@ -3,6 +3,7 @@
 // runReferenceCli() for its `reference` command.
 import { FAULT_NAMES, isFaultName } from './faults';
 import { REFERENCE_CREDENTIALS, REFERENCE_LAYOUTS, startReference, type ReferenceOptions } from './server';
+import { MAX_REFERENCE_USERS, referenceUsername } from './tokens';
 
 export const REFERENCE_USAGE = `Usage: reference [--layout single|netra] [--port N] [--speed X] [--jitter X] [--fault NAME] [--delay-ms N] [--send-over ws|rest] [--answer-in agent_response|final_report] [--token-ttl S]
 
@@ -137,6 +138,7 @@ export async function runReferenceCli(argv: string[], io: CliIo = defaultIo): Pr
   io.out('Credentials (valid only against this reference server):');
   io.out(`USERNAME=${REFERENCE_CREDENTIALS.username}`);
   io.out(`PASSWORD=${REFERENCE_CREDENTIALS.password}`);
+  io.out(`More users, same password: ${referenceUsername(1)} to ${referenceUsername(MAX_REFERENCE_USERS)}`);
   io.out(`BYPASS_KEY=${REFERENCE_CREDENTIALS.bypassKey}`);
   io.out('Press Ctrl+C to stop.');
 

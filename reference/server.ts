@@ -11,7 +11,7 @@ import { SocketHub } from './sockets';
 import { ReferenceState } from './state';
 import { ACCESS_TOKEN_TTL_S, type Clock } from './tokens';
 
-export { issueToken, REFERENCE_CREDENTIALS } from './tokens';
+export { issueToken, REFERENCE_CREDENTIALS, referenceUsername } from './tokens';
 export { FAULT_NAMES, FAULTS, RENAMED_DIALECT, UnknownFaultError, type Fault, type FaultName } from './faults';
 
 export type ReferenceLayout = 'single' | 'netra';

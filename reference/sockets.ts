@@ -44,6 +44,7 @@ const authOf = new WeakMap<IncomingMessage, UpgradeAuth>();
 
 export class SocketHub implements Delivery {
   private readonly wss: WebSocketServer;
+  /** user id -> the user's agent sockets; in the order the users last connected (onlineUsers). */
   private readonly byUser = new Map<string, Set<WebSocket>>();
   /** user id -> callbacks waiting for that user's next greeted socket. */
   private readonly onlineWaiters = new Map<string, Set<() => void>>();
@@ -112,6 +113,10 @@ export class SocketHub implements Delivery {
     for (const ws of this.byUser.get(userId) ?? []) ws.terminate();
   }
 
+  onlineUsers(): string[] {
+    return [...this.byUser].filter(([, sockets]) => [...sockets].some((ws) => ws.readyState === WebSocket.OPEN)).map(([userId]) => userId);
+  }
+
   whenUserOnline(userId: string, ready: () => void): () => void {
     if ([...(this.byUser.get(userId) ?? [])].some((ws) => ws.readyState === WebSocket.OPEN)) {
       ready();
@@ -148,6 +153,8 @@ export class SocketHub implements Delivery {
   private onConnection(ws: WebSocket, user: User): void {
     const sockets = this.byUser.get(user.id) ?? new Set<WebSocket>();
     sockets.add(ws);
+    // Re-inserted, so the user who connected last comes last.
+    this.byUser.delete(user.id);
     this.byUser.set(user.id, sockets);
     // The socket's behaviour is the fault's at connect time.
     const behaviour = this.state.fault.socket ?? {};

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_FLOOD, type AnswerIn, type FloodSpec, type Persisted, type SendOver } from './events';
-import { getFault, NETRA_PLATFORM, type Fault, type PageFlags } from './faults';
+import { getFault, NETRA_PLATFORM, type Fault, type PageFlags, type RunRecord } from './faults';
 import { TicketStore, TokenService, type Clock } from './tokens';
 
 export interface StateOptions {
@@ -38,6 +38,8 @@ export class ReferenceState {
   generation = 0;
   /** WebSocket upgrades tried since the fault was set (or reset); a fault's onUpgrade sees the count. */
   upgradeAttempts = 0;
+  /** The runs since the fault was set (or reset), which the faults of several users see; a fresh one with either. */
+  runLog = new RunLog();
 
   constructor(readonly options: StateOptions) {
     getFault(options.fault); // fail at start, not at the first request
@@ -68,6 +70,7 @@ export class ReferenceState {
     this.delayMs = delayMs ?? this.options.delayMs;
     this.flood = { ...DEFAULT_FLOOD, ...flood };
     this.upgradeAttempts = 0;
+    this.runLog = new RunLog();
   }
 
   /** The frontend settings in force: the server's options, overridden by the fault's. */
@@ -84,6 +87,7 @@ export class ReferenceState {
     this.messages.clear();
     this.tickets.clear();
     this.upgradeAttempts = 0;
+    this.runLog = new RunLog();
     this.generation++;
   }
 
@@ -106,6 +110,32 @@ export class ReferenceState {
     const owner = this.threads.get(threadId);
     if (owner === undefined) this.threads.set(threadId, userId);
     return owner === undefined || owner === userId;
+  }
+}
+
+/** Ended runs kept in a RunLog beyond this many are dropped, oldest first (runs under way are always kept). */
+const RUN_LOG_SIZE = 200;
+
+/** What the runs since the fault was set (or reset) left behind, as the faults' Crowd shows it. */
+export class RunLog {
+  readonly runs: RunRecord[] = [];
+  /** Distinct senders in the order of their first run. */
+  readonly users: string[] = [];
+  private readonly memos = new Map<string, unknown>();
+
+  add(run: RunRecord): void {
+    this.runs.push(run);
+    if (!this.users.includes(run.userId)) this.users.push(run.userId);
+    if (this.runs.length > RUN_LOG_SIZE) {
+      const ended = this.runs.findIndex((r) => r.endedAt !== undefined);
+      if (ended >= 0) this.runs.splice(ended, 1);
+    }
+  }
+
+  /** A fault's own state, made on first use of `key`; the caller's `init` fixes its type. */
+  memo<T>(key: string, init: () => T): T {
+    if (!this.memos.has(key)) this.memos.set(key, init());
+    return this.memos.get(key) as T;
   }
 }
 

@@ -13,6 +13,30 @@ export const REFERENCE_CREDENTIALS = {
   bypassKey: 'reference-bypass-key',
 } as const;
 
+/** The highest n of referenceUsername(n). */
+export const MAX_REFERENCE_USERS = 999;
+
+/**
+ * The form login's username of test user `n` (1 to MAX_REFERENCE_USERS): the reference username with
+ * `+n` put before the `@`, e.g. referenceUsername(2) is `probe+2@reference.test`. Each signs in with the
+ * reference password as a user of its own (its own stable user id, as any email has), so a probe can log
+ * in several sessions as different users (`--users N`). Throws a RangeError for any other n.
+ */
+export function referenceUsername(n: number): string {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_REFERENCE_USERS) throw new RangeError(`n must be a whole number from 1 to ${MAX_REFERENCE_USERS} (got ${n})`);
+  const at = REFERENCE_CREDENTIALS.username.indexOf('@');
+  return `${REFERENCE_CREDENTIALS.username.slice(0, at)}+${n}${REFERENCE_CREDENTIALS.username.slice(at)}`;
+}
+
+/** Whether the form login knows `username` (trimmed, any case): the reference username or a referenceUsername(n). */
+export function isReferenceUsername(username: string): boolean {
+  const clean = username.trim().toLowerCase();
+  if (safeEqual(clean, REFERENCE_CREDENTIALS.username)) return true;
+  // Only the canonical spelling of n: probe+02@... is no user.
+  const n = /^[^@+]+\+([1-9][0-9]{0,2})@/.exec(clean)?.[1];
+  return n !== undefined && clean === referenceUsername(Number(n));
+}
+
 /** Default lifetime of an access token (the platform's `expires_in`); `tokenTtlSec` changes it per server. */
 export const ACCESS_TOKEN_TTL_S = 900;
 const REFRESH_TOKEN_TTL_S = 7 * 24 * 3600;

@@ -297,6 +297,84 @@ export async function benchConcurrent(n = 10): Promise<void> {
   ]);
 }
 
+/**
+ * Resident memory (bytes) of the live processes below `root`: each of the probe's own (Node) processes, and
+ * Chromium's summed (an upper bound: its processes share pages, counted once each here).
+ */
+export function treeRss(root: number): { probe: number[]; chromium: number } {
+  const parentOf = new Map<number, number>();
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parentOf.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const below = (pid: number): boolean => pid === root || (parentOf.has(pid) && pid !== 1 && below(parentOf.get(pid)!));
+  const probe: number[] = [];
+  let chromium = 0;
+  for (const pid of parentOf.keys()) {
+    if (!below(pid)) continue;
+    try {
+      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (!rss) continue;
+      if (/chrom/i.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) chromium += Number(rss[1]) * 1024;
+      else probe.push(Number(rss[1]) * 1024);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { probe, chromium };
+}
+
+/**
+ * One probe run of 1, 3 and 10 sessions (PROBE_USERS, e2e bypass: one user a session) against the reference
+ * staging at its realistic speed: the verdict, wall time, the largest probe process and Chromium's memory.
+ * Goal (issue 10): 10 sessions pass within 3x the wall time of one.
+ */
+export async function benchUsers(counts = [1, 3, 10]): Promise<void> {
+  const reference = await startReference({ speed: 1 });
+  const dir = mkdtempSync(join(tmpdir(), 'golden-path-users-'));
+  console.log(`users: one probe run of ${counts.join(', ')} sessions at once (one browser, a context and a user each)`);
+  const rows: string[][] = [['sessions', 'verdict', 'wall', 'largest probe process', 'Chromium (sum of its processes)', 'sends within']];
+  let oneMs = NaN;
+  try {
+    for (const n of counts) {
+      const reportDir = join(dir, `users-${n}`);
+      const env = probeEnv(reference, reportDir, { PROBE_LOGIN: 'e2e-bypass', PROBE_E2E_BYPASS_KEY: REFERENCE_CREDENTIALS.bypassKey, PROBE_USERS: String(n) });
+      const started = performance.now();
+      const child = spawn(process.execPath, [CLI, 'run'], { env, stdio: 'ignore' });
+      let probeMax = 0;
+      let chromiumMax = 0;
+      const sampler = setInterval(() => {
+        const rss = treeRss(child.pid!);
+        probeMax = Math.max(probeMax, ...rss.probe);
+        chromiumMax = Math.max(chromiumMax, rss.chromium);
+      }, 100);
+      const timer = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS);
+      await new Promise<void>((resolve) => child.on('exit', () => resolve()));
+      clearInterval(sampler);
+      clearTimeout(timer);
+      const wallMs = performance.now() - started;
+      if (n === 1) oneMs = wallMs;
+      let spreadMs = '';
+      try {
+        const r = JSON.parse(readFileSync(join(reportDir, 'latest', 'result.json'), 'utf8')) as RunResult;
+        spreadMs = r.sendSpreadMs === undefined ? '' : `${r.sendSpreadMs} ms`;
+      } catch {
+        // verdictOf says why
+      }
+      const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+      rows.push([String(n), verdictOf(reportDir), `${sec(wallMs)}${n > 1 ? ` (${(wallMs / oneMs).toFixed(2)}x one)` : ''}`, mb(probeMax), mb(chromiumMax), spreadMs]);
+    }
+  } finally {
+    await reference.close();
+  }
+  printTable(rows);
+  console.log('  goal: every verdict pass; 10 sessions within 3x the wall time of one');
+}
+
 function printTable(rows: string[][]): void {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
   for (const r of rows) console.log(`  ${r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()}`);

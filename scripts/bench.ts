@@ -12,10 +12,13 @@
 //     Playwright script), in pairs: wall and CPU time of each whole process tree, Chromium included, and
 //     the median ratio beside its goal (scripts/bench-cost.ts).
 //  7. many at once: 10 probe CLIs at the same time against one reference staging (scripts/bench-cost.ts).
-// `npm run bench -- cost help` runs only the sections named (judge, waiting, after-run, flood, help, cost, many).
+//  8. users: one probe run of 1, 3 and 10 sessions at once (PROBE_USERS): wall time against one session's,
+//     and memory (scripts/bench-cost.ts).
+// `npm run bench -- cost help` runs only the sections named (judge, waiting, held, after-run, flood, help,
+// cost, many, users).
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,7 +33,7 @@ import type { RunResult } from '../src/report/result';
 import { TimelineBuilder } from '../src/report/timeline';
 import { FinishWatcher } from '../src/run/finished';
 import { REFERENCE_CREDENTIALS, startReference } from '../reference/server';
-import { benchConcurrent, benchCost, benchHelp } from './bench-cost';
+import { benchConcurrent, benchCost, benchHelp, benchUsers, treeRss } from './bench-cost';
 
 const RUN = 'run-1';
 const THREAD = 'thread-1';
@@ -169,32 +172,6 @@ function benchAfterRun(): void {
   console.log(`  heap: ${mb(before.heapUsed)} MB before, ${mb(midHeap)} MB at run ${runs / 2}, ${mb(after.heapUsed)} MB at run ${runs}; rss ${mb(before.rss)} -> ${mb(after.rss)} MB`);
 }
 
-/** Resident memory (bytes) of each live process below `root`, Chromium's left out: the probe's own. */
-function probeProcessesRss(root: number): number[] {
-  const parentOf = new Map<number, number>();
-  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      parentOf.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const below = (pid: number): boolean => pid === root || (parentOf.has(pid) && pid !== 1 && below(parentOf.get(pid)!));
-  const sizes: number[] = [];
-  for (const pid of parentOf.keys()) {
-    if (!below(pid)) continue;
-    try {
-      if (/chrom/i.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) continue;
-      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (rss) sizes.push(Number(rss[1]) * 1024);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return sizes;
-}
-
 async function benchFlood(count = 100_000, perSecond = 20_000, bytes = 200): Promise<void> {
   console.log(`flood: the probe CLI against ${count} agent_thinking frames at ${perSecond} a second, ~${bytes} bytes each`);
   const reference = await startReference({ speed: 1 });
@@ -212,7 +189,7 @@ async function benchFlood(count = 100_000, perSecond = 20_000, bytes = 200): Pro
   const started = performance.now();
   const child = spawn(process.execPath, [join(__dirname, '..', 'bin', 'golden-path-probe.js'), 'run'], { env, stdio: 'ignore' });
   let largest = 0;
-  const sampler = setInterval(() => (largest = Math.max(largest, ...probeProcessesRss(child.pid!))), 100);
+  const sampler = setInterval(() => (largest = Math.max(largest, ...treeRss(child.pid!).probe)), 100);
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   clearInterval(sampler);
   const wallMs = performance.now() - started;
@@ -253,6 +230,7 @@ async function main(): Promise<void> {
     ['help', () => benchHelp()],
     ['cost', () => benchCost()],
     ['many', () => benchConcurrent()],
+    ['users', () => benchUsers()],
   ];
   for (const [name, section] of sections) if (only.length === 0 || only.includes(name)) await section();
 }

@@ -9,6 +9,7 @@ import { parseDuration } from './duration';
 import type { Budgets } from '../contract/types';
 import { loadContractFile } from './contract-file';
 import { PROFILES_BY_NAME } from './profiles';
+import { sessionLogins, type SessionLogin } from './users';
 import { LOGIN_STRATEGIES, VARIABLES, type LoginStrategy, type ProfileName, type TokenHandoff, type VariableSpec } from './variables';
 
 export interface ProbeConfig {
@@ -34,6 +35,10 @@ export interface ProbeConfig {
   bypassKey?: string;
   e2eEmail: string;
   token?: string;
+  /** How many sessions run at once (PROBE_USERS). */
+  users: number;
+  /** The user each session logs in as, session 1 first; one entry when `users` is 1, the settings above. */
+  sessionLogins: SessionLogin[];
   message: string;
   expectAnswer?: string;
   /** Where the answer is read; undefined: the page's whole visible text. */
@@ -68,6 +73,9 @@ export type ConfigResult = { ok: true; config: ProbeConfig } | { ok: false; prob
 
 type Env = Record<string, string | undefined>;
 
+/** More sessions than this in one browser would measure the probe's machine, not the staging. */
+export const MAX_USERS = 50;
+
 /** The URL that stands for "not configured yet" while the embedded reference has not started. */
 const EMBEDDED_PLACEHOLDER = 'http://127.0.0.1:0';
 
@@ -96,18 +104,20 @@ export function loadConfig(env: Env): ConfigResult {
   const authUrl = value('PROBE_AUTH_URL') ?? apiUrl;
   const login = (value('PROBE_LOGIN') ?? 'form') as LoginStrategy;
 
+  const several = Number(value('PROBE_USERS')) > 1;
   // The embedded reference supplies its own credentials and hosts, so only a real target must name them.
   if (!embedded) {
     for (const name of profile.requires)
       if (!given(name)) problems.push(`${name} is required with PROBE_PROFILE=${profileName} (its hosts are separate)`);
-    if (login === 'form') {
+    // With several sessions, form users come from PROBE_USERS_FILE (checked with the sessions).
+    if (login === 'form' && !several) {
       if (!value('PROBE_USERNAME')) problems.push('PROBE_USERNAME is required when PROBE_LOGIN=form');
       if (!value('PROBE_PASSWORD')) problems.push('PROBE_PASSWORD is required when PROBE_LOGIN=form');
     }
     if (login === 'e2e-bypass' && !value('PROBE_E2E_BYPASS_KEY'))
       problems.push('PROBE_E2E_BYPASS_KEY is required when PROBE_LOGIN=e2e-bypass');
   }
-  if (login === 'token' && !value('PROBE_TOKEN')) problems.push('PROBE_TOKEN is required when PROBE_LOGIN=token');
+  if (login === 'token' && !several && !value('PROBE_TOKEN')) problems.push('PROBE_TOKEN is required when PROBE_LOGIN=token');
   if (login === 'storage-state' && !value('PROBE_STORAGE_STATE'))
     problems.push('PROBE_STORAGE_STATE is required when PROBE_LOGIN=storage-state');
 
@@ -146,6 +156,8 @@ export function loadConfig(env: Env): ConfigResult {
     bypassKey: value('PROBE_E2E_BYPASS_KEY'),
     e2eEmail: value('PROBE_E2E_EMAIL')!,
     token: value('PROBE_TOKEN'),
+    users: Number(value('PROBE_USERS')),
+    sessionLogins: [],
     message: value('PROBE_MESSAGE')!,
     expectAnswer: value('PROBE_EXPECT_ANSWER'),
     answerSelector: value('PROBE_ANSWER_SELECTOR'),
@@ -179,6 +191,8 @@ export function loadConfig(env: Env): ConfigResult {
       problems.push(`PROBE_ALERT_WINDOW must be X failures within a duration, written like 3/15m; got ${JSON.stringify(alertWindow)}`);
     }
   }
+  const users = sessionsOf(config, value, problems);
+  if (users) config.sessionLogins = users;
   const contractFile = value('PROBE_CONTRACT');
   if (contractFile) {
     const loadedContract = loadContractFile(contractFile);
@@ -187,6 +201,19 @@ export function loadConfig(env: Env): ConfigResult {
   }
 
   return problems.length ? { ok: false, problems } : { ok: true, config };
+}
+
+/** Each session's user; undefined (and the problems said) when they cannot be had. */
+function sessionsOf(config: ProbeConfig, value: (name: string) => string | undefined, problems: string[]): SessionLogin[] | undefined {
+  if (!Number.isInteger(config.users)) return undefined;
+  const emailPattern = value('PROBE_USER_EMAIL_PATTERN')!;
+  if (!emailPattern.includes('{n}')) problems.push(`PROBE_USER_EMAIL_PATTERN must contain {n} (the session's number), got ${JSON.stringify(emailPattern)}`);
+  if (config.users > 1 && config.storageState)
+    problems.push(`PROBE_STORAGE_STATE holds one user's login; with PROBE_USERS=${config.users} each session logs in as its own user: leave it unset`);
+  const found = sessionLogins({ ...config, emailPattern, usersFile: value('PROBE_USERS_FILE'), tokensFile: value('PROBE_TOKENS_FILE') });
+  if (found.ok) return found.logins;
+  problems.push(...found.problems);
+  return undefined;
 }
 
 /**
@@ -278,6 +305,9 @@ function checkValue(v: VariableSpec, raw: string): string | undefined {
     }
     case 'count':
       if (!/^\d+$/.test(raw) || Number(raw) > 10) return `${v.name} must be a whole number from 0 to 10, got ${shown}`;
+      return undefined;
+    case 'sessions':
+      if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_USERS) return `${v.name} must be a whole number from 1 to ${MAX_USERS}, got ${shown}`;
       return undefined;
     case 'duration':
       if (raw === 'off' && v.name === 'PROBE_ALERT_REMIND') return undefined;

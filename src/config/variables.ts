@@ -1,7 +1,7 @@
 // Every setting of the probe, in one table: its variable, what it means, its default. The README's table,
 // .env.example and --help are checked against this list by a test, so this is the one place to add a setting.
 
-export type VariableKind = 'url' | 'string' | 'secret' | 'ms' | 'count' | 'number' | 'duration' | 'enum' | 'regex' | 'path';
+export type VariableKind = 'url' | 'string' | 'secret' | 'ms' | 'count' | 'sessions' | 'number' | 'duration' | 'enum' | 'regex' | 'path';
 
 export interface VariableSpec {
   name: string;
@@ -107,6 +107,31 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'PROBE_TOKEN',
     kind: 'secret',
     description: 'Access token for PROBE_LOGIN=token, seeded into localStorage.jwt_token. Never written anywhere.',
+  },
+  {
+    name: 'PROBE_USERS',
+    kind: 'sessions',
+    default: '1',
+    description:
+      'How many sessions run at once, each its own browser context, test user, login, message and nonce; beside each session\'s own verdict, check cross-talk (class isolation) looks for one session\'s nonce, ids or answer in another\'s frames or page.',
+  },
+  {
+    name: 'PROBE_USER_EMAIL_PATTERN',
+    kind: 'string',
+    default: '{local}+{n}@{domain}',
+    description:
+      'With PROBE_USERS above 1 and e2e-bypass login: the email of session n, made of PROBE_E2E_EMAIL (`{local}` before its @, `{domain}` after). Must contain {n}.',
+  },
+  {
+    name: 'PROBE_USERS_FILE',
+    kind: 'path',
+    description:
+      'With PROBE_USERS above 1 and form login: a JSON list of {"username", "password"}, one user a session, in order. Its passwords are never written anywhere.',
+  },
+  {
+    name: 'PROBE_TOKENS_FILE',
+    kind: 'path',
+    description: 'With PROBE_USERS above 1 and token login: a file of access tokens, one a line (blank lines and # comments skipped), one a session. Never written anywhere.',
   },
   {
     name: 'PROBE_MESSAGE',

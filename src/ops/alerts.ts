@@ -41,8 +41,11 @@ export interface AlertMessage {
   failures: number;
   /** The newest run's summary.md. */
   report: string;
-  /** The last rows of the newest run's timeline, `ms dir #socket type`, no payloads. */
+  /** The last rows of the newest run's timeline, `ms dir #socket type`, no payloads (with several sessions: the deciding session's). */
   timeline: string[];
+  /** With several sessions (PROBE_USERS): each one's outcome, and which one the timeline is of. */
+  sessions?: Array<{ session: number; userId: string | null; status: string; class: string | null }>;
+  decidingSession?: number;
 }
 
 export interface DeliveryOptions {
@@ -179,7 +182,19 @@ export function buildAlert(kind: AlertKind, recent: HistoryRecord[], result: Run
     timeline: result.timeline
       .slice(-ALERT_TIMELINE_ROWS)
       .map((row) => `${row.ms}ms ${row.dir} #${row.socket} ${shortType(row.type)}`),
+    ...(result.sessions
+      ? {
+          sessions: result.sessions.map((x) => ({ session: x.session, userId: x.userId, status: x.verdict.status, class: x.verdict.class })),
+          decidingSession: result.decidingSession,
+        }
+      : {}),
   };
+}
+
+/** `3 at once; not passing: session 2 (fail, isolation)`. */
+function sessionsLine(sessions: NonNullable<AlertMessage['sessions']>): string {
+  const bad = sessions.filter((x) => x.status !== 'pass').map((x) => `session ${x.session} (${x.status}${x.class ? `, ${x.class}` : ''})`);
+  return `${sessions.length} at once; ${bad.length === 0 ? 'every session passed on its own' : `not passing: ${bad.join(', ')}`}`;
 }
 
 /** Slack's mrkdwn takes `&`, `<` and `>` as control characters. */
@@ -215,6 +230,7 @@ export function alertPayload(alert: AlertMessage, format: 'json' | 'slack'): unk
         { type: 'mrkdwn', text: `*Version*\n${alert.version === null ? 'unknown' : mrkdwn(alert.version)}` },
         { type: 'mrkdwn', text: `*Since*\n${mrkdwn(streak)}` },
         { type: 'mrkdwn', text: `*Report*\n\`${mrkdwn(alert.report)}\`` },
+        ...(alert.sessions ? [{ type: 'mrkdwn', text: `*Sessions*\n${mrkdwn(sessionsLine(alert.sessions))}` }] : []),
       ],
     },
   ];

@@ -33,6 +33,8 @@ export interface HistoryRecord {
   runDir: string;
   /** The check that decided a `fail`/`error` verdict (the first failing check of its class); null otherwise. */
   failedCheck: string | null;
+  /** How many sessions ran at once (PROBE_USERS); the times are then the slowest session's. */
+  users: number;
 }
 
 export interface AlertRecord {
@@ -75,6 +77,8 @@ const MIGRATIONS: readonly string[] = [
      delivered INTEGER NOT NULL CHECK (delivered IN (0, 1)),
      detail    TEXT    NOT NULL
    );`,
+  // 2: runs of several sessions at once (PROBE_USERS).
+  `ALTER TABLE runs ADD COLUMN users INTEGER NOT NULL DEFAULT 1;`,
 ];
 
 /** The schema version this code writes. */
@@ -95,6 +99,7 @@ interface RunRow {
   version: string | null;
   run_dir: string;
   failed_check: string | null;
+  users: number;
 }
 
 interface AlertRow {
@@ -144,13 +149,14 @@ export class History {
       version: result.target.version ?? null,
       run_dir: runDir,
       failed_check: decidingCheck(result),
+      users: result.users ?? 1,
     };
     const info = this.db
       .prepare(
         `INSERT INTO runs (started_at, started_ms, finished_at, status, class, message, duration_ms, first_event_ms,
-                           complete_ms, events, target, version, run_dir, failed_check)
+                           complete_ms, events, target, version, run_dir, failed_check, users)
          VALUES (@started_at, @started_ms, @finished_at, @status, @class, @message, @duration_ms, @first_event_ms,
-                 @complete_ms, @events, @target, @version, @run_dir, @failed_check)`,
+                 @complete_ms, @events, @target, @version, @run_dir, @failed_check, @users)`,
       )
       .run({ ...row, started_ms: epochMs(result.startedAt) ?? epochMs(result.finishedAt) ?? Date.now() });
     return toRecord({ id: Number(info.lastInsertRowid), ...row });
@@ -251,6 +257,7 @@ function toRecord(row: RunRow): HistoryRecord {
     version: row.version,
     runDir: row.run_dir,
     failedCheck: row.failed_check,
+    users: row.users,
   };
 }
 
@@ -302,6 +309,8 @@ export interface HistoryStats {
   /** The earliest startedAt and the latest finishedAt of the runs; null when there are none. */
   from: string | null;
   to: string | null;
+  /** Runs by how many sessions they had at once (PROBE_USERS), fewest first. */
+  byUsers: Record<string, number>;
 }
 
 /** The contract's five events, in contract order (the default contract's names: history outlives a contract file). */
@@ -317,12 +326,14 @@ const STATUSES: readonly Status[] = ['pass', 'degraded', 'fail', 'error'];
 export function historyStats(records: HistoryRecord[]): HistoryStats {
   const byStatus: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
   const classes = new Map<string, number>();
+  const users = new Map<number, number>();
   const times = new Map<string, number[]>(HISTORY_EVENT_ORDER.map((type) => [type, []]));
   let from: { ms: number; iso: string } | null = null;
   let to: { ms: number; iso: string } | null = null;
 
   for (const r of records) {
     byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
+    users.set(r.users, (users.get(r.users) ?? 0) + 1);
     if ((r.status === 'fail' || r.status === 'error') && r.class !== null) {
       classes.set(r.class, (classes.get(r.class) ?? 0) + 1);
     }
@@ -350,6 +361,7 @@ export function historyStats(records: HistoryRecord[]): HistoryStats {
     }),
     from: from?.iso ?? null,
     to: to?.iso ?? null,
+    byUsers: Object.fromEntries([...users].sort((a, b) => a[0] - b[0]).map(([n, runs]) => [String(n), runs])),
   };
 }
 
@@ -373,6 +385,9 @@ export function renderHistory(stats: HistoryStats, label: string): string {
   lines.push(`runs: ${stats.runs}, success rate: ${rate} (${statuses})`);
   const failures = Object.entries(stats.failuresByClass);
   lines.push(`failures by class: ${failures.length === 0 ? 'none' : failures.map(([c, n]) => `${c} ${n}`).join(', ')}`);
+  const byUsers = Object.entries(stats.byUsers);
+  // Times of a run of several sessions are its slowest session's.
+  if (byUsers.some(([n]) => n !== '1')) lines.push(`sessions a run: ${byUsers.map(([n, runs]) => `${n} (${runs} runs)`).join(', ')}; times of runs of several are the slowest session's`);
   lines.push('');
   const rows = [['event', 'n', 'p50', 'p95'], ...stats.events.map((e) => [e.type, String(e.n), ms(e.p50), ms(e.p95)])];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));

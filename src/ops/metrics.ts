@@ -22,6 +22,8 @@ export const METRIC = {
   failures: 'golden_path_failures_total',
   lastRun: 'golden_path_last_run_timestamp_seconds',
   successRatio: 'golden_path_success_ratio',
+  users: 'golden_path_users',
+  sessionEvent: 'golden_path_session_event_seconds',
 } as const;
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -77,6 +79,18 @@ export function renderMetrics(result: RunResult, stats?: HistoryStats): string {
       samples: v.events
         .filter((e) => e.firstSeenMs !== null)
         .map((e) => one((e.firstSeenMs ?? 0) / 1000, ['event', e.type])),
+    },
+    {
+      name: METRIC.users,
+      help: 'How many sessions the last run had at once (PROBE_USERS); with several, the event times are the slowest session\'s.',
+      samples: [one(result.users ?? 1)],
+    },
+    {
+      name: METRIC.sessionEvent,
+      help: 'With several sessions: seconds from each session\'s send to the first time each event of its run was seen.',
+      samples: (result.sessions ?? []).flatMap((x) =>
+        x.verdict.events.filter((e) => e.firstSeenMs !== null).map((e) => one((e.firstSeenMs ?? 0) / 1000, ['session', String(x.session)], ['event', e.type])),
+      ),
     },
   ];
   const finished = Date.parse(result.finishedAt);

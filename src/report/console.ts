@@ -1,13 +1,15 @@
 // The one-screen console summary the CLI prints after a run: the verdict, the checks that did not pass
 // (expected vs seen), each required event with its time, and, on a failure, the end of the timeline.
 
-import type { RunResult } from './result';
+import type { RunResult, SessionEntry } from './result';
 
 const TIMELINE_ROWS_ON_FAILURE = 20;
 
 export function renderConsole(r: RunResult, runDir: string): string {
   const v = r.verdict;
   const out: string[] = [];
+  // Several sessions: a line each, then the decision.
+  for (const x of r.sessions ?? []) out.push(sessionLine(x));
   out.push(`golden path: ${v.status.toUpperCase()}${v.class ? ` [${v.class}]` : ''}  ${v.message}`);
   // The check that decided the verdict in full; the ones that failed as its consequence by name only.
   const notPassed = v.checks.filter((c) => c.status !== 'pass');
@@ -25,12 +27,21 @@ export function renderConsole(r: RunResult, runDir: string): string {
   if (v.timings.completeMs !== null) out.push(`    ${'final completed'.padEnd(18)} ${v.timings.completeMs} ms`);
   for (const w of v.warnings) out.push(`  warning: ${w}`);
   if (v.status === 'fail' || v.status === 'error') {
+    if (r.decidingSession !== undefined) out.push(`  the timeline below is session ${r.decidingSession}'s (frames-${r.decidingSession}.ndjson)`);
     const rows = r.timeline.slice(-TIMELINE_ROWS_ON_FAILURE);
     if (rows.length) {
       out.push(`  timeline (last ${rows.length} of ${r.timeline.length}; ms since send, dir, socket, type, payload):`);
       for (const t of rows) out.push(`    ${String(t.ms).padStart(7)} ${t.dir.padEnd(5)} #${t.socket} ${t.type.padEnd(24)} ${t.payload.slice(0, 60)}`);
     }
   }
-  out.push(`  report: ${runDir}/summary.md  (result.json, frames.ndjson, html/index.html, junit.xml, allure-results/)`);
+  const frames = r.sessions ? `frames-1..${r.sessions.length}.ndjson` : 'frames.ndjson';
+  out.push(`  report: ${runDir}/summary.md  (result.json, ${frames}, html/index.html, junit.xml, allure-results/)`);
   return out.join('\n');
+}
+
+/** `session 2 (user u-2): FAIL [isolation] isolation: ...; final 1503 ms`. */
+export function sessionLine(x: SessionEntry): string {
+  const v = x.verdict;
+  const final = v.timings.completeMs === null ? 'no final' : `final ${v.timings.completeMs} ms`;
+  return `session ${x.session} (user ${x.userId ?? 'unknown'}): ${v.status.toUpperCase()}${v.class ? ` [${v.class}]` : ''}  ${v.message}; ${final}`;
 }

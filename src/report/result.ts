@@ -38,14 +38,8 @@ export interface RunTarget {
   version?: string;
 }
 
-export interface RunResult {
-  schemaVersion: 1;
-  startedAt: string;
-  finishedAt: string;
-  durationMs: number;
-  target: RunTarget;
-  /** The HTTP checks made before the browser started; absent when preflight was off or the target embedded. */
-  preflight?: PreflightResult;
+/** One session's part of result.json: what it sent, its verdict, its steps, waits, sockets and timeline. */
+export interface SessionRecord {
   message: string;
   nonce: string;
   userId: string | null;
@@ -58,10 +52,45 @@ export interface RunResult {
   timeline: TimelineRow[];
 }
 
+/** A session of a run of several (PROBE_USERS above 1), as `sessions` lists it. */
+export interface SessionEntry extends SessionRecord {
+  /** 1-based. */
+  session: number;
+  /** Its frames, in the run's folder. */
+  frames: string;
+}
+
+/**
+ * The run. With one session, its record is the run's. With several, `verdict` is the combined one (a check
+ * per session and cross-talk), `sessions` holds each session, and the other session fields are those of the
+ * session that decided the verdict (`decidingSession`; session 1 when all passed), so that a reader of one
+ * session's timeline shows the one that explains the failure.
+ */
+export interface RunResult extends SessionRecord {
+  schemaVersion: 1;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  target: RunTarget;
+  /** The HTTP checks made before the browser started; absent when preflight was off or the target embedded. */
+  preflight?: PreflightResult;
+  /** How many sessions ran at once; absent: one. */
+  users?: number;
+  /** ms from the first session's send to the last one's; absent with one session or when one never sent. */
+  sendSpreadMs?: number;
+  decidingSession?: number;
+  sessions?: SessionEntry[];
+}
+
 export const RESULT_FILE = 'result.json';
 export const PREFLIGHT_FILE = 'preflight.json';
 export const SUMMARY_FILE = 'summary.md';
 export const FRAMES_FILE = 'frames.ndjson';
+
+/** frames.ndjson for a run of one session; frames-<n>.ndjson for session n of several. */
+export function framesFileOf(session: number, sessions: number): string {
+  return sessions === 1 ? FRAMES_FILE : `frames-${session}.ndjson`;
+}
 
 /** The target as reports show it: URLs without credentials, and the version preflight learned. */
 export function targetOf(config: ProbeConfig, redactor: Redactor, preflight?: PreflightResult): RunTarget {

@@ -3,6 +3,9 @@
 import { defaultContract, requiredEvents } from '../contract/contract';
 import type { RunResult } from './result';
 
+const FRAMES_OF_ONE = '`frames.ndjson` (every frame)';
+const FRAMES_OF_SESSIONS = '`frames-<n>.ndjson` (every frame of session n)';
+
 export function renderSummary(r: RunResult): string {
   const v = r.verdict;
   const lines: string[] = [
@@ -17,6 +20,7 @@ export function renderSummary(r: RunResult): string {
     `- Answer in frames: ${v.answer.frames === null ? '(none)' : escapeCell(v.answer.frames)}`,
     `- Answer in page: ${v.answer.page === null ? '(none)' : escapeCell(v.answer.page)}${v.answer.matched ? ` (visible: ${v.answer.matched})` : ' (no answer of the run visible)'}`,
     '',
+    ...sessionsTable(r),
     '## Checks',
     '',
     '| check | status | class | expected | seen |',
@@ -34,6 +38,7 @@ export function renderSummary(r: RunResult): string {
     '',
     '## Steps',
     '',
+    ...(r.decidingSession === undefined ? [] : [`Session ${r.decidingSession}'s (it decided the verdict; every session's are in result.json).`, '']),
     '| step | status | ms | error |',
     '| --- | --- | --- | --- |',
     ...r.steps.map((s) => `| ${s.name} | ${s.status} | ${Math.round(s.durationMs)} | ${escapeCell(s.error ?? '')} |`),
@@ -50,10 +55,26 @@ export function renderSummary(r: RunResult): string {
     '| --- | --- | --- | --- | --- |',
     ...r.timeline.map((t) => `| ${t.ms} | ${t.dir} | ${t.socket} | ${escapeCell(t.type)} | ${escapeCell(t.payload)} |`),
     '',
-    'Evidence: `frames.ndjson` (every frame), `result.json` (this run as data), `html/index.html` (Playwright report).',
+    `Evidence: ${r.sessions ? FRAMES_OF_SESSIONS : FRAMES_OF_ONE}, \`result.json\` (this run as data), \`html/index.html\` (Playwright report).`,
     '',
   );
   return lines.join('\n');
+}
+
+/** With several sessions: each one's verdict, user and times, side by side. */
+function sessionsTable(r: RunResult): string[] {
+  if (!r.sessions) return [];
+  return [
+    `## Sessions (${r.sessions.length} at once${r.sendSpreadMs === undefined ? '' : `, sends within ${r.sendSpreadMs} ms`})`,
+    '',
+    '| session | user | status | class | first event ms | final ms | frames | message |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...r.sessions.map((x) => {
+      const v = x.verdict;
+      return `| ${x.session} | ${x.userId ?? 'unknown'} | ${v.status} | ${v.class ?? ''} | ${v.timings.firstEventMs ?? 'never'} | ${v.timings.completeMs ?? 'never'} | ${x.frames} | ${escapeCell(v.message)} |`;
+    }),
+    '',
+  ];
 }
 
 function escapeCell(text: string): string {

@@ -19,15 +19,31 @@ import { describeFailures } from '../contract/checks/requests';
 import { ProbeStepError } from '../errors';
 import { Redactor } from '../redact';
 import { FinishWatcher } from './finished';
+import type { SendGate } from './send-gate';
 import { FrameLog } from '../contract/frame-log';
 import { TimelineBuilder } from '../report/timeline';
-import { readPreflight, targetOf, writeRunArtifacts, type RunResult, type StepRecord, type WaitRecord } from '../report/result';
+import type { SessionTrace } from '../contract/checks/cross-talk';
+import { framesFileOf, readPreflight, targetOf, writeRunArtifacts, type RunResult, type SessionRecord, type StepRecord, type WaitRecord } from '../report/result';
+
+/** Which of a run's sessions this is, when it has several (PROBE_USERS); one session by default. */
+export interface SessionOptions {
+  /** 1-based. */
+  session: number;
+  sessions: number;
+  /** One clock for every session of a run, so that their times compare. */
+  clock: Clock;
+  /** Every session's secrets: none may appear in any session's files. */
+  secrets: Array<string | undefined>;
+}
+
+/** How many received frames carrying another session's nonce are kept, per nonce: enough to point at. */
+const NONCE_HITS_KEPT = 10;
 
 /** How long the probe gives a page to open a new socket after one was refused at the upgrade. */
 const UPGRADE_RETRY_GRACE_MS = 3_000;
 
 export class ProbeRun {
-  readonly clock = new Clock();
+  readonly clock: Clock;
   readonly redactor: Redactor;
   readonly nonce = randomBytes(6).toString('hex');
   readonly message: string;
@@ -50,19 +66,44 @@ export class ProbeRun {
   private readonly waits: WaitRecord[] = [];
   private verdict: Verdict | undefined;
   private readonly finishWatcher: FinishWatcher;
+  /** Other sessions' nonces, and the received frames that carried one (cross-talk). */
+  private foreignNonces: string[] = [];
+  private readonly nonceHits: Array<{ nonce: string; frame: number }> = [];
+  readonly framesFile: string;
 
   constructor(
     readonly config: ProbeConfig,
     readonly runDir: string,
+    readonly session: SessionOptions = { session: 1, sessions: 1, clock: new Clock(), secrets: [] },
   ) {
-    this.redactor = new Redactor([config.password, config.bypassKey, config.token]);
+    this.clock = session.clock;
+    this.framesFile = framesFileOf(session.session, session.sessions);
+    this.redactor = new Redactor([config.password, config.bypassKey, config.token, ...session.secrets]);
     this.message = `${config.message} [probe ${this.nonce}]`;
     this.finishWatcher = new FinishWatcher(config.contract);
     const origins = new Set([config.appUrl, config.apiUrl, config.authUrl].map((u) => new URL(u).origin));
     this.log = new FrameLog(config.contract, this.nonce);
-    this.recorder = new Recorder(this.clock, this.redactor, join(runDir, 'frames.ndjson'), this.nonce, origins, (frame) =>
-      this.timeline.add(frame, this.log.add(frame)),
-    );
+    this.recorder = new Recorder(this.clock, this.redactor, join(runDir, this.framesFile), this.nonce, origins, (frame) => {
+      if (frame.dir === 'in' && this.foreignNonces.length > 0) this.noteForeignNonces(frame.payload, this.log.count);
+      this.timeline.add(frame, this.log.add(frame));
+    });
+  }
+
+  /** The other sessions' nonces, to be looked for in every frame this session's page receives. */
+  watchForNonces(nonces: string[]): void {
+    this.foreignNonces = nonces.filter((n) => n !== this.nonce);
+  }
+
+  private noteForeignNonces(payload: string, frame: number): void {
+    for (const nonce of this.foreignNonces) {
+      if (!payload.includes(nonce)) continue;
+      if (this.nonceHits.filter((h) => h.nonce === nonce).length < NONCE_HITS_KEPT) this.nonceHits.push({ nonce, frame });
+    }
+  }
+
+  /** When the message was sent (ms on the run's clock); null before the send. */
+  get sendTime(): number | null {
+    return this.sentAt;
   }
 
   setUser(userId: string | null): void {
@@ -152,6 +193,14 @@ export class ProbeRun {
     }
   }
 
+  /** With several sessions: waits until every other session is ready to send too (bounded, recorded). */
+  async waitForOtherSessions(gate: SendGate, timeoutMs: number): Promise<void> {
+    if (this.session.sessions === 1) return;
+    const started = this.clock.now();
+    const met = await gate.arrive(timeoutMs);
+    this.waits.push({ name: 'the other sessions ready to send', timeoutMs, met, tookMs: this.clock.now() - started });
+  }
+
   /** A bounded wait on the traffic; its outcome is recorded so the report says what was waited for and how long. */
   async waitFor(name: string, condition: () => boolean, timeoutMs: number): Promise<boolean> {
     const started = this.clock.now();
@@ -225,6 +274,29 @@ export class ProbeRun {
   /** Judges and writes the run's files. Safe to call twice; the second call returns the first verdict. */
   async finish(page: Page | undefined): Promise<Verdict> {
     if (this.verdict) return this.verdict;
+    const record = await this.conclude(page);
+    await writeRunArtifacts(this.runDir, { ...(await this.runHeader()), ...record });
+    return record.verdict;
+  }
+
+  /** The run-level part of result.json: when, where, preflight. */
+  async runHeader(): Promise<Omit<RunResult, keyof SessionRecord>> {
+    const preflight = readPreflight(this.runDir);
+    return {
+      schemaVersion: 1,
+      startedAt: this.clock.startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      durationMs: this.clock.now(),
+      target: targetOf(this.config, this.redactor, preflight),
+      ...(preflight ? { preflight } : {}),
+    };
+  }
+
+  /**
+   * Judges this session and closes its recorder: its part of result.json. A run of several sessions writes
+   * them together (run/sessions.ts); one session writes it through finish().
+   */
+  async conclude(page: Page | undefined): Promise<SessionRecord> {
     if (page && this.sentAt !== null && this.pageAfter === null) {
       // A step broke before the answer was read: still record what the page shows, as evidence.
       this.pageAfter = await this.readPage(page);
@@ -243,13 +315,7 @@ export class ProbeRun {
     const preflight = readPreflight(this.runDir);
     if (preflight?.degraded) verdict.warnings.push(`preflight: ${preflight.message}`);
     this.verdict = this.redactor.redactValue(verdict);
-    const result: RunResult = {
-      schemaVersion: 1,
-      startedAt: this.clock.startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      durationMs: this.clock.now(),
-      target: targetOf(this.config, this.redactor, preflight),
-      ...(preflight ? { preflight } : {}),
+    return {
       message: this.message,
       nonce: this.nonce,
       userId: this.userId,
@@ -260,8 +326,23 @@ export class ProbeRun {
       sockets: this.recorder.sockets,
       timeline: this.timeline.rows(this.recorder.sockets, this.sentAt),
     };
-    await writeRunArtifacts(this.runDir, result);
-    return this.verdict;
+  }
+
+  /** What the cross-talk check needs of this session; after conclude(). */
+  trace(): SessionTrace {
+    const v = this.verdict;
+    return {
+      session: this.session.session,
+      framesFile: this.framesFile,
+      nonce: this.nonce,
+      userId: this.userId,
+      runId: v?.runId ?? null,
+      threadId: v?.threadId ?? null,
+      answer: v?.answer.frames ?? null,
+      events: this.log.events,
+      nonceHits: this.nonceHits,
+      pageAfter: this.pageAfter,
+    };
   }
 }
 

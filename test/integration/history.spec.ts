@@ -133,6 +133,7 @@ test.describe('history', () => {
         version: '2.0.1',
         runDir: 'reports/b',
         failedCheck: 'completed-in-time',
+        users: 1,
       });
       expect([first.failedCheck, early.failedCheck, early.status]).toEqual([null, null, 'degraded']);
 
@@ -218,6 +219,31 @@ test.describe('history', () => {
       expect(tables).toEqual([{ name: 'alerts' }, { name: 'runs' }]);
     } finally {
       raw.close();
+    }
+  });
+
+  test('a file of schema version 1 (before runs of several sessions) is migrated: its runs read as one session each', async ({}, testInfo) => {
+    const path = testInfo.outputPath('v1.db');
+    const raw = new Database(path);
+    // Schema version 1 as it shipped: the runs table without `users`.
+    raw.exec(`CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, started_ms INTEGER NOT NULL,
+      finished_at TEXT NOT NULL, status TEXT NOT NULL, class TEXT, message TEXT NOT NULL, duration_ms INTEGER NOT NULL,
+      first_event_ms INTEGER, complete_ms INTEGER, events TEXT NOT NULL, target TEXT NOT NULL, version TEXT,
+      run_dir TEXT NOT NULL, failed_check TEXT);
+      CREATE TABLE alerts (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, kind TEXT NOT NULL, run_id INTEGER NOT NULL,
+      delivered INTEGER NOT NULL, detail TEXT NOT NULL);
+      INSERT INTO runs (started_at, started_ms, finished_at, status, message, duration_ms, events, target, run_dir)
+      VALUES ('2025-01-01T10:00:00.000Z', 1735725600000, '2025-01-01T10:00:05.000Z', 'pass', 'ok', 5000, '{}', 'http://t', 'reports/old');`);
+    raw.pragma('user_version = 1');
+    raw.close();
+    const history = History.open(path);
+    try {
+      expect(history.last(5).map((r) => [r.runDir, r.users])).toEqual([['reports/old', 1]]);
+      const multi = history.record({ ...runResult('2025-01-01T11:00:00.000Z'), users: 3 }, 'reports/new');
+      expect(multi.users).toBe(3);
+      expect(history.last(5).map((r) => r.users)).toEqual([1, 3]);
+    } finally {
+      history.close();
     }
   });
 

@@ -1,9 +1,10 @@
 // No credential in any artifact: run the probe with each login strategy, then search every file it wrote
 // (the console too, and the HTML report unpacked) for the secrets it used and for anything shaped like one.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REFERENCE_CREDENTIALS } from '../../reference/server';
+import { referenceUsername } from '../../reference/tokens';
 import { describe, expect, test } from './harness';
 import { unzipEntries } from './unzip';
 
@@ -32,14 +33,19 @@ const SECRET_SHAPES: Array<[string, RegExp]> = [
   ['a Bearer value', /Bearer (?!\[REDACTED\])[\w.-]{8,}/],
 ];
 
-for (const login of ['form', 'e2e-bypass'] as const) {
-  test(`${login} login: no secret in any file the probe wrote, nor in its console`, async ({ probe, target }, testInfo) => {
+// The last case: three sessions, their users (and the shared password) from PROBE_USERS_FILE.
+for (const [login, users] of [['form', 1], ['e2e-bypass', 1], ['form', 3]] as const) {
+  test(`${login} login${users > 1 ? `, ${users} users` : ''}: no secret in any file the probe wrote, nor in its console`, async ({ probe, target }, testInfo) => {
+    const usersFile = testInfo.outputPath('users.json');
+    writeFileSync(usersFile, JSON.stringify(Array.from({ length: users }, (_, i) => ({ username: referenceUsername(i + 1), password: REFERENCE_CREDENTIALS.password }))));
     const o = await probe({
       ...target,
       PROBE_LOGIN: login,
       PROBE_USERNAME: REFERENCE_CREDENTIALS.username,
       PROBE_PASSWORD: REFERENCE_CREDENTIALS.password,
       PROBE_E2E_BYPASS_KEY: REFERENCE_CREDENTIALS.bypassKey,
+      PROBE_USERS: String(users),
+      PROBE_USERS_FILE: usersFile,
     });
     expect(o.code, describe(o)).toBe(0);
     const files = [...readAll(testInfo.outputPath('probe')), ['console', o.output] as [string, string]];

@@ -44,6 +44,7 @@ function runs(pattern: string, spacingMs = MINUTE): HistoryRecord[] {
       version: '2026.03.1',
       runDir: `/var/probe/reports/run-${i + 1}`,
       failedCheck: failed ? 'completed-in-time' : null,
+      users: 1,
     };
   });
 }
@@ -356,6 +357,26 @@ test.describe('buildAlert', () => {
       report: `${RUN_DIR}/summary.md`,
       timeline: LAST_12,
     });
+  });
+
+  test('several sessions: each one\'s outcome and which one the timeline is of, in JSON and in Slack', () => {
+    const one = result('fail', 'isolation', 'cross-talk: ...; session 2 received session 1\'s run id r-1');
+    const sessions = [1, 2, 3].map((session) => ({
+      ...one,
+      session,
+      frames: `frames-${session}.ndjson`,
+      verdict: { ...one.verdict, status: session === 2 ? ('fail' as const) : ('pass' as const), class: session === 2 ? ('isolation' as const) : null },
+    }));
+    const alert = buildAlert('failing', runs('PFFFF'), { ...one, users: 3, decidingSession: 2, sessions }, RUN_DIR);
+    expect(alert.sessions).toEqual([
+      { session: 1, userId: 'u-1', status: 'pass', class: null },
+      { session: 2, userId: 'u-1', status: 'fail', class: 'isolation' },
+      { session: 3, userId: 'u-1', status: 'pass', class: null },
+    ]);
+    expect(alert.decidingSession).toBe(2);
+    expect(JSON.stringify(alertPayload(alert, 'slack'))).toContain('*Sessions*\\n3 at once; not passing: session 2 (fail, isolation)');
+    // One session: no sessions field at all.
+    expect(buildAlert('failing', runs('PFFFF'), one, RUN_DIR)).not.toHaveProperty('sessions');
   });
 
   test('reminder: the same streak, still counting', () => {

@@ -68,6 +68,7 @@ function rec(over: Partial<HistoryRecord> & { startedAt: string }): HistoryRecor
     version: null,
     runDir: 'reports/x',
     failedCheck: null,
+    users: 1,
     ...over,
   };
 }
@@ -151,6 +152,7 @@ test('historyStats: counts, success rate, failures by class, percentiles per eve
     ],
     from: '2025-01-01T00:00:00.000Z',
     to: '2025-01-01T00:25:09.500Z',
+    byUsers: { '1': records.length },
   });
   // The order of the input does not matter.
   expect(historyStats([...records].reverse())).toEqual(historyStats(records));
@@ -170,6 +172,7 @@ test('historyStats of no runs: 0 runs, no success rate, the five events with no 
     })),
     from: null,
     to: null,
+    byUsers: {},
   });
 });
 

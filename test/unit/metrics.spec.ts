@@ -73,6 +73,9 @@ test('a passing run: up, status, duration, each event, last run time; no window 
       'golden_path_event_seconds{target="https://app.staging.example",event="tool_executing"} 0.4',
       'golden_path_event_seconds{target="https://app.staging.example",event="tool_completed"} 1.8',
       'golden_path_event_seconds{target="https://app.staging.example",event="agent_completed"} 5.025',
+      "# HELP golden_path_users How many sessions the last run had at once (PROBE_USERS); with several, the event times are the slowest session's.",
+      '# TYPE golden_path_users gauge',
+      'golden_path_users{target="https://app.staging.example"} 1',
       '# HELP golden_path_last_run_timestamp_seconds When the last run finished, in seconds since the Unix epoch.',
       '# TYPE golden_path_last_run_timestamp_seconds gauge',
       'golden_path_last_run_timestamp_seconds{target="https://app.staging.example"} 1740830407.25',
@@ -98,6 +101,7 @@ function rec(status: HistoryRecord['status'], cls: HistoryRecord['class']): Hist
     version: null,
     runDir: 'r',
     failedCheck: null,
+    users: 1,
   };
 }
 
@@ -139,6 +143,9 @@ test('a failing run with history stats: up 0, events never seen are absent, fail
       '# HELP golden_path_event_seconds Seconds from the send to the first time each event of the last run was seen; events never seen are absent.',
       '# TYPE golden_path_event_seconds gauge',
       `golden_path_event_seconds{${t},event="agent_started"} 0.3`,
+      "# HELP golden_path_users How many sessions the last run had at once (PROBE_USERS); with several, the event times are the slowest session's.",
+      '# TYPE golden_path_users gauge',
+      `golden_path_users{${t}} 1`,
       '# HELP golden_path_last_run_timestamp_seconds When the last run finished, in seconds since the Unix epoch.',
       '# TYPE golden_path_last_run_timestamp_seconds gauge',
       `golden_path_last_run_timestamp_seconds{${t}} 1740830407.25`,
@@ -188,4 +195,13 @@ test('a user:password@ part in the target never becomes a label', () => {
   const text = renderMetrics(runResult({}, 'https://probe:hunter2@app.staging.example/chat'));
   expect(text).not.toContain('hunter2');
   expect(text).toContain('golden_path_up{target="https://app.staging.example/chat"} 1\n');
+});
+
+test('a run of several sessions: golden_path_users and each session\'s event times', () => {
+  const one = runResult();
+  const sessions = [1, 2].map((session) => ({ ...one, session, frames: `frames-${session}.ndjson`, verdict: { ...one.verdict, events: [{ type: 'agent_started', firstSeenMs: 100 * session, count: 1 }] } }));
+  const text = renderMetrics({ ...one, users: 2, sessions });
+  expect(text).toContain('golden_path_users{target="https://app.staging.example"} 2\n');
+  expect(text).toContain('golden_path_session_event_seconds{target="https://app.staging.example",session="1",event="agent_started"} 0.1\n');
+  expect(text).toContain('golden_path_session_event_seconds{target="https://app.staging.example",session="2",event="agent_started"} 0.2\n');
 });

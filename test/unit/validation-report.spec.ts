@@ -504,6 +504,34 @@ test.describe('renderHtml', () => {
   });
 });
 
+test('a run of several sessions shows each session side by side, each with its own timeline lane', () => {
+  const one = makeRun({ startedAt: '2026-11-20T10:00:00.000Z', at: { agent_started: 120 }, completeMs: 1100 });
+  const failing = transport1011('2026-11-20T10:00:00.000Z');
+  const sessions = [one, failing, one].map((r, i) => ({
+    session: i + 1,
+    frames: `frames-${i + 1}.ndjson`,
+    message: r.message,
+    nonce: `n-${i + 1}`,
+    userId: `user-${i + 1}`,
+    sentAt: r.sentAt,
+    verdict: r.verdict,
+    steps: r.steps,
+    waits: r.waits,
+    sockets: r.sockets,
+    timeline: r.timeline,
+  }));
+  const multi: RunResult = { ...failing, users: 3, decidingSession: 2, sessions };
+  const html = renderHtml(buildReportModel(input({ runs: [run(multi)] })));
+  const lanes = [...html.matchAll(/<div class="svg" data-session="(\d)"><h4>([^<]*)<\/h4><svg xmlns=/g)].map((m) => [m[1], m[2]]);
+  expect(lanes).toEqual([
+    ['1', 'session 1: pass, user user-1'],
+    ['2', 'session 2: fail (transport), user user-2'],
+    ['3', 'session 3: pass, user user-3'],
+  ]);
+  // The run's frames link is the deciding session's file.
+  expect(html).toContain('href="../reports/2026-11-20T10-00-00-000Z/frames-2.ndjson"');
+});
+
 test.describe('renderMarkdown', () => {
   test('the same sections as tables, the picture as timeline.svg, server text escaped', () => {
     const runs = afterWindow();

@@ -5,7 +5,7 @@
 import { posix, relative, sep } from 'node:path';
 import { defaultContract, requiredEvents } from '../../contract/contract';
 import type { Check, FailureClass, Status } from '../../contract/types';
-import { FRAMES_FILE, RESULT_FILE, SUMMARY_FILE, type RunResult } from '../result';
+import { FRAMES_FILE, framesFileOf, RESULT_FILE, SUMMARY_FILE, type RunResult } from '../result';
 
 /** The evidence files a run folder may hold, by what a reader calls them. */
 export type EvidenceKind = 'summary' | 'result' | 'frames' | 'html';
@@ -16,6 +16,11 @@ export const EVIDENCE_FILES: Readonly<Record<EvidenceKind, string>> = {
   frames: FRAMES_FILE,
   html: 'html/index.html',
 };
+
+/** The file of an evidence kind for this run: with several sessions, the frames of the deciding session. */
+export function evidenceFileOf(kind: EvidenceKind, result: RunResult): string {
+  return kind === 'frames' && result.decidingSession !== undefined ? framesFileOf(result.decidingSession, result.users ?? 1) : EVIDENCE_FILES[kind];
+}
 
 export interface ReportRun {
   result: RunResult;
@@ -245,8 +250,8 @@ function runRow(run: ReportRun, index: number, linksDir: string): RunRow {
       .filter((k) => kinds.includes(k))
       .map((kind) => ({
         kind,
-        label: kind === 'html' ? 'html report' : EVIDENCE_FILES[kind],
-        href: linkTo(linksDir, run.runDir, EVIDENCE_FILES[kind]),
+        label: kind === 'html' ? 'html report' : evidenceFileOf(kind, r),
+        href: linkTo(linksDir, run.runDir, evidenceFileOf(kind, r)),
       })),
   };
 }

@@ -7,6 +7,7 @@ import type { BeforeAfterRow, CheckRow, EventRow, ReportModel, RunRow, TimelineP
 import { decidingCheck } from './model';
 import { delta, directionWord, headline, hrefOf, METHOD, metricValue, ms, time, verdictSentence } from './format';
 import { FAILURE_COLOR, timelineSvg } from './timeline-svg';
+import type { RunResult } from '../result';
 
 export function renderHtml(model: ReportModel): string {
   const a = model.after;
@@ -216,7 +217,7 @@ function timelineSection(picks: TimelinePick[]): string {
     const links = p.run.links.map((l) => `<a href="${esc(hrefOf(l.href))}">${esc(l.label)}</a>`).join(' · ');
     return `<figure data-role="${esc(p.role)}" data-run="${p.run.index}">
 <figcaption><strong>${esc(p.caption)}</strong>${links ? ` Evidence: ${links}.` : ''}</figcaption>
-<div class="svg">${timelineSvg(p.result)}</div>
+${lanes(p.result)}
 ${detail}
 </figure>`;
   });
@@ -228,6 +229,17 @@ ${figures.join('\n')}
 }
 
 // ---- helpers ---------------------------------------------------------------------------------------
+
+/** The run's timeline; with several sessions, each session's side by side, one figure each. */
+function lanes(result: RunResult): string {
+  if (!result.sessions) return `<div class="svg">${timelineSvg(result)}</div>`;
+  const each = result.sessions.map((x) => {
+    const v = x.verdict;
+    const title = `session ${x.session}: ${v.status}${v.class ? ` (${v.class})` : ''}, user ${x.userId ?? 'unknown'}`;
+    return `<div class="svg" data-session="${x.session}"><h4>${esc(title)}</h4>${timelineSvg({ ...result, ...x })}</div>`;
+  });
+  return `<div class="sessions">${each.join('')}</div>`;
+}
 
 function arrow(r: BeforeAfterRow): string {
   if (r.delta === null || r.delta === 0) return '=';
@@ -278,6 +290,8 @@ tr[data-state="fail"] th code { color: var(--fail); }
 figure { margin: 14px 0 22px; padding: 12px; border: 1px solid var(--line); border-radius: 8px; }
 figcaption { margin-bottom: 8px; }
 .svg svg { display: block; width: 100%; height: auto; }
+.sessions { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 8px; }
+.sessions h4 { margin: 4px 0; font-size: 13px; }
 dl.check { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 10px 0 0; font-size: 13px; }
 dl.check dt { color: var(--muted); } dl.check dd { margin: 0; overflow-wrap: anywhere; }
 details { margin-top: 10px; } summary { cursor: pointer; color: var(--muted); }

@@ -8,6 +8,7 @@ import { RESULT_FILE, type RunResult } from '../result';
 import {
   buildReportModel,
   EVIDENCE_FILES,
+  evidenceFileOf,
   type EvidenceKind,
   type ReportRun,
   type ValidationReportInput,
@@ -100,7 +101,7 @@ export function loadRuns(
     if (select.since && started < select.since.getTime()) continue;
     if (select.until && started >= select.until.getTime()) continue;
     const evidence = (Object.keys(EVIDENCE_FILES) as EvidenceKind[]).filter((k) =>
-      existsSync(join(runDir, EVIDENCE_FILES[k])),
+      existsSync(join(runDir, evidenceFileOf(k, result))),
     );
     runs.push({ result, runDir, evidence, started });
   }

@@ -1,0 +1,70 @@
+// The verdict of a run of several sessions: one check per session (its own verdict, judged by the contract
+// on its own evidence) and the cross-talk check between them, summarized as the judge summarizes one run's
+// checks, so that the worst session's class (by the judge's class priority) or cross-talk's `isolation`
+// decides. A session the probe could not judge makes the run `error`, never `pass`.
+import { crossTalkCheck, type SessionTrace } from './checks/cross-talk';
+import { check } from './checks/check';
+import { summarize } from './judge';
+import type { Check, EventTiming, Verdict } from './types';
+
+export function combineSessions(verdicts: readonly Verdict[], traces: readonly SessionTrace[]): Verdict {
+  // Cross-talk first: of one class (isolation), the check that names both sessions decides.
+  const checks = [crossTalkCheck(traces), ...verdicts.map((v, i) => sessionCheck(v, i + 1, verdicts.length))];
+  const summary = summarize(checks);
+  const deciding = decidingSession(summary.message);
+  const status = deciding !== null && verdicts[deciding - 1]?.status === 'error' && summary.message.startsWith('session-') ? 'error' : summary.status;
+  return {
+    ...summary,
+    status,
+    message: messageOf(summary.message, summary.status, verdicts, deciding),
+    checks,
+    events: slowestEvents(verdicts),
+    runId: null,
+    threadId: null,
+    answer: { frames: null, page: null },
+    timings: {
+      firstEventMs: slowest(verdicts.map((v) => v.timings.firstEventMs)),
+      completeMs: slowest(verdicts.map((v) => v.timings.completeMs)),
+    },
+    warnings: verdicts.flatMap((v, i) => v.warnings.map((w) => `session ${i + 1}: ${w}`)),
+    retries: verdicts.flatMap((v, i) => v.retries.map((r) => ({ ...r, message: `session ${i + 1}: ${r.message}` }))),
+  };
+}
+
+/**
+ * The session whose evidence explains a combined verdict's message: the session of a deciding session
+ * check, or the first session cross-talk says received something; null when the message names none.
+ */
+export function decidingSession(message: string): number | null {
+  const found = /^session-(\d+):/.exec(message) ?? /^cross-talk: .*?session (\d+) received/.exec(message);
+  return found ? Number(found[1]) : null;
+}
+
+/** One line that names every session involved: the deciding one first, then the others that did not pass. */
+function messageOf(decided: string, status: Verdict['status'], verdicts: readonly Verdict[], deciding: number | null): string {
+  if (status === 'pass') return `all ${verdicts.length} sessions passed; no cross-talk`;
+  const others = verdicts
+    .map((v, i) => ({ v, session: i + 1 }))
+    .filter(({ v, session }) => v.status !== 'pass' && !(decided.startsWith('session-') && session === deciding))
+    .map(({ v, session }) => `session ${session} (${v.status}${v.class ? `, ${v.class}` : ''})`);
+  return others.length === 0 ? decided : `${decided}; also not passing: ${others.join(', ')}`;
+}
+
+function sessionCheck(v: Verdict, session: number, of: number): Check {
+  const status = v.status === 'pass' ? 'pass' : v.status === 'degraded' ? 'warn' : 'fail';
+  return check(`session-${session}`, status, v.class ?? 'probe', `session ${session} of ${of} passes the golden path`, `${v.status}: ${v.message}`);
+}
+
+/** Per event type, the slowest session's first time (a user waited that long) and the count over all. */
+function slowestEvents(verdicts: readonly Verdict[]): EventTiming[] {
+  const types = [...new Set(verdicts.flatMap((v) => v.events.map((e) => e.type)))];
+  return types.map((type) => {
+    const of = verdicts.map((v) => v.events.find((e) => e.type === type));
+    return { type, firstSeenMs: slowest(of.map((e) => e?.firstSeenMs ?? null)), count: of.reduce((n, e) => n + (e?.count ?? 0), 0) };
+  });
+}
+
+/** The largest time; null when any session never saw it (a user who never got it waited forever). */
+function slowest(times: ReadonlyArray<number | null>): number | null {
+  return times.some((t) => t === null) ? null : Math.max(...(times as number[]));
+}
