@@ -11,12 +11,4 @@ export class Clock {
   now(): number {
     return Math.round((performance.now() - this.origin) * 10) / 10;
   }
-
-  /**
-   * A wall-clock time (epoch ms, e.g. when the browser received a frame) on this clock, never later than
-   * now: a browser's clock that runs ahead must not put an event in the future.
-   */
-  fromWallMs(wallMs: number): number {
-    return Math.min(this.now(), Math.round((wallMs - this.startedAt.getTime()) * 10) / 10);
-  }
 }

@@ -42,8 +42,16 @@ export class Recorder {
   private readonly rawUrls: string[] = [];
   /** The page's sockets by their DevTools request id. */
   private readonly byRequestId = new Map<string, SocketRecord>();
-  /** Browser monotonic seconds -> wall-clock ms, learned from each handshake (which carries both). */
-  private monoToWallMs: number | null = null;
+  /**
+   * Chromium's monotonic clock (DevTools timestamps) on the probe's: the smallest delay seen between an
+   * event's timestamp and its arrival here. Every event arrives after it happened, so a time mapped through
+   * it is never earlier than the truth (a send never before the probe clicked), and it tightens as events come.
+   * The two processes' wall clocks are not used: Chromium's handshake `wallTime` was seen tens of ms apart
+   * from its `timestamp` under load, which put the probe's own send before the click.
+   */
+  private browserOffsetMs: number | null = null;
+  /** The last browser time given: events arrive in order, and so do their times. */
+  private lastBrowserTime = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -89,8 +97,7 @@ export class Recorder {
 
   private async listenToSockets(cdp: CDPSession): Promise<void> {
     cdp.on('Network.webSocketCreated', ({ requestId, url }) => this.onSocket(requestId, url));
-    cdp.on('Network.webSocketWillSendHandshakeRequest', ({ requestId, timestamp, wallTime }) => {
-      this.monoToWallMs = wallTime * 1000 - timestamp * 1000;
+    cdp.on('Network.webSocketWillSendHandshakeRequest', ({ requestId, timestamp }) => {
       const record = this.byRequestId.get(requestId);
       if (record) record.openedAt = this.browserTime(timestamp);
     });
@@ -113,9 +120,14 @@ export class Recorder {
     await cdp.send('Network.enable');
   }
 
-  /** When the browser saw it, on the probe's clock; the time of reading when the browser's clock is not known yet. */
+  /** When the browser saw it (a DevTools timestamp, in s), on the probe's clock; never later than now. */
   private browserTime(timestamp: number): number {
-    return this.monoToWallMs === null ? this.clock.now() : this.clock.fromWallMs(timestamp * 1000 + this.monoToWallMs);
+    const now = this.clock.now();
+    const delay = now - timestamp * 1000;
+    this.browserOffsetMs = this.browserOffsetMs === null ? delay : Math.min(this.browserOffsetMs, delay);
+    const t = Math.max(this.lastBrowserTime, Math.round((timestamp * 1000 + this.browserOffsetMs) * 10) / 10);
+    this.lastBrowserTime = t;
+    return t;
   }
 
   private onSocket(requestId: string, url: string): void {

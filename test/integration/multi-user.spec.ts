@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REFERENCE_CREDENTIALS } from '../../reference/server';
 import { referenceUsername } from '../../reference/tokens';
+import type { FrameRecord } from '../../src/contract/types';
 import { MULTI_USER_MATRIX } from './multi-user-matrix';
 import { describe, expect, test, type ProbeOutcome } from './harness';
 
@@ -25,7 +26,10 @@ function expectSessions(o: ProbeOutcome, n: number): void {
   expect(new Set(r.sessions!.map((s) => s.nonce)).size, 'one nonce a session').toBe(n);
   for (const s of r.sessions!) {
     const lines = readFileSync(join(o.runDir!, s.frames), 'utf8').trimEnd().split('\n');
-    expect(lines.some((l) => l.includes(s.nonce)), `${s.frames} holds session ${s.session}'s own send`).toBe(true);
+    const sends = lines.map((l) => JSON.parse(l) as FrameRecord).filter((f) => f.dir === 'out' && f.payload.includes(s.nonce));
+    expect(sends.length, `${s.frames} holds session ${s.session}'s own send`).toBeGreaterThan(0);
+    // Browser times are never earlier than the truth: the page sent the message after the probe clicked.
+    for (const f of sends) expect(f.t, `session ${s.session}'s send at ${f.t} ms, clicked at ${s.sentAt} ms`).toBeGreaterThanOrEqual(s.sentAt!);
     expect(o.output).toContain(`session ${s.session} (user ${s.userId}): `);
   }
   expect(r.sendSpreadMs, 'every session sent').toBeGreaterThanOrEqual(0);
