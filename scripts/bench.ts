@@ -129,7 +129,7 @@ function benchLogMemory(): void {
   for (const count of [1_000, 100_000]) console.log(`  ${String(count).padStart(7)} frames: ${(retained(count).held / 1024 / 1024).toFixed(1).padStart(6)} MB`);
 }
 
-function benchAfterRun(): void {
+async function benchAfterRun(): Promise<void> {
   const runs = 500;
   const dir = mkdtempSync(join(tmpdir(), 'golden-path-bench-'));
   const evidence = evidenceOf(20);
@@ -160,11 +160,11 @@ function benchAfterRun(): void {
   let midHeap = 0;
   const start = performance.now();
   for (let i = 1; i <= runs; i++) {
-    const history = History.open(join(dir, 'history.db'));
-    history.record(result, dir);
-    decideAlert(history.last(200), history.lastAlert(), { after: 3, remindEveryMs: 3_600_000 }, new Date());
-    renderMetrics(result, historyStats(history.since(Date.now() - 86_400_000)));
-    history.close();
+    const history = await History.open(join(dir, 'history.db'));
+    await history.record(result, dir);
+    decideAlert(await history.last(200), await history.lastAlert(), { after: 3, remindEveryMs: 3_600_000 }, new Date());
+    renderMetrics(result, historyStats(await history.since(Date.now() - 86_400_000)));
+    await history.close();
     if (i === runs / 2) midHeap = sample().heapUsed;
   }
   const after = sample();

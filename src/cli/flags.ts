@@ -19,7 +19,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   login: ['--save'],
   validate: ['--runs', '--require', '--expect-version', '--version-url', '--version-field', '--junit'],
   report: ['--since', '--last', '--baseline', '--title', '--out'],
-  history: ['--since'],
+  history: ['--since', '--by'],
 };
 
 export function flagName(variable: string): string {

@@ -158,13 +158,20 @@ async function run(config: ProbeConfig, env: NodeJS.ProcessEnv, stop?: AbortSign
     return { code: fatal(`cannot create a run folder under PROBE_REPORT_DIR=${config.reportDir}: ${(err as Error).message}`), runDir: '' };
   }
   const startedAt = new Date();
+  // The history is opened, its schema migrated, before the browser starts: one that cannot be reached is said
+  // now, with where it is; the run goes on and writes its files, and exits 2 (its record is lost).
+  const historyDown = config.historyDb ? await lazy.afterRun().openHistoryProblem(config.historyDb) : undefined;
+  if (historyDown) console.error(`golden-path-probe: history: ${historyDown}; the run goes on, and exits 2`);
   let outcome = await judgedRun(config, env, runDir, startedAt, stop);
   if (stop?.aborted) {
     await lazy.earlyResult().writeInterrupted(config, runDir, stop.reason as NodeJS.Signals, startedAt);
     outcome = readOutcome(runDir, true);
   }
   // A run that could not even start (no browser, no result) has nothing to record.
-  if (outcome.result) await lazy.afterRun().afterRun(config, outcome.result, runDir, (line) => console.log(`  ${line}`));
+  if (outcome.result) {
+    const after = await lazy.afterRun().afterRun(historyDown ? { ...config, historyDb: null } : config, outcome.result, runDir, (line) => console.log(`  ${line}`));
+    if (historyDown || after.historyProblem) outcome = { ...outcome, code: EXIT.error };
+  }
   console.log(`  latest: ${markLatest(runDir)}`);
   return outcome;
 }
@@ -271,12 +278,22 @@ async function historyCommand(config: ProbeConfig, options: Record<string, strin
   } catch (err) {
     return usageError([`--since: ${(err as Error).message}`]);
   }
-  const { History, historyStats, renderHistory } = lazy.history();
-  const history = History.open(config.historyDb);
+  const by = options['--by'];
+  if (by !== undefined && by !== 'location') return usageError([`--by takes \`location\`, got ${JSON.stringify(by)}`]);
+  const { History, historyStats, renderHistory, renderHistoryByLocation } = lazy.history();
+  let history;
   try {
-    console.log(renderHistory(historyStats(history.since(from)), `since ${since}`));
+    history = await History.open(config.historyDb);
+  } catch (err) {
+    return fatal(`history: ${(err as Error).message}`);
+  }
+  try {
+    const runs = await history.since(from);
+    console.log(by === 'location' ? renderHistoryByLocation(runs, `since ${since}`) : renderHistory(historyStats(runs), `since ${since}`));
+  } catch (err) {
+    return fatal(`history: ${(err as Error).message}`);
   } finally {
-    history.close();
+    await history.close();
   }
   return EXIT.pass;
 }

@@ -2,6 +2,7 @@
 // Every problem is collected and reported at once, each naming its variable, so that a broken setup is
 // fixed in one round instead of one variable per run.
 
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { defaultContract, type Contract } from '../contract/contract';
 import { parseAlertWindow } from './alert-window';
@@ -10,6 +11,7 @@ import type { Budgets } from '../contract/types';
 import { loadContractFile } from './contract-file';
 import { PROFILES_BY_NAME } from './profiles';
 import { sessionLogins, type SessionLogin } from './users';
+import { isPostgresUrl } from './history-url';
 import { LOGIN_STRATEGIES, VARIABLES, type LoginStrategy, type ProfileName, type TokenHandoff, type VariableSpec } from './variables';
 
 export interface ProbeConfig {
@@ -64,9 +66,13 @@ export interface ProbeConfig {
     after: number;
     window?: { failures: number; withinMs: number };
     remindEveryMs: number | null;
+    /** PROBE_ALERT_LOCATIONS: fleet alerts when at least `min` locations fail; `size`: the fleet's, for messages. */
+    locations?: { min: number; size?: number };
   };
   metricsFile?: string;
   pushgatewayUrl?: string;
+  /** Where this probe runs (PROBE_LOCATION, default the host name). */
+  location: string;
 }
 
 export type ConfigResult = { ok: true; config: ProbeConfig } | { ok: false; problems: string[] };
@@ -182,6 +188,7 @@ export function loadConfig(env: Env): ConfigResult {
     },
     metricsFile: value('PROBE_METRICS_FILE'),
     pushgatewayUrl: value('PROBE_PUSHGATEWAY_URL'),
+    location: value('PROBE_LOCATION') ?? hostname(),
   };
   const alertWindow = value('PROBE_ALERT_WINDOW');
   if (alertWindow) {
@@ -193,6 +200,22 @@ export function loadConfig(env: Env): ConfigResult {
   }
   const users = sessionsOf(config, value, problems);
   if (users) config.sessionLogins = users;
+  const alertLocations = value('PROBE_ALERT_LOCATIONS');
+  if (alertLocations) {
+    const m = /^(\d+)(?:\/(\d+))?$/.exec(alertLocations);
+    const min = Number(m?.[1]);
+    const size = m?.[2] === undefined ? undefined : Number(m[2]);
+    if (!m || min < 1 || (size !== undefined && size < min))
+      problems.push(`PROBE_ALERT_LOCATIONS must be N or N/M locations (1 <= N <= M), like 2 or 2/3; got ${JSON.stringify(alertLocations)}`);
+    else config.alert.locations = size === undefined ? { min } : { min, size };
+  }
+  if (config.historyDb !== null && isPostgresUrl(config.historyDb)) {
+    try {
+      new URL(config.historyDb);
+    } catch {
+      problems.push('PROBE_HISTORY_DB is a postgres:// URL that does not parse (its value is not shown: it may hold a password)');
+    }
+  }
   const contractFile = value('PROBE_CONTRACT');
   if (contractFile) {
     const loadedContract = loadContractFile(contractFile);

@@ -239,7 +239,19 @@ export const VARIABLES: readonly VariableSpec[] = [
   {
     name: 'PROBE_HISTORY_DB',
     kind: 'path',
-    description: 'The SQLite history of every run (and the alert state). Default: <PROBE_REPORT_DIR>/history.db; `off` keeps none.',
+    description:
+      'The history of every run (and the alert state): a file path (SQLite, for one machine) or a `postgres://user:password@host:port/db` URL (PostgreSQL, shared by a fleet; `?sslmode=require` for TLS; its password is never printed). Default: <PROBE_REPORT_DIR>/history.db; `off` keeps none.',
+  },
+  {
+    name: 'PROBE_LOCATION',
+    kind: 'string',
+    description: 'Where this probe runs (a region, a cluster, a CI runner): tags every run in result.json, the history, the metrics (label `location`), alerts and reports. Default: the host name.',
+  },
+  {
+    name: 'PROBE_ALERT_LOCATIONS',
+    kind: 'string',
+    description:
+      'Fleet alerts: `N` or `N/M`. The fleet is failing when at least N locations are failing by the per-location rule (PROBE_ALERT_AFTER, PROBE_ALERT_WINDOW), counted over the locations seen within the window (PROBE_ALERT_WINDOW, else 1h); M, the fleet\'s size, is for the message. One alert per change of the fleet\'s state.',
   },
   {
     name: 'PROBE_ALERT_WEBHOOK',

@@ -1,6 +1,7 @@
 // What happens after every run, in order: the verdict goes into the history, an alert goes out when the
-// state changed, metrics are written. Each part is optional and independent: one that fails is logged and
-// never changes the run's verdict or exit code.
+// state changed (a location's, or the fleet's with PROBE_ALERT_LOCATIONS), metrics are written. Each part is
+// optional and independent: one that fails is logged and never changes the run's verdict; a history that was
+// configured and could not be written makes the exit code 2 (the caller's), for a fleet's record lost.
 
 import type { ProbeConfig } from '../config/load';
 import type { RunResult } from '../report/result';
@@ -20,24 +21,44 @@ const lazy = {
 const RECENT_RUNS = 200;
 const METRICS_WINDOW_MS = 24 * 60 * 60 * 1000;
 const DELIVERY_TIMEOUT_MS = 5_000;
+/** Fleet alerts: the locations that ran within this long count, unless PROBE_ALERT_WINDOW says another time. */
+export const FLEET_WINDOW_MS = 60 * 60 * 1000;
 
-export async function afterRun(config: ProbeConfig, result: RunResult, runDir: string, log: (line: string) => void): Promise<void> {
+/** What after the run could not be done and must change the exit code: the history not written. */
+export interface AfterRunOutcome {
+  historyProblem?: string;
+}
+
+/** Opens the history (migrating its schema) and closes it: why it cannot be used, or undefined. */
+export async function openHistoryProblem(setting: string): Promise<string | undefined> {
+  try {
+    await (await lazy.history().History.open(setting)).close();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+export async function afterRun(config: ProbeConfig, result: RunResult, runDir: string, log: (line: string) => void): Promise<AfterRunOutcome> {
   let history: History | undefined;
   let record: HistoryRecord | undefined;
+  let historyProblem: string | undefined;
   try {
     if (config.historyDb) {
-      history = lazy.history().History.open(config.historyDb);
-      record = history.record(result, runDir);
+      history = await lazy.history().History.open(config.historyDb);
+      record = await history.record(result, runDir);
     }
   } catch (err) {
-    log(`history: not recorded: ${(err as Error).message}`);
+    historyProblem = `history: not recorded: ${(err as Error).message}`;
+    log(historyProblem);
   }
   try {
-    if (config.alert.webhook) await alertOnChange(config, result, runDir, history, record, log);
-    if (config.metricsFile || config.pushgatewayUrl) await writeMetrics(config, result, history, log);
+    if (config.alert.webhook) await alertOnChange(config, result, runDir, record ? history : undefined, record, log);
+    if (config.metricsFile || config.pushgatewayUrl) await writeMetrics(config, result, record ? history : undefined, log);
   } finally {
-    history?.close();
+    await history?.close();
   }
+  return historyProblem === undefined ? {} : { historyProblem };
 }
 
 async function alertOnChange(
@@ -52,16 +73,35 @@ async function alertOnChange(
     log('alert: not decided: alerts follow the state in the history, and there is none (PROBE_HISTORY_DB)');
     return;
   }
+  const { alertPayload, buildAlert, decideAlert, decideFleetAlert, deliverAlert, describeFleet, fleetState } = lazy.alerts();
+  const { FLEET_SCOPE } = lazy.history();
+  const policy = { after: config.alert.after, window: config.alert.window, remindEveryMs: config.alert.remindEveryMs };
+  const fleet = config.alert.locations;
+  const scope = fleet ? FLEET_SCOPE : config.location;
   try {
-    const { alertPayload, buildAlert, decideAlert, deliverAlert } = lazy.alerts();
-    const recent = history.last(RECENT_RUNS);
-    const policy = { after: config.alert.after, window: config.alert.window, remindEveryMs: config.alert.remindEveryMs };
-    const kind = decideAlert(recent, history.lastAlert(), policy, new Date());
-    if (!kind) return;
-    const alert = buildAlert(kind, recent, result, runDir);
-    const delivery = await deliverAlert(config.alert.webhook!, alertPayload(alert, config.alert.format), { timeoutMs: DELIVERY_TIMEOUT_MS, retries: 1 });
-    history.recordAlert({ at: new Date().toISOString(), kind, runId: record.id, delivered: delivery.ok, detail: delivery.detail });
-    log(`alert ${kind}: ${delivery.ok ? 'sent' : 'NOT delivered'} (${delivery.detail})`);
+    // Decided, sent and recorded under the lock of its scope: of probes finishing together, one at a time.
+    await history.underAlertLock(scope, async () => {
+      const now = new Date();
+      const lastAlert = await history.lastAlert(scope);
+      let kind;
+      let recent: HistoryRecord[];
+      let fleetLine: string | undefined;
+      if (fleet) {
+        const withinMs = config.alert.window?.withinMs ?? FLEET_WINDOW_MS;
+        recent = await history.since(now.getTime() - withinMs);
+        const state = fleetState(recent, policy, { ...fleet, withinMs }, now);
+        kind = decideFleetAlert(state, lastAlert, policy, { ...fleet, withinMs }, now);
+        fleetLine = describeFleet(state, { ...fleet, withinMs });
+      } else {
+        recent = await history.last(RECENT_RUNS, config.location);
+        kind = decideAlert(recent, lastAlert, policy, now);
+      }
+      if (!kind) return;
+      const alert = buildAlert(kind, recent, result, runDir, fleetLine);
+      const delivery = await deliverAlert(config.alert.webhook!, alertPayload(alert, config.alert.format), { timeoutMs: DELIVERY_TIMEOUT_MS, retries: 1 });
+      await history.recordAlert({ at: new Date().toISOString(), kind, runId: record.id, delivered: delivery.ok, detail: delivery.detail, scope });
+      log(`alert ${kind}${fleet ? ' (fleet)' : ''}: ${delivery.ok ? 'sent' : 'NOT delivered'} (${delivery.detail})`);
+    });
   } catch (err) {
     log(`alert: failed: ${(err as Error).message}`);
   }
@@ -70,11 +110,11 @@ async function alertOnChange(
 async function writeMetrics(config: ProbeConfig, result: RunResult, history: History | undefined, log: (line: string) => void): Promise<void> {
   try {
     const { pushMetrics, renderMetrics, writeTextfile } = lazy.metrics();
-    const stats = history ? lazy.history().historyStats(history.since(Date.now() - METRICS_WINDOW_MS)) : undefined;
+    const stats = history ? lazy.history().historyStats(await history.since(Date.now() - METRICS_WINDOW_MS, config.location)) : undefined;
     const text = renderMetrics(result, stats);
     if (config.metricsFile) await writeTextfile(config.metricsFile, text);
     if (config.pushgatewayUrl) {
-      const pushed = await pushMetrics(config.pushgatewayUrl, 'golden-path-probe', text, DELIVERY_TIMEOUT_MS);
+      const pushed = await pushMetrics(config.pushgatewayUrl, 'golden-path-probe', text, DELIVERY_TIMEOUT_MS, { location: config.location });
       if (!pushed.ok) log(`metrics: push failed: ${pushed.detail}`);
     }
   } catch (err) {

@@ -46,6 +46,10 @@ export interface AlertMessage {
   /** With several sessions (PROBE_USERS): each one's outcome, and which one the timeline is of. */
   sessions?: Array<{ session: number; userId: string | null; status: string; class: string | null }>;
   decidingSession?: number;
+  /** Where the newest run ran (PROBE_LOCATION). */
+  location?: string;
+  /** A fleet alert (PROBE_ALERT_LOCATIONS): how many locations fail, and which. */
+  fleet?: string;
 }
 
 export interface DeliveryOptions {
@@ -104,32 +108,78 @@ export function decideAlert(
 ): AlertKind | null {
   const newest = recent[recent.length - 1];
   if (newest === undefined) return null;
-  const episode = lastAlert !== null && lastAlert.kind !== 'recovered' ? lastAlert : null;
+  // Not in an episode: only the runs after the last recovery can open one.
+  const closedUpTo = lastAlert?.kind === 'recovered' ? lastAlert.runId : -Infinity;
+  const opens = isFailingNow(recent.filter((r) => r.id > closedUpTo), policy, now);
+  return transition(opens, isFailure(newest), lastAlert, policy.remindEveryMs, now);
+}
 
-  if (!isFailure(newest)) {
+/** The per-location rule: the newest run failed, and `after` failed in a row or the window's count did. */
+function isFailingNow(runs: HistoryRecord[], policy: AlertPolicy, now: Date): boolean {
+  const newest = runs[runs.length - 1];
+  if (newest === undefined || !isFailure(newest)) return false;
+  if (streakBefore(runs, runs.length).length >= Math.max(1, Math.floor(policy.after))) return true;
+  if (!policy.window) return false;
+  const from = now.getTime() - policy.window.withinMs;
+  const failures = runs.filter((r) => isFailure(r) && instantOf(r) > from && instantOf(r) <= now.getTime()).length;
+  return failures >= Math.max(1, policy.window.failures);
+}
+
+/**
+ * The change of state, from whether a new episode opens now (`opens`) and whether an open one still holds:
+ * `recovered` when it no longer holds (again, while a recovered was not delivered); within an episode, the same
+ * alert again until delivered, then reminders; `failing` when one opens.
+ */
+function transition(opens: boolean, holds: boolean, lastAlert: AlertRecord | null, remindEveryMs: number | null, now: Date): AlertKind | null {
+  const episode = lastAlert !== null && lastAlert.kind !== 'recovered' ? lastAlert : null;
+  if (!holds) {
     if (episode) return 'recovered';
     if (lastAlert?.kind === 'recovered' && !lastAlert.delivered) return 'recovered';
     return null;
   }
-
   if (episode) {
     if (!episode.delivered) return episode.kind;
-    if (policy.remindEveryMs === null) return null;
-    const since = now.getTime() - Date.parse(episode.at);
-    return since >= policy.remindEveryMs ? 'reminder' : null;
+    if (remindEveryMs === null) return null;
+    return now.getTime() - Date.parse(episode.at) >= remindEveryMs ? 'reminder' : null;
   }
+  return opens ? 'failing' : null;
+}
 
-  // Not in an episode: only the runs after the last recovery can open one.
-  const closedUpTo = lastAlert?.kind === 'recovered' ? lastAlert.runId : -Infinity;
-  const open = recent.filter((r) => r.id > closedUpTo);
-  const after = Math.max(1, Math.floor(policy.after));
-  if (streakBefore(open, open.length).length >= after) return 'failing';
-  if (policy.window) {
-    const from = now.getTime() - policy.window.withinMs;
-    const failures = open.filter((r) => isFailure(r) && instantOf(r) > from && instantOf(r) <= now.getTime()).length;
-    if (failures >= Math.max(1, policy.window.failures)) return 'failing';
-  }
-  return null;
+/** PROBE_ALERT_LOCATIONS: the fleet is failing when at least `min` locations are; `size`, the fleet's, is for the message. */
+export interface FleetPolicy {
+  min: number;
+  size?: number;
+  /** Locations count when they ran within this long before now. */
+  withinMs: number;
+}
+
+export interface FleetState {
+  /** Locations that ran within the window, by name. */
+  seen: string[];
+  /** Those of them failing by the per-location rule. */
+  failing: string[];
+}
+
+/** Which locations ran within the window, and which of them are failing by the per-location rule. Pure. */
+export function fleetState(runs: HistoryRecord[], policy: AlertPolicy, fleet: FleetPolicy, now: Date): FleetState {
+  const from = now.getTime() - fleet.withinMs;
+  const byLocation = new Map<string, HistoryRecord[]>();
+  for (const r of runs) byLocation.set(r.location, [...(byLocation.get(r.location) ?? []), r]);
+  const seen = [...byLocation.keys()].filter((l) => byLocation.get(l)!.some((r) => instantOf(r) > from)).sort();
+  return { seen, failing: seen.filter((l) => isFailingNow(byLocation.get(l)!, policy, now)) };
+}
+
+/** The fleet's change of state: `failing` once at least `min` locations fail, `recovered` once fewer do. Pure. */
+export function decideFleetAlert(state: FleetState, lastAlert: AlertRecord | null, policy: AlertPolicy, fleet: FleetPolicy, now: Date): AlertKind | null {
+  const failing = state.failing.length >= Math.max(1, fleet.min);
+  return transition(failing, failing, lastAlert, policy.remindEveryMs, now);
+}
+
+/** `2 of 3 locations failing: eu-west, us-east`. */
+export function describeFleet(state: FleetState, fleet: FleetPolicy): string {
+  const of = fleet.size ?? state.seen.length;
+  const names = state.failing.length === 0 ? '' : `: ${state.failing.join(', ')}`;
+  return `${state.failing.length} of ${of} locations failing (alerting at ${fleet.min})${names}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -158,7 +208,7 @@ function titleOf(kind: AlertKind, target: string, status: string, cls: string | 
 }
 
 /** The alert for the newest run (`result`, recorded last in `recent`). No payloads: frames may hold user data. */
-export function buildAlert(kind: AlertKind, recent: HistoryRecord[], result: RunResult, runDir: string): AlertMessage {
+export function buildAlert(kind: AlertKind, recent: HistoryRecord[], result: RunResult, runDir: string, fleet?: string): AlertMessage {
   const newest = recent[recent.length - 1];
   // failing/reminder: the streak that ends with the newest run; recovered: the streak right before it.
   const streak =
@@ -169,7 +219,7 @@ export function buildAlert(kind: AlertKind, recent: HistoryRecord[], result: Run
   const target = result.target.appUrl;
   return {
     kind,
-    title: titleOf(kind, target, status, cls),
+    title: fleet === undefined ? titleOf(kind, target, status, cls) : fleetTitleOf(kind, target),
     status,
     class: cls,
     failedCheck: status === 'fail' || status === 'error' ? deciderOf(result) : null,
@@ -188,7 +238,20 @@ export function buildAlert(kind: AlertKind, recent: HistoryRecord[], result: Run
           decidingSession: result.decidingSession,
         }
       : {}),
+    ...(result.location === undefined ? {} : { location: result.location }),
+    ...(fleet === undefined ? {} : { fleet }),
   };
+}
+
+function fleetTitleOf(kind: AlertKind, target: string): string {
+  switch (kind) {
+    case 'failing':
+      return `golden path FAILING on ${target} from several locations`;
+    case 'reminder':
+      return `golden path still failing on ${target} from several locations`;
+    case 'recovered':
+      return `golden path recovered on ${target} across the fleet`;
+  }
 }
 
 /** `3 at once; not passing: session 2 (fail, isolation)`. */
@@ -231,6 +294,8 @@ export function alertPayload(alert: AlertMessage, format: 'json' | 'slack'): unk
         { type: 'mrkdwn', text: `*Since*\n${mrkdwn(streak)}` },
         { type: 'mrkdwn', text: `*Report*\n\`${mrkdwn(alert.report)}\`` },
         ...(alert.sessions ? [{ type: 'mrkdwn', text: `*Sessions*\n${mrkdwn(sessionsLine(alert.sessions))}` }] : []),
+        ...(alert.fleet ? [{ type: 'mrkdwn', text: `*Fleet*\n${mrkdwn(alert.fleet)}` }] : []),
+        ...(alert.location ? [{ type: 'mrkdwn', text: `*Location*\n${mrkdwn(alert.location)}` }] : []),
       ],
     },
   ];

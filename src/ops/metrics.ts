@@ -1,7 +1,9 @@
 // Prometheus metrics of the last run (and of the history window, when given), in the text exposition format
 // 0.0.4: for node_exporter's textfile collector (writeTextfile) or a Pushgateway (pushMetrics). Every series
-// carries the label `target` (the appUrl, already redacted; user:password@ is dropped all the same). The
-// metric names are part of the project's interface: dashboards and alert rules use them.
+// carries the label `target` (the appUrl, already redacted; user:password@ is dropped all the same) and, when
+// the run knows it, `location` (PROBE_LOCATION), which is also the Pushgateway grouping key, so that a fleet's
+// probes never overwrite each other's. The metric names are part of the project's interface: dashboards and
+// alert rules use them.
 //
 // golden_path_failures_total and golden_path_success_ratio come from the HistoryStats the caller passes: they
 // count the runs of that window (e.g. the last 24h), so failures_total can fall as old runs leave the window.
@@ -54,8 +56,10 @@ interface Family {
 }
 
 export function renderMetrics(result: RunResult, stats?: HistoryStats): string {
-  const target: [string, string] = ['target', safeTarget(result.target.appUrl)];
-  const one = (value: number, ...labels: Labels) => ({ labels: [target, ...labels], value });
+  const target: Labels = [['target', safeTarget(result.target.appUrl)]];
+  // A fleet's probes push to one Prometheus: where each series was measured tells them apart.
+  if (result.location !== undefined) target.push(['location', result.location]);
+  const one = (value: number, ...labels: Labels) => ({ labels: [...target, ...labels], value });
   const v = result.verdict;
   const families: Family[] = [
     {
@@ -186,6 +190,7 @@ export async function pushMetrics(
   job: string,
   text: string,
   timeoutMs: number,
+  grouping: Record<string, string> = {},
 ): Promise<{ ok: boolean; detail: string }> {
   let endpoint: URL;
   try {
@@ -196,9 +201,9 @@ export async function pushMetrics(
   }
   if (job === '') return { ok: false, detail: 'push: the job name is empty' };
   // A job with a slash needs the Pushgateway's base64 form of the grouping key.
-  const jobPath = job.includes('/')
-    ? `job@base64/${Buffer.from(job).toString('base64url')}`
-    : `job/${encodeURIComponent(job)}`;
+  const keyPath = (key: string, value: string) =>
+    value.includes('/') || value === '' ? `${key}@base64/${Buffer.from(value).toString('base64url') || '='}` : `${key}/${encodeURIComponent(value)}`;
+  const jobPath = [keyPath('job', job), ...Object.entries(grouping).map(([k, v]) => keyPath(k, v))].join('/');
   endpoint.pathname = `${endpoint.pathname.replace(/\/+$/, '')}/metrics/${jobPath}`;
   // Credentials in the URL go as Basic auth (boundedRequest); the URL shown never carries them.
   const shown = new URL(endpoint);

@@ -72,6 +72,8 @@ export interface RunResult extends SessionRecord {
   finishedAt: string;
   durationMs: number;
   target: RunTarget;
+  /** Where the probe ran (PROBE_LOCATION, default the host name). */
+  location?: string;
   /** The HTTP checks made before the browser started; absent when preflight was off or the target embedded. */
   preflight?: PreflightResult;
   /** How many sessions ran at once; absent: one. */

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { errors, type Page } from '@playwright/test';
+import { historyDbSecret } from '../config/history-url';
 import { budgetsOf, type ProbeConfig } from '../config/load';
 import { describeClose } from '../contract/close-codes';
 import { matchPage } from '../contract/checks/answer';
@@ -78,7 +79,7 @@ export class ProbeRun {
   ) {
     this.clock = session.clock;
     this.framesFile = framesFileOf(session.session, session.sessions);
-    this.redactor = new Redactor([config.password, config.bypassKey, config.token, ...session.secrets]);
+    this.redactor = new Redactor([config.password, config.bypassKey, config.token, historyDbSecret(config.historyDb), ...session.secrets]);
     this.message = `${config.message} [probe ${this.nonce}]`;
     this.finishWatcher = new FinishWatcher(config.contract);
     const origins = new Set([config.appUrl, config.apiUrl, config.authUrl].map((u) => new URL(u).origin));
@@ -288,6 +289,7 @@ export class ProbeRun {
       finishedAt: new Date().toISOString(),
       durationMs: this.clock.now(),
       target: targetOf(this.config, this.redactor, preflight),
+      location: this.config.location,
       ...(preflight ? { preflight } : {}),
     };
   }

@@ -101,12 +101,12 @@ const TIMEOUT_VERDICT: Partial<Verdict> = {
 
 test.describe('history', () => {
   test('records runs and reads them back with since() and last(), oldest first', async ({}, testInfo) => {
-    const history = History.open(testInfo.outputPath('nested', 'folder', 'history.db'));
+    const history = await History.open(testInfo.outputPath('nested', 'folder', 'history.db'));
     try {
-      const first = history.record(runResult('2025-01-01T10:00:00.000Z'), 'reports/a');
-      const second = history.record(runResult('2025-01-01T11:00:00.000Z', TIMEOUT_VERDICT), 'reports/b');
+      const first = await history.record(runResult('2025-01-01T10:00:00.000Z'), 'reports/a');
+      const second = await history.record(runResult('2025-01-01T11:00:00.000Z', TIMEOUT_VERDICT), 'reports/b');
       // Recorded out of order: reading is by start time.
-      const early = history.record(
+      const early = await history.record(
         runResult('2025-01-01T09:00:00.000Z', { status: 'degraded', message: 'first-event-budget: over' }),
         'reports/c',
       );
@@ -134,43 +134,46 @@ test.describe('history', () => {
         runDir: 'reports/b',
         failedCheck: 'completed-in-time',
         users: 1,
+        location: '',
       });
       expect([first.failedCheck, early.failedCheck, early.status]).toEqual([null, null, 'degraded']);
 
-      expect(history.since('2025-01-01T00:00:00.000Z')).toEqual([early, first, second]);
-      expect(history.since('2025-01-01T10:00:00.000Z')).toEqual([first, second]);
-      expect(history.since(Date.parse('2025-01-01T10:30:00.000Z'))).toEqual([second]);
-      expect(history.since('2025-01-02T00:00:00.000Z')).toEqual([]);
-      expect(() => history.since('yesterday')).toThrow(
+      expect(await history.since('2025-01-01T00:00:00.000Z')).toEqual([early, first, second]);
+      expect(await history.since('2025-01-01T10:00:00.000Z')).toEqual([first, second]);
+      expect(await history.since(Date.parse('2025-01-01T10:30:00.000Z'))).toEqual([second]);
+      expect(await history.since('2025-01-02T00:00:00.000Z')).toEqual([]);
+      await expect(history.since('yesterday')).rejects.toThrow(
         'history: "yesterday" is not an instant; give an ISO date or epoch milliseconds',
       );
-      expect(history.last(2)).toEqual([first, second]);
-      expect(history.last(10)).toEqual([early, first, second]);
-      expect(history.last(0)).toEqual([]);
+      expect(await history.last(2)).toEqual([first, second]);
+      expect(await history.last(10)).toEqual([early, first, second]);
+      expect(await history.last(0)).toEqual([]);
     } finally {
-      history.close();
+      await history.close();
     }
   });
 
   test('alerts round trip; lastAlert is the most recent', async ({}, testInfo) => {
-    const history = History.open(testInfo.outputPath('history.db'));
+    const history = await History.open(testInfo.outputPath('history.db'));
     try {
-      expect(history.lastAlert()).toBeNull();
-      const run = history.record(runResult('2025-01-01T10:00:00.000Z', TIMEOUT_VERDICT), 'reports/a');
-      const failing = history.recordAlert({
+      expect(await history.lastAlert()).toBeNull();
+      const run = await history.record(runResult('2025-01-01T10:00:00.000Z', TIMEOUT_VERDICT), 'reports/a');
+      const failing = await history.recordAlert({
         at: '2025-01-01T10:00:07.000Z',
         kind: 'failing',
         runId: run.id,
         delivered: true,
         detail: 'slack: HTTP 200',
+        scope: '',
       });
-      expect(history.lastAlert()).toEqual(failing);
-      const recovered = history.recordAlert({
+      expect(await history.lastAlert()).toEqual(failing);
+      const recovered = await history.recordAlert({
         at: '2025-01-01T10:05:07.000Z',
         kind: 'recovered',
         runId: run.id,
         delivered: false,
         detail: 'webhook: connection refused',
+        scope: '',
       });
       expect(recovered).toEqual({
         id: failing.id + 1,
@@ -179,34 +182,36 @@ test.describe('history', () => {
         runId: run.id,
         delivered: false,
         detail: 'webhook: connection refused',
+        scope: '',
       });
-      expect(history.lastAlert()).toEqual(recovered);
+      expect(await history.lastAlert()).toEqual(recovered);
     } finally {
-      history.close();
+      await history.close();
     }
   });
 
   test('the schema and the rows survive reopening; WAL mode and the schema version are on disk', async ({}, testInfo) => {
     const path = testInfo.outputPath('history.db');
-    const first = History.open(path);
-    const run = first.record(runResult('2025-01-01T10:00:00.000Z'), 'reports/a');
-    const alert = first.recordAlert({
+    const first = await History.open(path);
+    const run = await first.record(runResult('2025-01-01T10:00:00.000Z'), 'reports/a');
+    const alert = await first.recordAlert({
       at: '2025-01-01T10:00:07.000Z',
       kind: 'reminder',
       runId: run.id,
       delivered: true,
       detail: 'still failing',
+      scope: '',
     });
-    first.close();
+    await first.close();
 
-    const again = History.open(path);
+    const again = await History.open(path);
     try {
-      expect(again.last(5)).toEqual([run]);
-      expect(again.lastAlert()).toEqual(alert);
-      const next = again.record(runResult('2025-01-01T10:05:00.000Z'), 'reports/b');
+      expect(await again.last(5)).toEqual([run]);
+      expect(await again.lastAlert()).toEqual(alert);
+      const next = await again.record(runResult('2025-01-01T10:05:00.000Z'), 'reports/b');
       expect(next.id).toBe(run.id + 1);
     } finally {
-      again.close();
+      await again.close();
     }
 
     const raw = new Database(path, { readonly: true });
@@ -216,7 +221,7 @@ test.describe('history', () => {
       const tables = raw
         .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
         .all();
-      expect(tables).toEqual([{ name: 'alerts' }, { name: 'runs' }]);
+      expect(tables).toEqual([{ name: 'alert_state' }, { name: 'alerts' }, { name: 'runs' }]);
     } finally {
       raw.close();
     }
@@ -236,14 +241,14 @@ test.describe('history', () => {
       VALUES ('2025-01-01T10:00:00.000Z', 1735725600000, '2025-01-01T10:00:05.000Z', 'pass', 'ok', 5000, '{}', 'http://t', 'reports/old');`);
     raw.pragma('user_version = 1');
     raw.close();
-    const history = History.open(path);
+    const history = await History.open(path);
     try {
-      expect(history.last(5).map((r) => [r.runDir, r.users])).toEqual([['reports/old', 1]]);
-      const multi = history.record({ ...runResult('2025-01-01T11:00:00.000Z'), users: 3 }, 'reports/new');
+      expect((await history.last(5)).map((r) => [r.runDir, r.users])).toEqual([['reports/old', 1]]);
+      const multi = await history.record({ ...runResult('2025-01-01T11:00:00.000Z'), users: 3 }, 'reports/new');
       expect(multi.users).toBe(3);
-      expect(history.last(5).map((r) => r.users)).toEqual([1, 3]);
+      expect((await history.last(5)).map((r) => r.users)).toEqual([1, 3]);
     } finally {
-      history.close();
+      await history.close();
     }
   });
 
@@ -252,7 +257,7 @@ test.describe('history', () => {
     const raw = new Database(path);
     raw.pragma(`user_version = ${HISTORY_SCHEMA_VERSION + 1}`);
     raw.close();
-    expect(() => History.open(path)).toThrow(
+    await expect(History.open(path)).rejects.toThrow(
       `${path}: history schema version ${HISTORY_SCHEMA_VERSION + 1} is newer than this golden-path-probe knows (${HISTORY_SCHEMA_VERSION}); upgrade the probe or use another --history file`,
     );
   });
@@ -266,22 +271,24 @@ test.describe('history', () => {
       const { History } = require(process.env.HISTORY_MODULE);
       const worker = Number(process.env.WORKER);
       const base = JSON.parse(process.env.RESULT_JSON);
-      const history = History.open(process.env.HISTORY_DB);
-      process.stdout.write('ready\\n');
-      process.stdin.once('data', () => {
-        try {
-          for (let i = 0; i < 25; i++) {
-            const startedAt = new Date(Date.parse(base.startedAt) + (worker * 25 + i) * 1000).toISOString();
-            history.record({ ...base, startedAt }, 'reports/w' + worker + '/' + i);
+      (async () => {
+        const history = await History.open(process.env.HISTORY_DB);
+        process.stdout.write('ready\\n');
+        process.stdin.once('data', async () => {
+          try {
+            for (let i = 0; i < 25; i++) {
+              const startedAt = new Date(Date.parse(base.startedAt) + (worker * 25 + i) * 1000).toISOString();
+              await history.record({ ...base, startedAt }, 'reports/w' + worker + '/' + i);
+            }
+            await history.close();
+            process.stdout.write('done\\n');
+          } catch (err) {
+            process.stderr.write(String(err && err.stack || err));
+            process.exitCode = 1;
           }
-          history.close();
-          process.stdout.write('done\\n');
-        } catch (err) {
-          process.stderr.write(String(err && err.stack || err));
-          process.exitCode = 1;
-        }
-        process.stdin.destroy();
-      });
+          process.stdin.destroy();
+        });
+      })().catch((err) => { process.stderr.write(String(err && err.stack || err)); process.exit(1); });
     `;
     const base = JSON.stringify(runResult('2025-01-01T00:00:00.000Z'));
     const children = [0, 1, 2, 3].map((worker) => {
@@ -323,9 +330,9 @@ test.describe('history', () => {
       for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
     }
 
-    const history = History.open(path);
+    const history = await History.open(path);
     try {
-      const rows = history.since(0);
+      const rows = await history.since(0);
       expect(rows).toHaveLength(100);
       expect(new Set(rows.map((r) => r.id)).size).toBe(100);
       const perWorker = [0, 1, 2, 3].map((w) => rows.filter((r) => r.runDir.startsWith(`reports/w${w}/`)).length);
@@ -333,7 +340,7 @@ test.describe('history', () => {
       // Oldest first, by the start times the writers gave.
       expect(rows.map((r) => r.startedAt)).toEqual([...rows.map((r) => r.startedAt)].sort());
     } finally {
-      history.close();
+      await history.close();
     }
   });
 });

@@ -45,6 +45,7 @@ function runs(pattern: string, spacingMs = MINUTE): HistoryRecord[] {
       runDir: `/var/probe/reports/run-${i + 1}`,
       failedCheck: failed ? 'completed-in-time' : null,
       users: 1,
+      location: 'eu-west',
     };
   });
 }
@@ -69,7 +70,7 @@ function replay(pattern: string, policy: AlertPolicy, opts: Replay = {}): Array<
     log.push(kind ?? '-');
     if (kind) {
       const delivered = opts.delivered ? opts.delivered(kind, i) : true;
-      lastAlert = { id: log.length, at: now.toISOString(), kind, runId: record.id, delivered, detail: 'test' };
+      lastAlert = { id: log.length, at: now.toISOString(), kind, runId: record.id, delivered, detail: 'test', scope: 'eu-west' };
     }
   });
   return log;
@@ -119,7 +120,7 @@ test.describe('decideAlert', () => {
   test('the reminder is due exactly remindEveryMs after the last alert, not a millisecond before', () => {
     const recent = runs('FFFF');
     const at = '2026-03-01T12:02:20.000Z';
-    const last: AlertRecord = { id: 1, at, kind: 'failing', runId: 3, delivered: true, detail: '' };
+    const last: AlertRecord = { id: 1, at, kind: 'failing', runId: 3, delivered: true, detail: '', scope: 'eu-west' };
     const policy = { after: 3, remindEveryMs: 5 * MINUTE };
     expect(decideAlert(recent, last, policy, new Date(Date.parse(at) + 5 * MINUTE - 1))).toBeNull();
     expect(decideAlert(recent, last, policy, new Date(Date.parse(at) + 5 * MINUTE))).toBe('reminder');

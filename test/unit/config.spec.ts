@@ -1,4 +1,6 @@
 import { expect, test } from '@playwright/test';
+import { hostname } from 'node:os';
+import { describeHistoryDb, historyDbSecret, isPostgresUrl } from '../../src/config/history-url';
 import { loadConfig } from '../../src/config/load';
 
 test('no staging configured: the embedded reference, with every default', () => {
@@ -100,4 +102,25 @@ test('precedence: environment over profile over default', () => {
   expect(overridden.ok && [overridden.config.login, overridden.config.preflightUrls]).toEqual(['token', ['{app}/ping']]);
   const generic = loadConfig({});
   expect(generic.ok && [generic.config.login, generic.config.preflightUrls]).toEqual(['form', ['{app}/']]);
+});
+
+test('a fleet: PROBE_LOCATION (default the host name), PROBE_ALERT_LOCATIONS as N or N/M, a postgres:// history never shown with its password', () => {
+  const base = { PROBE_APP_URL: 'https://app.example.com', PROBE_USERNAME: 'u', PROBE_PASSWORD: 'p' };
+  const plain = loadConfig(base);
+  expect(plain.ok && plain.config.location).toBe(hostname());
+  const fleet = loadConfig({ ...base, PROBE_LOCATION: 'eu-west', PROBE_ALERT_LOCATIONS: '2/3', PROBE_HISTORY_DB: 'postgres://probe:s3cret@db.internal:5432/probes?sslmode=require' });
+  expect(fleet.ok && [fleet.config.location, fleet.config.alert.locations, fleet.config.historyDb]).toEqual([
+    'eu-west',
+    { min: 2, size: 3 },
+    'postgres://probe:s3cret@db.internal:5432/probes?sslmode=require',
+  ]);
+  expect(loadConfig({ ...base, PROBE_ALERT_LOCATIONS: '2' }).ok).toBe(true);
+  for (const bad of ['0', '3/2', 'two', '2/3/4']) {
+    const r = loadConfig({ ...base, PROBE_ALERT_LOCATIONS: bad });
+    expect(!r.ok && r.problems.join('\n'), bad).toContain('PROBE_ALERT_LOCATIONS must be N or N/M locations');
+  }
+  expect(describeHistoryDb('postgres://probe:s3cret@db.internal:5432/probes?sslmode=require')).toBe('postgres://probe@db.internal:5432/probes');
+  expect(describeHistoryDb('reports/history.db')).toBe('reports/history.db');
+  expect(historyDbSecret('postgres://probe:s%40cret@db/x')).toBe('s@cret');
+  expect([isPostgresUrl('postgresql://h/db'), isPostgresUrl('postgres:/not-a-url'), isPostgresUrl('reports/postgres.db')]).toEqual([true, false, false]);
 });

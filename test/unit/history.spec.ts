@@ -69,6 +69,7 @@ function rec(over: Partial<HistoryRecord> & { startedAt: string }): HistoryRecor
     runDir: 'reports/x',
     failedCheck: null,
     users: 1,
+    location: '',
     ...over,
   };
 }

@@ -532,6 +532,21 @@ test('a run of several sessions shows each session side by side, each with its o
   expect(html).toContain('href="../reports/2026-11-20T10-00-00-000Z/frames-2.ndjson"');
 });
 
+test('a fleet: a table of locations, each beside its own baseline; a baseline location no longer run is left out of before vs after', () => {
+  const at = (startedAt: string, location: string, ok = true) => ({ ...(ok ? makeRun({ startedAt, at: { agent_started: 100 }, completeMs: 1000 }) : transport1011(startedAt)), location });
+  const runs = [at('2026-11-20T10:00:00.000Z', 'eu-west'), at('2026-11-20T10:00:01.000Z', 'us-east', false), at('2026-11-20T10:05:00.000Z', 'eu-west')].map((r) => run(r));
+  const baseline = [at('2026-11-19T10:00:00.000Z', 'eu-west', false), at('2026-11-19T10:00:01.000Z', 'us-east'), at('2026-11-19T10:00:02.000Z', 'ap-south', false)].map((r) => run(r));
+  const model = buildReportModel(input({ runs, baseline }));
+  expect(model.locations).toEqual([
+    { location: 'eu-west', after: { runs: 2, successRate: 1, completeP50: 1000 }, before: { runs: 1, successRate: 0, completeP50: null } },
+    { location: 'us-east', after: { runs: 1, successRate: 0, completeP50: null }, before: { runs: 1, successRate: 1, completeP50: 1000 } },
+  ]);
+  // ap-south ran only before: the baseline compared holds eu-west and us-east.
+  expect(model.before?.total).toBe(2);
+  expect(renderHtml(model)).toContain('<tr data-location="us-east"><th scope="row">us-east</th><td class="num">1</td><td class="num">0%</td>');
+  expect(renderMarkdown(model)).toContain('| eu-west | 2 | 100% | 1,000 ms | 1 | 0% | — |');
+});
+
 test.describe('renderMarkdown', () => {
   test('the same sections as tables, the picture as timeline.svg, server text escaped', () => {
     const runs = afterWindow();

@@ -158,13 +158,33 @@ export interface ReportModel {
   timelines: TimelinePick[];
   /** Targets the window's runs probed (normally one). */
   targets: string[];
+  /** Each location the window's runs ran in (PROBE_LOCATION), beside the same location's baseline; empty when none is known. */
+  locations: LocationRow[];
+}
+
+/** One location of a fleet: its runs after, and before when there is a baseline. */
+export interface LocationRow {
+  location: string;
+  after: LocationFigures;
+  before: LocationFigures | null;
+}
+
+export interface LocationFigures {
+  runs: number;
+  /** (pass + degraded) / runs; null without runs. */
+  successRate: number | null;
+  /** p50 of the final agent_completed, ms after the send; null when no run completed. */
+  completeP50: number | null;
 }
 
 const FINAL_COMPLETED = 'final agent_completed';
 
 export function buildReportModel(input: ValidationReportInput): ReportModel {
   const after = windowStats(input.runs, input.links);
-  const before = input.baseline === undefined ? null : windowStats(input.baseline, input.links);
+  // Before vs after compares the same locations: a baseline location the fleet no longer runs in is left out.
+  const afterLocations = new Set(input.runs.map((r) => r.result.location));
+  const sameLocations = input.baseline?.filter((r) => r.result.location === undefined || afterLocations.has(r.result.location));
+  const before = sameLocations === undefined ? null : windowStats(sameLocations, input.links);
   const representative = pickRepresentative(input.runs, after.runs, 'representative');
   const timelines: TimelinePick[] = [];
   if (representative) {
@@ -194,7 +214,21 @@ export function buildReportModel(input: ValidationReportInput): ReportModel {
     representative,
     timelines,
     targets: [...new Set(after.runs.map((r) => r.target))],
+    locations: locationRows(input.runs, sameLocations),
   };
+}
+
+function locationRows(runs: ReportRun[], baseline: ReportRun[] | undefined): LocationRow[] {
+  const names = [...new Set(runs.map((r) => r.result.location).filter((l): l is string => l !== undefined))].sort();
+  const figures = (of: ReportRun[]): LocationFigures => {
+    const ok = of.filter((r) => r.result.verdict.status === 'pass' || r.result.verdict.status === 'degraded').length;
+    const completes = of.map((r) => r.result.verdict.timings.completeMs).filter((ms): ms is number => ms !== null).sort((a, b) => a - b);
+    return { runs: of.length, successRate: of.length === 0 ? null : ok / of.length, completeP50: percentile(completes, 50) };
+  };
+  return names.map((location) => {
+    const mine = (w: ReportRun[]) => w.filter((r) => r.result.location === location);
+    return { location, after: figures(mine(runs)), before: baseline === undefined ? null : figures(mine(baseline)) };
+  });
 }
 
 // ---- one window ------------------------------------------------------------------------------------

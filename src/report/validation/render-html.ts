@@ -3,9 +3,9 @@
 // close reasons come from the servers under test.
 
 import { escapeMarkup } from '../escape';
-import type { BeforeAfterRow, CheckRow, EventRow, ReportModel, RunRow, TimelinePick, WindowStats } from './model';
+import type { BeforeAfterRow, CheckRow, EventRow, LocationFigures, LocationRow, ReportModel, RunRow, TimelinePick, WindowStats } from './model';
 import { decidingCheck } from './model';
-import { delta, directionWord, headline, hrefOf, METHOD, metricValue, ms, time, verdictSentence } from './format';
+import { delta, directionWord, headline, hrefOf, METHOD, metricValue, ms, pct, time, verdictSentence } from './format';
 import { FAILURE_COLOR, timelineSvg } from './timeline-svg';
 import type { RunResult } from '../result';
 
@@ -14,6 +14,7 @@ export function renderHtml(model: ReportModel): string {
   const sections = [
     headlineSection(model),
     model.before && model.beforeAfter ? beforeAfterSection(model.before, a, model.beforeAfter) : '',
+    locationsSection(model.locations),
     runsSection(a, model.before),
     checksSection(a),
     eventsSection(a),
@@ -87,6 +88,25 @@ function beforeAfterSection(before: WindowStats, after: WindowStats, rows: Befor
 <p>Before: ${esc(windowLine(before))} After: ${esc(windowLine(after))}</p>
 <table data-testid="before-after">
 <thead><tr><th scope="col">metric</th><th scope="col" class="num">before</th><th scope="col" class="num">after</th><th scope="col" class="num">change</th></tr></thead>
+<tbody>
+${body}
+</tbody>
+</table>
+</section>`;
+}
+
+/** A fleet's locations side by side, each beside its own baseline. */
+function locationsSection(rows: LocationRow[]): string {
+  if (rows.length === 0) return '';
+  const figures = (f: LocationFigures | null) =>
+    f === null ? '<td class="num">-</td><td class="num">-</td><td class="num">-</td>' : `<td class="num">${f.runs}</td><td class="num">${esc(pct(f.successRate))}</td><td class="num">${esc(ms(f.completeP50))}</td>`;
+  const withBefore = rows.some((r) => r.before !== null);
+  const body = rows.map((r) => `<tr data-location="${esc(r.location)}"><th scope="row">${esc(r.location)}</th>${figures(r.after)}${withBefore ? figures(r.before) : ''}</tr>`).join('\n');
+  const head = (when: string) => `<th scope="col" class="num">runs${when}</th><th scope="col" class="num">success${when}</th><th scope="col" class="num">final p50${when}</th>`;
+  return `<section id="locations">
+<h2>Locations</h2>
+<table data-testid="locations-table">
+<thead><tr><th scope="col">location</th>${head('')}${withBefore ? head(' before') : ''}</tr></thead>
 <tbody>
 ${body}
 </tbody>

@@ -1,9 +1,9 @@
 // report.md: the twin of report.html for a pull request, a ticket or a terminal. The same sections and
 // tables; the timeline picture is the separate file `timeline.svg` next to it. Pure.
 
-import type { BeforeAfterRow, ReportModel, RunRow, WindowStats } from './model';
+import type { BeforeAfterRow, LocationFigures, ReportModel, RunRow, WindowStats } from './model';
 import { decidingCheck } from './model';
-import { delta, directionWord, headline, hrefOf, METHOD, metricValue, ms, time, verdictSentence } from './format';
+import { delta, directionWord, headline, hrefOf, METHOD, metricValue, ms, pct, time, verdictSentence } from './format';
 
 export const TIMELINE_SVG_FILE = 'timeline.svg';
 
@@ -31,6 +31,14 @@ export function renderMarkdown(model: ReportModel): string {
         (r) => `| ${cell(r.metric)} | ${metricValue(r, r.before)} | ${metricValue(r, r.after)} | ${change(r)} |`,
       ),
     );
+  }
+
+  if (model.locations.length) {
+    const withBefore = model.locations.some((l) => l.before !== null);
+    const figures = (f: LocationFigures | null) => (f === null ? '- | - | -' : `${f.runs} | ${pct(f.successRate)} | ${ms(f.completeP50)}`);
+    lines.push('', '## Locations', '', `| location | runs | success | final p50 |${withBefore ? ' runs before | success before | final p50 before |' : ''}`);
+    lines.push(`| --- | ---: | ---: | ---: |${withBefore ? ' ---: | ---: | ---: |' : ''}`);
+    for (const l of model.locations) lines.push(`| ${cell(l.location)} | ${figures(l.after)} |${withBefore ? ` ${figures(l.before)} |` : ''}`);
   }
 
   lines.push('', '## Runs', '', 'The verdict of each run, oldest first, with its evidence.', '');

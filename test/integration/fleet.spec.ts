@@ -1,0 +1,225 @@
+// A fleet against a real PostgreSQL (postgres-server.ts: initdb and pg_ctl on a free loopback port, no
+// Docker): probes in three locations writing one history at once, exactly one fleet alert when two of three
+// fail while all three finish together (20 times over), a database that is not there or goes away, and the
+// schema migrated from empty and from the previous version.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Client } from 'pg';
+import { REFERENCE_CREDENTIALS, referenceUsername } from '../../reference/server';
+import { History, HISTORY_SCHEMA_VERSION } from '../../src/ops/history';
+import { describe, expect, test as harness } from './harness';
+import { POSTGRES_TEST_PASSWORD, startPostgres, type PostgresServer } from './postgres-server';
+
+const test = harness.extend<{ pg: PostgresServer }, { _pg: PostgresServer }>({
+  _pg: [
+    async ({}, use) => {
+      const server = await startPostgres();
+      try {
+        await use(server);
+      } finally {
+        server.close();
+      }
+    },
+    { scope: 'worker', timeout: 60_000 },
+  ],
+  pg: async ({ _pg }, use) => {
+    await use(_pg);
+    // A test that stopped the server leaves it running again for the next one.
+    try {
+      _pg.start();
+    } catch {
+      // already running
+    }
+  },
+});
+
+const FORM = { PROBE_USERNAME: REFERENCE_CREDENTIALS.username, PROBE_PASSWORD: REFERENCE_CREDENTIALS.password };
+const CHILD = join(__dirname, 'fleet-child.ts');
+/** A round of three processes deciding an alert takes well under a second; this only stops a hung one. */
+const ROUND_LIMIT_MS = 30_000;
+
+test('three probes in three locations write one PostgreSQL history at once; history --by location shows all three', async ({ probe, target, pg }) => {
+  const db = await pg.newDatabase();
+  const locations = ['eu-west', 'us-east', 'ap-south'];
+  // A user each: probes of one user would rightly see each other's runs (isolation).
+  const runs = await Promise.all(
+    locations.map((location, i) =>
+      probe({ ...target, ...FORM, PROBE_USERNAME: referenceUsername(i + 1), PROBE_HISTORY_DB: db, PROBE_LOCATION: location, PROBE_REPORT_DIR: location }),
+    ),
+  );
+  for (const o of runs) {
+    expect(o.code, describe(o)).toBe(0);
+    expect(o.output).not.toContain(POSTGRES_TEST_PASSWORD);
+  }
+  expect(runs.map((o) => o.result?.location)).toEqual(locations);
+  const history = await History.open(db);
+  try {
+    const rows = await history.since(0);
+    expect(rows.map((r) => r.location).sort()).toEqual([...locations].sort());
+    expect(new Set(rows.map((r) => r.runDir)).size).toBe(3);
+  } finally {
+    await history.close();
+  }
+  const shown = await probe({ ...target, ...FORM, PROBE_HISTORY_DB: db }, ['history', '--by', 'location']);
+  expect(shown.code, describe(shown)).toBe(0);
+  for (const location of locations) expect(shown.output).toMatch(new RegExp(`^${location}\\s+1\\s+100\\.0%\\s+\\d+/\\d+ ms`, 'm'));
+  expect(shown.output).not.toContain(POSTGRES_TEST_PASSWORD);
+});
+
+/** Three fleet probes (fleet-child.ts) kept running; each round they all finish a run at once. */
+class Fleet {
+  private readonly children: Array<{ child: ChildProcess; answers: string[]; waiting: Array<(line: string) => void> }>;
+
+  constructor(readonly locations: string[]) {
+    this.children = locations.map(() => {
+      const child = spawn(process.execPath, ['--import', 'tsx', CHILD], { cwd: join(__dirname, '..', '..'), env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['pipe', 'pipe', 'inherit'] });
+      const entry = { child, answers: [] as string[], waiting: [] as Array<(line: string) => void> };
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        const waiter = entry.waiting.shift();
+        if (waiter) waiter(line);
+        else entry.answers.push(line);
+      });
+      return entry;
+    });
+  }
+
+  /** Every location finishes a run with its status at the same moment; resolves with what each logged. */
+  async round(db: string, webhook: string, statuses: Array<'pass' | 'fail'>, startedAt: string): Promise<string[][]> {
+    const answers = this.children.map(
+      (entry) =>
+        new Promise<string>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`a fleet probe did not answer within ${ROUND_LIMIT_MS} ms`)), ROUND_LIMIT_MS);
+          entry.waiting.push((line) => {
+            clearTimeout(timer);
+            resolve(line);
+          });
+        }),
+    );
+    this.children.forEach((entry, i) => entry.child.stdin!.write(`${JSON.stringify({ db, webhook, location: this.locations[i], status: statuses[i], startedAt })}\n`));
+    const lines = await Promise.all(answers);
+    return lines.map((line) => {
+      expect(line.startsWith('done ')).toBe(true);
+      const outcome = JSON.parse(line.slice(5)) as { logged: string[]; historyProblem?: string };
+      expect(outcome.historyProblem).toBeUndefined();
+      return outcome.logged;
+    });
+  }
+
+  close(): void {
+    for (const { child } of this.children) child.stdin!.end();
+  }
+}
+
+test('two of three locations failing, all three finishing at once: exactly one failing alert, then one recovered; 20 times over', async ({ pg }) => {
+  test.setTimeout(240_000);
+  const received: Array<{ kind: string; fleet?: string }> = [];
+  const webhook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      received.push(JSON.parse(body) as { kind: string; fleet?: string });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(webhook.address() as { port: number }).port}/hook`;
+  const fleet = new Fleet(['eu-west', 'us-east', 'ap-south']);
+  try {
+    for (let round = 1; round <= 20; round++) {
+      const db = await pg.newDatabase();
+      received.length = 0;
+      const failingAt = new Date().toISOString();
+      const failingLogs = await fleet.round(db, url, ['fail', 'fail', 'pass'], failingAt);
+      expect(received.map((a) => a.kind), `round ${round}: ${JSON.stringify(failingLogs)}`).toEqual(['failing']);
+      expect(received[0]!.fleet).toBe('2 of 3 locations failing (alerting at 2): eu-west, us-east');
+      expect(failingLogs.flat().filter((l) => l.startsWith('alert failing (fleet): sent'))).toHaveLength(1);
+      const recoveredLogs = await fleet.round(db, url, ['pass', 'pass', 'pass'], new Date(Date.parse(failingAt) + 1000).toISOString());
+      expect(received.map((a) => a.kind), `round ${round}: ${JSON.stringify(recoveredLogs)}`).toEqual(['failing', 'recovered']);
+    }
+  } finally {
+    fleet.close();
+    await new Promise((resolve) => webhook.close(resolve));
+  }
+});
+
+test('a PostgreSQL that cannot be reached: exit 2 naming its host, never its password; the run and its files are still there', async ({ probe, target, pg }) => {
+  const closed = `postgres://postgres:${POSTGRES_TEST_PASSWORD}@127.0.0.1:${pg.port + 1}/nowhere`;
+  const o = await probe({ ...target, ...FORM, PROBE_HISTORY_DB: closed });
+  expect(o.code, describe(o)).toBe(2);
+  expect(o.output).toContain(`history: PostgreSQL at postgres://postgres@127.0.0.1:${pg.port + 1}/nowhere cannot be reached`);
+  expect(o.output).not.toContain(POSTGRES_TEST_PASSWORD);
+  expect(o.result?.verdict.status, describe(o)).toBe('pass');
+  expect(existsSync(join(o.runDir!, 'summary.md'))).toBe(true);
+});
+
+test('a database that goes away during a run: that run is not recorded, said clearly, exit 2; its verdict and files are there', async ({ startProbe, staging, target, pg }) => {
+  const db = await pg.newDatabase();
+  // The run takes two seconds after the chat opens: time for the server to go before the history is written.
+  staging.setFault('slow-first-event', { delayMs: 2000 });
+  const running = startProbe({ ...target, ...FORM, PROBE_HISTORY_DB: db });
+  // The history was opened (and migrated) before the browser started; the server goes once the chat is open.
+  await new Promise<void>((resolve, reject) => {
+    let seen = '';
+    running.child.stdout!.on('data', (d: Buffer) => {
+      seen += d.toString();
+      if (seen.includes('open chat')) resolve();
+    });
+    void running.exited.then(() => reject(new Error(`the probe ended before the chat opened:\n${seen}`)));
+  });
+  pg.stop();
+  const o = await running.exited;
+  expect(o.code, describe(o)).toBe(2);
+  expect(o.output).toMatch(/history: not recorded: PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\/probe_\w+/);
+  expect(o.output).not.toContain(POSTGRES_TEST_PASSWORD);
+  expect(o.result?.verdict.status, describe(o)).toBe('pass');
+  expect(existsSync(join(o.runDir!, 'frames.ndjson'))).toBe(true);
+});
+
+test('the schema: created in an empty database, and migrated from the previous version with its rows kept', async ({ pg }) => {
+  const empty = await pg.newDatabase();
+  const fresh = await History.open(empty);
+  await fresh.close();
+  const sql = async (url: string, text: string) => {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      return (await client.query(text)).rows as Array<Record<string, unknown>>;
+    } finally {
+      await client.end();
+    }
+  };
+  expect(await sql(empty, 'SELECT version FROM golden_path_schema')).toEqual([{ version: HISTORY_SCHEMA_VERSION }]);
+  const tables = await sql(empty, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
+  expect(tables.map((t) => t.tablename)).toEqual(['alert_state', 'alerts', 'golden_path_schema', 'runs']);
+
+  // Version 2 as it shipped: runs with users, no location; alerts without scope.
+  const previous = await pg.newDatabase();
+  await sql(
+    previous,
+    `CREATE TABLE runs (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, started_at TEXT NOT NULL, started_ms BIGINT NOT NULL,
+       finished_at TEXT NOT NULL, status TEXT NOT NULL, class TEXT, message TEXT NOT NULL, duration_ms INTEGER NOT NULL,
+       first_event_ms INTEGER, complete_ms INTEGER, events TEXT NOT NULL, target TEXT NOT NULL, version TEXT, run_dir TEXT NOT NULL,
+       failed_check TEXT, users INTEGER NOT NULL DEFAULT 1);
+     CREATE TABLE alerts (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, run_id BIGINT NOT NULL,
+       delivered INTEGER NOT NULL, detail TEXT NOT NULL);
+     CREATE TABLE golden_path_schema (version INTEGER NOT NULL);
+     INSERT INTO golden_path_schema VALUES (2);
+     INSERT INTO runs (started_at, started_ms, finished_at, status, message, duration_ms, events, target, run_dir, users)
+       VALUES ('2025-01-01T10:00:00.000Z', 1735725600000, '2025-01-01T10:00:05.000Z', 'fail', 'old', 5000, '{}', 'http://t', 'reports/old', 3);
+     INSERT INTO alerts (at, kind, run_id, delivered, detail) VALUES ('2025-01-01T10:00:06.000Z', 'failing', 1, 1, 'sent');`,
+  );
+  const migrated = await History.open(previous);
+  try {
+    expect((await migrated.last(5)).map((r) => [r.runDir, r.users, r.location])).toEqual([['reports/old', 3, '']]);
+    // Alerts of before locations continue a location's (one machine upgrading), never the fleet's.
+    expect((await migrated.lastAlert('eu-west'))?.kind).toBe('failing');
+    expect(await migrated.lastAlert('fleet')).toBeNull();
+  } finally {
+    await migrated.close();
+  }
+  expect(await sql(previous, 'SELECT version FROM golden_path_schema')).toEqual([{ version: HISTORY_SCHEMA_VERSION }]);
+});
