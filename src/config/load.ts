@@ -73,6 +73,12 @@ export interface ProbeConfig {
   pushgatewayUrl?: string;
   /** Where this probe runs (PROBE_LOCATION, default the host name). */
   location: string;
+  /**
+   * True when PROBE_LOCATION was given: alerts and window metrics then follow this location's runs only. A
+   * host name can change from run to run (a CronJob's pod): without a location given, one machine's history
+   * is one, as it always was.
+   */
+  locationGiven: boolean;
 }
 
 export type ConfigResult = { ok: true; config: ProbeConfig } | { ok: false; problems: string[] };
@@ -189,6 +195,7 @@ export function loadConfig(env: Env): ConfigResult {
     metricsFile: value('PROBE_METRICS_FILE'),
     pushgatewayUrl: value('PROBE_PUSHGATEWAY_URL'),
     location: value('PROBE_LOCATION') ?? hostname(),
+    locationGiven: value('PROBE_LOCATION') !== undefined,
   };
   const alertWindow = value('PROBE_ALERT_WINDOW');
   if (alertWindow) {

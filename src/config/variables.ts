@@ -245,7 +245,7 @@ export const VARIABLES: readonly VariableSpec[] = [
   {
     name: 'PROBE_LOCATION',
     kind: 'string',
-    description: 'Where this probe runs (a region, a cluster, a CI runner): tags every run in result.json, the history, the metrics (label `location`), alerts and reports. Default: the host name.',
+    description: 'Where this probe runs (a region, a cluster, a CI runner): tags every run in result.json, the history, the metrics (label `location`), alerts and reports. Default: the host name. Given, alerts and window metrics follow this location\'s runs only; unset, the whole history is one machine\'s.',
   },
   {
     name: 'PROBE_ALERT_LOCATIONS',

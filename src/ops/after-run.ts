@@ -77,7 +77,9 @@ async function alertOnChange(
   const { FLEET_SCOPE } = lazy.history();
   const policy = { after: config.alert.after, window: config.alert.window, remindEveryMs: config.alert.remindEveryMs };
   const fleet = config.alert.locations;
-  const scope = fleet ? FLEET_SCOPE : config.location;
+  // A location's own runs and alert state when it was given; else the whole history, as on one machine.
+  const mine = config.locationGiven ? config.location : undefined;
+  const scope = fleet ? FLEET_SCOPE : (mine ?? '');
   try {
     // Decided, sent and recorded under the lock of its scope: of probes finishing together, one at a time.
     await history.underAlertLock(scope, async () => {
@@ -93,7 +95,7 @@ async function alertOnChange(
         kind = decideFleetAlert(state, lastAlert, policy, { ...fleet, withinMs }, now);
         fleetLine = describeFleet(state, { ...fleet, withinMs });
       } else {
-        recent = await history.last(RECENT_RUNS, config.location);
+        recent = await history.last(RECENT_RUNS, mine);
         kind = decideAlert(recent, lastAlert, policy, now);
       }
       if (!kind) return;
@@ -110,7 +112,7 @@ async function alertOnChange(
 async function writeMetrics(config: ProbeConfig, result: RunResult, history: History | undefined, log: (line: string) => void): Promise<void> {
   try {
     const { pushMetrics, renderMetrics, writeTextfile } = lazy.metrics();
-    const stats = history ? lazy.history().historyStats(await history.since(Date.now() - METRICS_WINDOW_MS, config.location)) : undefined;
+    const stats = history ? lazy.history().historyStats(await history.since(Date.now() - METRICS_WINDOW_MS, config.locationGiven ? config.location : undefined)) : undefined;
     const text = renderMetrics(result, stats);
     if (config.metricsFile) await writeTextfile(config.metricsFile, text);
     if (config.pushgatewayUrl) {

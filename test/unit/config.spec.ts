@@ -107,10 +107,11 @@ test('precedence: environment over profile over default', () => {
 test('a fleet: PROBE_LOCATION (default the host name), PROBE_ALERT_LOCATIONS as N or N/M, a postgres:// history never shown with its password', () => {
   const base = { PROBE_APP_URL: 'https://app.example.com', PROBE_USERNAME: 'u', PROBE_PASSWORD: 'p' };
   const plain = loadConfig(base);
-  expect(plain.ok && plain.config.location).toBe(hostname());
+  expect(plain.ok && [plain.config.location, plain.config.locationGiven]).toEqual([hostname(), false]);
   const fleet = loadConfig({ ...base, PROBE_LOCATION: 'eu-west', PROBE_ALERT_LOCATIONS: '2/3', PROBE_HISTORY_DB: 'postgres://probe:s3cret@db.internal:5432/probes?sslmode=require' });
-  expect(fleet.ok && [fleet.config.location, fleet.config.alert.locations, fleet.config.historyDb]).toEqual([
+  expect(fleet.ok && [fleet.config.location, fleet.config.locationGiven, fleet.config.alert.locations, fleet.config.historyDb]).toEqual([
     'eu-west',
+    true,
     { min: 2, size: 3 },
     'postgres://probe:s3cret@db.internal:5432/probes?sslmode=require',
   ]);
