@@ -109,11 +109,15 @@ function frameEvidence(evidence: Evidence, contract: Contract): FrameEvidence {
   return evidence.log ?? FrameLog.of(evidence.frames ?? [], contract, evidence.nonce);
 }
 
+/** The failing check that decides a verdict: the highest-ranked class; of one class, the first listed. */
+export function decidingFailure(checks: Check[]): Check | undefined {
+  // Stable sort: among checks of the same class, the first listed names the failure.
+  return checks.filter((c) => c.status === 'fail').sort((a, b) => rank(a.class) - rank(b.class))[0];
+}
+
 /** Status, class and the one-line message, from the checks. */
 export function summarize(checks: Check[]): Pick<Verdict, 'status' | 'class' | 'message'> {
-  const failing = checks.filter((c) => c.status === 'fail');
-  // Stable sort: among checks of the same class, the first listed names the failure.
-  const top = [...failing].sort((a, b) => rank(a.class) - rank(b.class))[0];
+  const top = decidingFailure(checks);
   if (top !== undefined) {
     // The probe could not judge (its configuration or its own bug): say so, rather than blame the product.
     const couldNotJudge = top.name === 'step-failures' && (top.class === 'config' || top.class === 'probe');

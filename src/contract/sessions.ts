@@ -4,19 +4,30 @@
 // decides. A session the probe could not judge makes the run `error`, never `pass`.
 import { crossTalkCheck, type SessionTrace } from './checks/cross-talk';
 import { check } from './checks/check';
-import { summarize } from './judge';
+import { decidingFailure, summarize } from './judge';
 import type { Check, EventTiming, Verdict } from './types';
 
-export function combineSessions(verdicts: readonly Verdict[], traces: readonly SessionTrace[]): Verdict {
+export interface Combined {
+  verdict: Verdict;
+  /** The session whose evidence explains the verdict (its deciding check's, or cross-talk's first receiver); null when it passed. */
+  decidingSession: number | null;
+}
+
+export function combineSessions(verdicts: readonly Verdict[], traces: readonly SessionTrace[]): Combined {
+  const crossTalk = crossTalkCheck(traces);
+  const sessionChecks = verdicts.map((v, i) => sessionCheck(v, i + 1, verdicts.length));
   // Cross-talk first: of one class (isolation), the check that names both sessions decides.
-  const checks = [crossTalkCheck(traces), ...verdicts.map((v, i) => sessionCheck(v, i + 1, verdicts.length))];
+  const checks = [crossTalk.check, ...sessionChecks];
   const summary = summarize(checks);
-  const deciding = decidingSession(summary.message);
-  const status = deciding !== null && verdicts[deciding - 1]?.status === 'error' && summary.message.startsWith('session-') ? 'error' : summary.status;
-  return {
+  const top = decidingFailure(checks);
+  const bySession = top === undefined ? -1 : sessionChecks.indexOf(top);
+  const deciding = bySession >= 0 ? bySession + 1 : top === crossTalk.check ? (crossTalk.receivers[0] ?? null) : null;
+  // A session the probe could not judge: the run could not be judged either.
+  const status = bySession >= 0 && verdicts[bySession]!.status === 'error' ? 'error' : summary.status;
+  const verdict: Verdict = {
     ...summary,
     status,
-    message: messageOf(summary.message, summary.status, verdicts, deciding),
+    message: messageOf(summary.message, summary.status, verdicts, bySession + 1),
     checks,
     events: slowestEvents(verdicts),
     runId: null,
@@ -29,23 +40,15 @@ export function combineSessions(verdicts: readonly Verdict[], traces: readonly S
     warnings: verdicts.flatMap((v, i) => v.warnings.map((w) => `session ${i + 1}: ${w}`)),
     retries: verdicts.flatMap((v, i) => v.retries.map((r) => ({ ...r, message: `session ${i + 1}: ${r.message}` }))),
   };
-}
-
-/**
- * The session whose evidence explains a combined verdict's message: the session of a deciding session
- * check, or the first session cross-talk says received something; null when the message names none.
- */
-export function decidingSession(message: string): number | null {
-  const found = /^session-(\d+):/.exec(message) ?? /^cross-talk: .*?session (\d+) received/.exec(message);
-  return found ? Number(found[1]) : null;
+  return { verdict, decidingSession: deciding };
 }
 
 /** One line that names every session involved: the deciding one first, then the others that did not pass. */
-function messageOf(decided: string, status: Verdict['status'], verdicts: readonly Verdict[], deciding: number | null): string {
+function messageOf(decided: string, status: Verdict['status'], verdicts: readonly Verdict[], decidingCheckOf: number): string {
   if (status === 'pass') return `all ${verdicts.length} sessions passed; no cross-talk`;
   const others = verdicts
     .map((v, i) => ({ v, session: i + 1 }))
-    .filter(({ v, session }) => v.status !== 'pass' && !(decided.startsWith('session-') && session === deciding))
+    .filter(({ v, session }) => v.status !== 'pass' && session !== decidingCheckOf)
     .map(({ v, session }) => `session ${session} (${v.status}${v.class ? `, ${v.class}` : ''})`);
   return others.length === 0 ? decided : `${decided}; also not passing: ${others.join(', ')}`;
 }

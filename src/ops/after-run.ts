@@ -76,9 +76,9 @@ async function alertOnChange(
   const { alertPayload, buildAlert, decideAlert, decideFleetAlert, deliverAlert, describeFleet, fleetState } = lazy.alerts();
   const { FLEET_SCOPE } = lazy.history();
   const policy = { after: config.alert.after, window: config.alert.window, remindEveryMs: config.alert.remindEveryMs };
-  const fleet = config.alert.locations;
-  // A location's own runs and alert state when it was given; else the whole history, as on one machine.
-  const mine = config.locationGiven ? config.location : undefined;
+  const locations = config.alert.locations;
+  const fleet = locations && { ...locations, withinMs: config.alert.window?.withinMs ?? FLEET_WINDOW_MS };
+  const mine = ownLocation(config);
   const scope = fleet ? FLEET_SCOPE : (mine ?? '');
   try {
     // Decided, sent and recorded under the lock of its scope: of probes finishing together, one at a time.
@@ -89,11 +89,10 @@ async function alertOnChange(
       let recent: HistoryRecord[];
       let fleetLine: string | undefined;
       if (fleet) {
-        const withinMs = config.alert.window?.withinMs ?? FLEET_WINDOW_MS;
-        recent = await history.since(now.getTime() - withinMs);
-        const state = fleetState(recent, policy, { ...fleet, withinMs }, now);
-        kind = decideFleetAlert(state, lastAlert, policy, { ...fleet, withinMs }, now);
-        fleetLine = describeFleet(state, { ...fleet, withinMs });
+        recent = await history.since(now.getTime() - fleet.withinMs);
+        const state = fleetState(recent, policy, fleet, now);
+        kind = decideFleetAlert(state, lastAlert, policy, fleet, now);
+        fleetLine = describeFleet(state, fleet);
       } else {
         recent = await history.last(RECENT_RUNS, mine);
         kind = decideAlert(recent, lastAlert, policy, now);
@@ -112,7 +111,7 @@ async function alertOnChange(
 async function writeMetrics(config: ProbeConfig, result: RunResult, history: History | undefined, log: (line: string) => void): Promise<void> {
   try {
     const { pushMetrics, renderMetrics, writeTextfile } = lazy.metrics();
-    const stats = history ? lazy.history().historyStats(await history.since(Date.now() - METRICS_WINDOW_MS, config.locationGiven ? config.location : undefined)) : undefined;
+    const stats = history ? lazy.history().historyStats(await history.since(Date.now() - METRICS_WINDOW_MS, ownLocation(config))) : undefined;
     const text = renderMetrics(result, stats);
     if (config.metricsFile) await writeTextfile(config.metricsFile, text);
     if (config.pushgatewayUrl) {
@@ -122,4 +121,9 @@ async function writeMetrics(config: ProbeConfig, result: RunResult, history: His
   } catch (err) {
     log(`metrics: not written: ${(err as Error).message}`);
   }
+}
+
+/** A location's own runs and alert state when PROBE_LOCATION was given; else (undefined) the whole history, as on one machine. */
+function ownLocation(config: ProbeConfig): string | undefined {
+  return config.locationGiven ? config.location : undefined;
 }

@@ -191,8 +191,8 @@ export class History {
       );
     }
     const rows = await this.db.all<RunRow>(
-      `SELECT * FROM runs WHERE started_ms >= $1 AND ${OF_LOCATION} ORDER BY started_ms, id`,
-      [Math.floor(from), location ?? null],
+      `SELECT * FROM runs WHERE ${OF_LOCATION} AND started_ms >= $2 ORDER BY started_ms, id`,
+      [location ?? null, Math.floor(from)],
     );
     return rows.map(toRecord);
   }
@@ -202,7 +202,7 @@ export class History {
     const limit = Math.floor(n);
     if (!(limit > 0)) return [];
     const rows = await this.db.all<RunRow>(
-      `SELECT * FROM (SELECT * FROM runs WHERE ${OF_LOCATION.replaceAll('$2', '$1')} ORDER BY started_ms DESC, id DESC LIMIT $2) AS recent ORDER BY started_ms, id`,
+      `SELECT * FROM (SELECT * FROM runs WHERE ${OF_LOCATION} ORDER BY started_ms DESC, id DESC LIMIT $2) AS recent ORDER BY started_ms, id`,
       [location ?? null, limit],
     );
     return rows.map(toRecord);
@@ -239,8 +239,8 @@ export class History {
   }
 }
 
-/** Runs of one location (`$2`), the runs of before locations existed with them; every run when `$2` is null. */
-const OF_LOCATION = `(CAST($2 AS TEXT) IS NULL OR location = $2 OR location = '')`;
+/** Runs of one location (`$1`), the runs of before locations existed with them; every run when `$1` is null. */
+const OF_LOCATION = `(CAST($1 AS TEXT) IS NULL OR location = $1 OR location = '')`;
 
 async function migrate(db: SqlDb): Promise<void> {
   // Under the lock: the first of several probes opening a new database creates the schema; the others wait

@@ -4,8 +4,7 @@
 // heartbeats) keeps its first and last rows and folds the rest into one row that says how many, so that
 // result.json and summary.md stay small; frames.ndjson keeps every frame.
 
-import type { Contract } from '../contract/contract';
-import { FrameLog, type Logged } from '../contract/frame-log';
+import type { Logged } from '../contract/frame-log';
 import type { FrameRecord, SocketRecord } from '../contract/types';
 import { closeCodeName } from '../contract/close-codes';
 
@@ -105,14 +104,6 @@ export class TimelineBuilder {
     const beforeLast = run.beforeLast ?? run.rows[run.rows.length - 2]!;
     this.built.push({ row: first }, { folded: { first, count: run.count - 2, from: run.rows[1]!.t, to: beforeLast.t } }, { row: last });
   }
-}
-
-/** The timeline of a whole list of frames at once (frames read back, tests). */
-export function buildTimeline(frames: FrameRecord[], sockets: SocketRecord[], sentAt: number | null, contract: Contract): TimelineRow[] {
-  const log = new FrameLog(contract);
-  const timeline = new TimelineBuilder();
-  for (const frame of frames) timeline.add(frame, log.add(frame));
-  return timeline.rows(sockets, sentAt);
 }
 
 function short(payload: string): string {

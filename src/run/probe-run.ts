@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { errors, type Page } from '@playwright/test';
 import { historyDbSecret } from '../config/history-url';
+import type { PreflightResult } from '../preflight/preflight';
 import { budgetsOf, type ProbeConfig } from '../config/load';
 import { describeClose } from '../contract/close-codes';
 import { matchPage } from '../contract/checks/answer';
@@ -70,6 +71,8 @@ export class ProbeRun {
   /** Other sessions' nonces, and the received frames that carried one (cross-talk). */
   private foreignNonces: string[] = [];
   private readonly nonceHits: Array<{ nonce: string; frame: number }> = [];
+  private readonly nonceHitCount = new Map<string, number>();
+  private preflightRead: { result: PreflightResult | undefined } | undefined;
   readonly framesFile: string;
 
   constructor(
@@ -98,7 +101,9 @@ export class ProbeRun {
   private noteForeignNonces(payload: string, frame: number): void {
     for (const nonce of this.foreignNonces) {
       if (!payload.includes(nonce)) continue;
-      if (this.nonceHits.filter((h) => h.nonce === nonce).length < NONCE_HITS_KEPT) this.nonceHits.push({ nonce, frame });
+      const seen = this.nonceHitCount.get(nonce) ?? 0;
+      this.nonceHitCount.set(nonce, seen + 1);
+      if (seen < NONCE_HITS_KEPT) this.nonceHits.push({ nonce, frame });
     }
   }
 
@@ -276,13 +281,13 @@ export class ProbeRun {
   async finish(page: Page | undefined): Promise<Verdict> {
     if (this.verdict) return this.verdict;
     const record = await this.conclude(page);
-    await writeRunArtifacts(this.runDir, { ...(await this.runHeader()), ...record });
+    await writeRunArtifacts(this.runDir, { ...this.runHeader(), ...record });
     return record.verdict;
   }
 
   /** The run-level part of result.json: when, where, preflight. */
-  async runHeader(): Promise<Omit<RunResult, keyof SessionRecord>> {
-    const preflight = readPreflight(this.runDir);
+  runHeader(): Omit<RunResult, keyof SessionRecord> {
+    const preflight = this.preflight();
     return {
       schemaVersion: 1,
       startedAt: this.clock.startedAt.toISOString(),
@@ -314,7 +319,7 @@ export class ProbeRun {
       (err: Error) => err.message,
     );
     if (recorderProblem) verdict.warnings.push(recorderProblem);
-    const preflight = readPreflight(this.runDir);
+    const preflight = this.preflight();
     if (preflight?.degraded) verdict.warnings.push(`preflight: ${preflight.message}`);
     this.verdict = this.redactor.redactValue(verdict);
     return {
@@ -328,6 +333,12 @@ export class ProbeRun {
       sockets: this.recorder.sockets,
       timeline: this.timeline.rows(this.recorder.sockets, this.sentAt),
     };
+  }
+
+  /** preflight.json, which the CLI wrote before the browser started: read once. */
+  private preflight(): PreflightResult | undefined {
+    this.preflightRead ??= { result: readPreflight(this.runDir) };
+    return this.preflightRead.result;
   }
 
   /** What the cross-talk check needs of this session; after conclude(). */

@@ -4,7 +4,7 @@
 
 import type { Page } from '@playwright/test';
 import type { ProbeConfig } from '../config/load';
-import { combineSessions, decidingSession } from '../contract/sessions';
+import { combineSessions } from '../contract/sessions';
 import type { Verdict } from '../contract/types';
 import { Clock } from '../capture/clock';
 import { writeRunArtifacts, type RunResult } from '../report/result';
@@ -46,15 +46,15 @@ export class RunGroup {
   private async finishSeveral(): Promise<Verdict> {
     const runs = this.sessions.map((s) => s.run);
     const records = await Promise.all(this.sessions.map((s) => s.run.conclude(s.page)));
-    const verdict = combineSessions(
+    const { verdict, decidingSession } = combineSessions(
       records.map((r) => r.verdict),
       runs.map((r) => r.trace()),
     );
-    const deciding = verdict.status === 'pass' ? 0 : (decidingSession(verdict.message) ?? 1) - 1;
+    const deciding = (decidingSession ?? 1) - 1;
     const sent = runs.map((r) => r.sendTime);
     const spread = sent.every((t) => t !== null) ? Math.round(Math.max(...(sent as number[])) - Math.min(...(sent as number[]))) : undefined;
     const result: RunResult = {
-      ...(await runs[0]!.runHeader()),
+      ...runs[0]!.runHeader(),
       ...records[deciding]!,
       verdict,
       users: records.length,

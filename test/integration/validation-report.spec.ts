@@ -11,9 +11,8 @@ import { judge } from '../../src/contract/judge';
 import type { FrameRecord, SocketRecord } from '../../src/contract/types';
 import type { RunResult } from '../../src/report/result';
 import { renderSummary } from '../../src/report/summary-md';
-import { buildTimeline } from '../../src/report/timeline';
 import { loadRuns, writeValidationReport } from '../../src/report/validation/write';
-import { NONCE, SENT_AT, USER, buildEvidence, cutBefore, healthyRun, type EventSpec } from '../unit/evidence-builders';
+import { NONCE, SENT_AT, USER, buildEvidence, buildTimeline, cutBefore, healthyRun, type EventSpec } from '../unit/evidence-builders';
 
 const PROJECT_ROOT = join(__dirname, '..', '..');
 const README_PICTURE = join(PROJECT_ROOT, 'docs', 'validation-report.png');

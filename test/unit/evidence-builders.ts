@@ -1,6 +1,9 @@
 // Hand-made evidence for the judge and normalizer tests: a healthy run as a list of event specs, rendered
 // into frames in any of the three wire shapes, and small helpers to break it one way at a time.
-import type { Evidence, FrameRecord, FramedEvidence, PageText } from '../../src/contract/types';
+import { defaultContract, type Contract } from '../../src/contract/contract';
+import { FrameLog } from '../../src/contract/frame-log';
+import type { AgentEvent, Evidence, FrameRecord, FramedEvidence, PageText, SocketRecord } from '../../src/contract/types';
+import { TimelineBuilder, type TimelineRow } from '../../src/report/timeline';
 
 export const USER = 'u-1';
 export const THREAD = 't-1';
@@ -157,4 +160,18 @@ function indexOf(events: EventSpec[], type: string, nth: number): number {
   const index = indexes[nth];
   if (index === undefined) throw new Error(`no ${type} #${nth} in the run`);
   return index;
+}
+
+/** A whole list of frames logged at once, as the probe logs them one by one: the events and the warnings. */
+export function normalizeFrames(frames: FrameRecord[], contract: Contract = defaultContract): { events: AgentEvent[]; warnings: string[] } {
+  const log = FrameLog.of(frames, contract);
+  return { events: log.events, warnings: log.warnings() };
+}
+
+/** The timeline of a whole list of frames at once, as the probe builds it frame by frame. */
+export function buildTimeline(frames: FrameRecord[], sockets: SocketRecord[], sentAt: number | null, contract: Contract = defaultContract): TimelineRow[] {
+  const log = new FrameLog(contract);
+  const timeline = new TimelineBuilder();
+  for (const frame of frames) timeline.add(frame, log.add(frame));
+  return timeline.rows(sockets, sentAt);
 }

@@ -1,9 +1,8 @@
 import { test, expect } from '@playwright/test';
 import { defaultContract, type Contract } from '../../src/contract/contract';
 import { FrameLog } from '../../src/contract/frame-log';
-import { normalizeFrames } from '../../src/contract/normalize';
 import type { AgentEvent, FrameRecord } from '../../src/contract/types';
-import { ANSWER, RUN, SENT_AT, THREAD, USER, healthyRun, inFrame, runFrames, type Shape } from './evidence-builders';
+import { ANSWER, RUN, SENT_AT, THREAD, USER, healthyRun, inFrame, normalizeFrames, runFrames, type Shape } from './evidence-builders';
 
 /** The parts of an event that do not depend on the wire shape. */
 function canonical(events: AgentEvent[]) {

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { crossTalkCheck, type SessionTrace } from '../../src/contract/checks/cross-talk';
 import { judge } from '../../src/contract/judge';
-import { combineSessions, decidingSession } from '../../src/contract/sessions';
-import type { AgentEvent } from '../../src/contract/types';
+import { combineSessions } from '../../src/contract/sessions';
+import type { AgentEvent, Verdict } from '../../src/contract/types';
 import { loadConfig } from '../../src/config/load';
 import { numbered } from '../../src/config/users';
 import { buildEvidence, drop, healthyRun, pageShowing, ANSWER } from './evidence-builders';
@@ -78,55 +78,61 @@ test('users: token login reads one token a line from PROBE_TOKENS_FILE; a storag
 });
 
 test('cross-talk passes when no session carries anything of another', () => {
-  const c = crossTalkCheck([trace(1), trace(2), trace(3)]);
+  const c = crossTalkCheck([trace(1), trace(2), trace(3)]).check;
   expect([c.status, c.class, c.seen]).toEqual(['pass', 'isolation', '3 sessions, nothing of one in another; user ids compared']);
 });
 
 test("cross-talk names both sessions and where: another's run delivered, a shared run id, a nonce in frames or page", () => {
   const foreign = { runId: 'run-1', threadId: 'thread-1', userId: 'user-1' };
   const delivered = trace(2, { events: [...trace(2).events, event('agent_started', 9, foreign)] });
-  const c = crossTalkCheck([trace(1), delivered]);
+  const c = crossTalkCheck([trace(1), delivered]).check;
   expect([c.status, c.class]).toEqual(['fail', 'isolation']);
   expect(c.seen).toBe("session 2 received session 1's user id user-1, run id run-1, thread id thread-1");
   expect(c.evidence).toBe('frames-2.ndjson frame 9');
 
-  const shared = crossTalkCheck([trace(1, { runId: 'run-x', events: [event('agent_started', 2, { runId: 'run-x' })] }), trace(2, { runId: 'run-x', events: [event('agent_started', 3, { runId: 'run-x' })] })]);
+  const shared = crossTalkCheck([trace(1, { runId: 'run-x', events: [event('agent_started', 2, { runId: 'run-x' })] }), trace(2, { runId: 'run-x', events: [event('agent_started', 3, { runId: 'run-x' })] })]).check;
   expect(shared.seen).toBe("session 1 received session 2's run id run-x (its own is the same); session 2 received session 1's run id run-x (its own is the same)");
 
-  const nonce = crossTalkCheck([trace(1, { nonceHits: [{ nonce: 'nonce-3', frame: 4 }] }), trace(2, { pageAfter: 'nonce-3' }), trace(3)]);
+  const nonce = crossTalkCheck([trace(1, { nonceHits: [{ nonce: 'nonce-3', frame: 4 }] }), trace(2, { pageAfter: 'nonce-3' }), trace(3)]).check;
   expect(nonce.seen).toBe("session 1 received session 3's nonce nonce-3; session 2 received session 3's nonce nonce-3 in the page");
   expect(nonce.evidence).toBe('frames-1.ndjson frame 4; frames-2.ndjson the page at the end');
+  expect(crossTalkCheck([trace(1, { nonceHits: [{ nonce: 'nonce-3', frame: 4 }] }), trace(2, { pageAfter: 'nonce-3' }), trace(3)]).receivers).toEqual([1, 2]);
 });
 
 test("an answer both sessions got alike is no cross-talk; another's own answer is", () => {
-  expect(crossTalkCheck([trace(1, { answer: 'same' }), trace(2, { answer: 'same', events: [event('agent_completed', 5, { answer: 'same', runId: 'run-2' })] })]).status).toBe('pass');
-  const leaked = crossTalkCheck([trace(1), trace(2, { events: [event('agent_response', 5, { answer: 'answer 1' })] })]);
+  expect(crossTalkCheck([trace(1, { answer: 'same' }), trace(2, { answer: 'same', events: [event('agent_completed', 5, { answer: 'same', runId: 'run-2' })] })]).check.status).toBe('pass');
+  const leaked = crossTalkCheck([trace(1), trace(2, { events: [event('agent_response', 5, { answer: 'answer 1' })] })]).check;
   expect(leaked.seen).toBe("session 2 received session 1's answer");
 });
 
 test('the combined verdict: pass only when every session and cross-talk pass; else the worst class decides, naming the session', () => {
   const healthy = judge(buildEvidence(healthyRun(), 'bridge', { page: pageShowing(ANSWER) }));
   expect(healthy.status).toBe('pass');
-  const all = combineSessions([healthy, healthy, healthy], [trace(1), trace(2), trace(3)]);
+  const all = combineSessions([healthy, healthy, healthy], [trace(1), trace(2), trace(3)]).verdict;
   expect([all.status, all.class, all.message]).toEqual(['pass', null, 'all 3 sessions passed; no cross-talk']);
   expect(all.checks.map((c) => c.name)).toEqual(['cross-talk', 'session-1', 'session-2', 'session-3']);
 
   const missing = judge(buildEvidence(drop(healthyRun(), 'tool_executing'), 'bridge', { page: pageShowing(ANSWER) }));
   expect(missing.status).toBe('fail');
-  const one = combineSessions([healthy, missing, healthy], [trace(1), trace(2), trace(3)]);
+  const one = combineSessions([healthy, missing, healthy], [trace(1), trace(2), trace(3)]).verdict;
   expect([one.status, one.class]).toEqual(['fail', missing.class]);
   expect(one.message).toMatch(/^session-2: expected session 2 of 3 passes the golden path; fail: /);
-  const two = combineSessions([missing, missing, healthy], [trace(1), trace(2), trace(3)]);
+  const two = combineSessions([missing, missing, healthy], [trace(1), trace(2), trace(3)]).verdict;
   expect(two.message).toMatch(new RegExp(`^session-1: .*; also not passing: session 2 \\(fail, ${missing.class}\\)$`));
 
-  const crossed = combineSessions([healthy, healthy], [trace(1), trace(2, { nonceHits: [{ nonce: 'nonce-1', frame: 3 }] })]);
+  const crossed = combineSessions([healthy, healthy], [trace(1), trace(2, { nonceHits: [{ nonce: 'nonce-1', frame: 3 }] })]).verdict;
   expect([crossed.status, crossed.class]).toEqual(['fail', 'isolation']);
   expect(crossed.message).toContain("cross-talk: expected no session's frames or page carry another session's nonce");
-  expect([decidingSession(crossed.message), decidingSession(one.message), decidingSession(all.message)]).toEqual([2, 2, null]);
+  const deciding = (verdicts: Verdict[], traces: SessionTrace[]) => combineSessions(verdicts, traces).decidingSession;
+  expect([
+    deciding([healthy, healthy], [trace(1), trace(2, { nonceHits: [{ nonce: 'nonce-1', frame: 3 }] })]),
+    deciding([healthy, missing, healthy], [trace(1), trace(2), trace(3)]),
+    deciding([healthy, healthy, healthy], [trace(1), trace(2), trace(3)]),
+  ]).toEqual([2, 2, null]);
 
   // A session the probe could not judge leaves the run `error`, never `pass`.
   const broken = { ...healthy, status: 'error' as const, class: 'probe' as const, message: 'judge: boom' };
-  expect(combineSessions([healthy, broken], [trace(1), trace(2)]).status).toBe('error');
+  expect(combineSessions([healthy, broken], [trace(1), trace(2)]).verdict.status).toBe('error');
   // The slowest session's times, counts over all.
   expect(all.events.find((e) => e.type === 'agent_started')?.count).toBe(3 * healthy.events.find((e) => e.type === 'agent_started')!.count);
 });

@@ -5,7 +5,8 @@
 import { expect, test } from '@playwright/test';
 import { defaultContract } from '../../src/contract/contract';
 import type { FrameRecord } from '../../src/contract/types';
-import { buildTimeline, FOLD_AFTER, TimelineBuilder } from '../../src/report/timeline';
+import { FOLD_AFTER, TimelineBuilder } from '../../src/report/timeline';
+import { buildTimeline } from './evidence-builders';
 
 interface Row {
   ms: number;

@@ -27,22 +27,30 @@ export interface SessionTrace {
 
 const EXPECTED = "no session's frames or page carry another session's nonce, run id, thread id, user id or answer";
 
-export function crossTalkCheck(sessions: readonly SessionTrace[]): Check {
+export interface CrossTalk {
+  check: Check;
+  /** The sessions that received something of another, in session order: the first explains the failure. */
+  receivers: number[];
+}
+
+export function crossTalkCheck(sessions: readonly SessionTrace[]): CrossTalk {
   const found: string[] = [];
   const where: string[] = [];
+  const receivers = new Set<number>();
   for (const mine of sessions) {
     for (const other of sessions) {
       if (other === mine) continue;
       const leaks = leaksOf(other, mine);
       if (leaks.length === 0) continue;
+      receivers.add(mine.session);
       found.push(`session ${mine.session} received session ${other.session}'s ${leaks.map((l) => l.what).join(', ')}`);
       where.push(...leaks.map((l) => `${mine.framesFile} ${l.where}`));
     }
   }
-  if (found.length > 0) return check('cross-talk', 'fail', 'isolation', EXPECTED, found.join('; '), [...new Set(where)].join('; '));
+  if (found.length > 0) return { check: check('cross-talk', 'fail', 'isolation', EXPECTED, found.join('; '), [...new Set(where)].join('; ')), receivers: [...receivers] };
   const unknown = sessions.filter((s) => s.userId === null).map((s) => s.session);
   const users = unknown.length === 0 ? 'user ids compared' : `user ids of sessions ${unknown.join(', ')} unknown, not compared`;
-  return check('cross-talk', 'pass', 'isolation', EXPECTED, `${sessions.length} sessions, nothing of one in another; ${users}`);
+  return { check: check('cross-talk', 'pass', 'isolation', EXPECTED, `${sessions.length} sessions, nothing of one in another; ${users}`), receivers: [] };
 }
 
 interface Leak {

@@ -214,16 +214,16 @@ export function buildReportModel(input: ValidationReportInput): ReportModel {
     representative,
     timelines,
     targets: [...new Set(after.runs.map((r) => r.target))],
-    locations: locationRows(input.runs, sameLocations),
+    locations: locationRows(input.runs, sameLocations, input.links),
   };
 }
 
-function locationRows(runs: ReportRun[], baseline: ReportRun[] | undefined): LocationRow[] {
+function locationRows(runs: ReportRun[], baseline: ReportRun[] | undefined, linksDir: string): LocationRow[] {
   const names = [...new Set(runs.map((r) => r.result.location).filter((l): l is string => l !== undefined))].sort();
+  // A location's figures are those of a window of its runs alone.
   const figures = (of: ReportRun[]): LocationFigures => {
-    const ok = of.filter((r) => r.result.verdict.status === 'pass' || r.result.verdict.status === 'degraded').length;
-    const completes = of.map((r) => r.result.verdict.timings.completeMs).filter((ms): ms is number => ms !== null).sort((a, b) => a - b);
-    return { runs: of.length, successRate: of.length === 0 ? null : ok / of.length, completeP50: percentile(completes, 50) };
+    const w = windowStats(of, linksDir);
+    return { runs: w.total, successRate: w.successRate, completeP50: w.events.find((e) => e.name === FINAL_COMPLETED)?.p50 ?? null };
   };
   return names.map((location) => {
     const mine = (w: ReportRun[]) => w.filter((r) => r.result.location === location);
