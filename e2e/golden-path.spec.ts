@@ -41,7 +41,7 @@ async function walk({ run, page }: Session, config: ProbeConfig, gate: SendGate,
           throw new ProbeStepError('transport', `open target: GET ${config.appUrl} answered ${response.status()}`);
       });
 
-      await step('log in', 'auth', async () => run.setUser((await login(page, run.config, run.redactor, stateLoaded)).userId));
+      await step('log in', 'auth', async () => run.setUser(await login(page, run.config, run.redactor, stateLoaded)));
 
       await step('open chat', 'transport', async () => {
         await openChat(page, config.appUrl, config.loginPath, config.stepTimeoutMs);
@@ -49,14 +49,19 @@ async function walk({ run, page }: Session, config: ProbeConfig, gate: SendGate,
       });
     });
 
+    // From here on the page must keep answering: a frozen page ends the run at once.
+    run.expectResponsivePage();
     await step('send message', 'ui-render', async () => {
       await typeMessage(page, run.message, config.stepTimeoutMs);
       // What the page shows before the send: an answer already visible then is not this run's.
       await run.readPageBeforeSend(page);
       arrived = true;
       await run.waitForOtherSessions(gate, config.stepTimeoutMs);
-      run.markSent();
+      // The send counts from a click that happened and sent something; the time is taken before the click,
+      // so that no frame of the send comes before it.
+      const clickedAt = run.beginSend();
       await clickSend(page, config.stepTimeoutMs);
+      await run.confirmSend(page, clickedAt, config.stepTimeoutMs);
     });
 
     await step('wait for the final agent_completed', 'timeout', async () => {

@@ -49,6 +49,20 @@ export interface PageFlags {
   presence?: boolean;
   /** Also open a dev server's hot-reload socket (/_next/webpack-hmr on the app host), as `next dev` does. */
   hotReload?: boolean;
+  /** Render the root agent's agent_completed `final_response` as the answer (a frontend that reads the completion). */
+  answerFromCompletion?: boolean;
+  /** Show the root agent_completed's status line (`message`) as an assistant message. */
+  showStatusLine?: boolean;
+  /** Render the run's first answer only; rendering a later one fails (an interim reply stays on screen). */
+  onlyFirstAnswer?: boolean;
+  /** Where the answer goes: a visually hidden live region (`sr-only`) or a collapsed panel (`clipped`). */
+  answerPlacement?: 'sr-only' | 'clipped';
+  /** Render only this many chunks of a streamed answer (stream_chunk, partial_result); the rest never show. */
+  streamRenderLimit?: number;
+  /** Shortly after the send the page's main thread is stuck for good (a busy loop). */
+  freezeAfterSend?: boolean;
+  /** The send button is there and enabled, but clicking it (or Enter) does nothing. */
+  deadSendButton?: boolean;
 }
 
 /** How the agent socket behaves, for sockets opened while the fault is set. */
@@ -61,6 +75,12 @@ export interface SocketBehaviour {
   heartbeatMs?: number;
   /** false: the server ignores whatever the client sends (no pong, no error, no run). */
   listen?: boolean;
+  /** The presence socket's frames name this colleague (`user_id`), as typing and presence indicators do. */
+  presenceUser?: string;
+  /** After its notifications the notification socket keeps sending `{"type":"error"}` frames with no ids. */
+  notificationErrors?: boolean;
+  /** The connection frame's user id as the platform sends it: `user_id` at the top level, cut to 8 characters and `...`. */
+  truncatedGreeting?: boolean;
 }
 
 export interface HttpOverride {
@@ -132,6 +152,8 @@ export interface Fault {
   socket?: SocketBehaviour;
   /** Frontend settings this fault imposes over the server's options. */
   settings?: { sendOver?: SendOver; answerIn?: AnswerIn };
+  /** Tokens carry an external identity provider's id in `sub`, not the user id (the platform maps the email). */
+  externalSub?: boolean;
 }
 
 // Small editors, so each fault reads as what it does.
@@ -160,6 +182,7 @@ const insertAfterFirst = (steps: Step[], type: string, ...extra: Step[]): Step[]
 };
 
 const isAgentEvent = (f: Frame): boolean => typeof f.data === 'object' && f.data !== null;
+const isAnswerFrame = (s: Step): boolean => typeOf(s) === 'agent_response' || typeOf(s) === 'final_report';
 const isFinalCompleted = (s: Step): boolean => typeOf(s) === 'agent_completed' && 'send' in s && !('agent_name' in s.send);
 /** The final agent_completed as it goes out: no agent_name, or the Supervisor's once the platform named it (nameCompletions). */
 const isFinalAsSent = (s: Step): boolean => isFinalCompleted(s) || (typeOf(s) === 'agent_completed' && 'send' in s && s.send.agent_name === SUPERVISOR);
@@ -190,9 +213,40 @@ export const nameCompletions = mapFrames((f) => {
   return {
     ...f,
     agent_name: SUPERVISOR,
-    data: { status: 'completed', result: data.result, execution_time_ms: 1480, message: `${SUPERVISOR} completed` },
+    data: { ...data, status: 'completed', result: data.result, execution_time_ms: 1480, message: `${SUPERVISOR} completed` },
   };
 });
+
+/**
+ * The final completion as the platform's emitter sends it for its Supervisor: a status line in `message` and
+ * the report object in `result` (agent, success, duration, steps), no answer text. The answer comes after.
+ */
+export const textlessCompletion = mapFrames((f) => {
+  if (f.type !== 'agent_completed' || (typeof f.agent_name === 'string' && f.agent_name !== SUPERVISOR)) return f;
+  const agent = typeof f.agent_name === 'string' ? f.agent_name : SUPERVISOR;
+  const report = { agent_name: agent, success: true, duration_ms: 1480, step_count: 3, status: 'completed' };
+  const data = (isAgentEvent(f) ? f.data : {}) as Frame;
+  return { ...f, data: { ...data, status: 'completed', result: report, execution_time_ms: 1480, message: `${agent} has completed processing your request` } };
+});
+
+/** How late after the final completion a late answer comes: beyond PROBE_FINAL_GRACE_MS (1 s), as on the platform. */
+export const LATE_ANSWER_MS = 1500;
+
+/** The answer frames that follow the final completion come LATE_ANSWER_MS after it (not scaled by speed). */
+const answerLate = (steps: Step[]): Step[] => {
+  const final = steps.findIndex(isFinalAsSent);
+  return steps.map((s, i) => (i > final && isAnswerFrame(s) ? { ...s, pauseMs: 0, holdMs: LATE_ANSWER_MS } : s));
+};
+
+/** The answer as `stream_chunk` pieces (no answer frame), 100 ms apart after the final completion. */
+const streamed = (steps: Step[], ctx: RunContext): Step[] => {
+  const words = ctx.answer.split(/(?<= )/);
+  const size = Math.ceil(words.length / 4);
+  const pieces = Array.from({ length: Math.ceil(words.length / size) }, (_, i) => words.slice(i * size, (i + 1) * size).join(''));
+  const head = { run_id: ctx.runId, thread_id: ctx.threadId, user_id: ctx.userId };
+  const chunks: Step[] = pieces.map((content) => ({ pauseMs: 100, send: { type: 'stream_chunk', ...head, timestamp: '', payload: { content, is_complete: false } } }));
+  return [...steps.filter((s) => !isAnswerFrame(s)), ...chunks];
+};
 
 /**
  * The renamed dialect of the `dialect-renamed` fault: wire name by canonical name. Everything else (the
@@ -447,6 +501,80 @@ export const FAULTS = {
     page: { history: STALE_ANSWER, renderAnswer: false },
   },
 
+  // The answer after the completion, in pieces, and where a person cannot see it.
+  'answer-after-final': {
+    describe: `Healthy, as the platform sends it: the final agent_completed carries a report object and a status line, no answer text; the answer frame comes ${LATE_ANSWER_MS} ms after it (beyond the final grace).`,
+    editRun: (steps) => answerLate(textlessCompletion(steps)),
+  },
+  'late-answer-never-rendered': {
+    describe: `The frames as in answer-after-final (the answer ${LATE_ANSWER_MS} ms after a textless completion), but the page never shows it.`,
+    editRun: (steps) => answerLate(textlessCompletion(steps)),
+    page: { renderAnswer: false },
+  },
+  'streamed-answer': {
+    describe: 'Healthy, the answer only as stream_chunk pieces (payload.content, is_complete false) after a textless completion; the page appends each piece in an element of its own.',
+    editRun: (steps, ctx) => streamed(textlessCompletion(steps), ctx),
+  },
+  'streamed-answer-truncated': {
+    describe: 'The answer only as stream_chunk pieces, but the page stops after the first 2 of them.',
+    editRun: (steps, ctx) => streamed(textlessCompletion(steps), ctx),
+    page: { streamRenderLimit: 2 },
+  },
+  'completion-final-response': {
+    describe: 'Healthy: the answer only in the final agent_completed, as `data.final_response` (with `status`), no answer frame; the page renders it from the completion.',
+    editRun: (steps, ctx) =>
+      mapFrames((f) => (f.type === 'agent_completed' && !('agent_name' in f) ? { ...f, data: { status: 'completed', final_response: ctx.answer } } : f))(
+        steps.filter((s) => !isAnswerFrame(s)),
+      ),
+    page: { answerFromCompletion: true },
+  },
+  'status-line-only': {
+    describe:
+      "A textless final completion whose status line (\"supervisor has completed processing your request\") the page shows as a message; the real answer comes after it, and the page never shows it.",
+    editRun: (steps) => textlessCompletion(steps),
+    page: { showStatusLine: true, renderAnswer: false },
+  },
+  'interim-answer-only': {
+    describe:
+      'An interim agent_response ("Working on it...") before a textless final completion, shown; the real answer comes after the completion, and the page fails to render it: only the interim reply is on screen.',
+    editRun: (steps, ctx) => insertAfterFirst(textlessCompletion(steps), 'agent_thinking', { pauseMs: 50, send: answerFrame(ctx, 'Working on it: looking up your usage records...') }),
+    page: { onlyFirstAnswer: true },
+  },
+  'answer-sr-only': {
+    describe: 'All frames as healthy; the page puts the answer only in a visually hidden live region (1x1 px, clipped), for screen readers.',
+    page: { answerPlacement: 'sr-only' },
+  },
+  'answer-clipped': {
+    describe: 'All frames as healthy; the page puts the answer inside a collapsed panel (height 0, overflow hidden): in the DOM, with a box of its own, clipped to nothing.',
+    page: { answerPlacement: 'clipped' },
+  },
+  'external-idp-sub': {
+    describe: "Healthy, but login tokens carry an external identity provider's id in `sub` (`idp|...`), not the platform's user id, which the events and the connection frame carry.",
+    externalSub: true,
+  },
+  'presence-names-colleague': {
+    describe: "Healthy, plus a presence socket whose frames (every 300 ms) name a colleague's user id: the page's business, not the run's.",
+    page: { presence: true },
+    socket: { presenceUser: userIdFor('colleague@reference.test') },
+  },
+  'side-socket-error-frame': {
+    describe: 'Healthy, plus the notification socket, which after its notifications sends `{"type":"error"}` frames with no ids (a subscription of another feature), after the send too.',
+    page: { notifications: true },
+    socket: { notificationErrors: true },
+  },
+  'drop-1006-and-resume': {
+    describe: "Healthy, but after tool_executing the connection drops without a close frame (1006); the page reconnects and the rest of the run (same run_id) comes on its new socket.",
+    editRun: (steps) => insertAfterFirst(steps, 'tool_executing', { pauseMs: 50, terminate: true }, { waitForSocket: { timeoutMs: RECONNECT_WAIT_MS } }),
+  },
+  'page-freezes-after-send': {
+    describe: "The frames as healthy, but right after the send the page's main thread is stuck for good (a busy loop).",
+    page: { freezeAfterSend: true },
+  },
+  'send-button-dead': {
+    describe: 'The send button is there and enabled, but clicking it (or pressing Enter) does nothing: no message leaves the page.',
+    page: { deadSendButton: true },
+  },
+
   // Load.
   flood: {
     describe:
@@ -553,12 +681,16 @@ export const FAULTS = {
 
 /**
  * What the netra layout plays under every fault, as the platform's own emitter and frontend do: every
- * agent_completed names its agent, and the executive summary of final_report is shown as a message.
+ * agent_completed names its agent, the Supervisor's carries a report object and a status line (no answer
+ * text), the final_report follows it LATE_ANSWER_MS later, and its executive summary is shown as a message.
+ * The connection frame names the user cut short, as the platform's does.
  */
 export const NETRA_PLATFORM = {
-  describe: "The platform's own emitter and frontend: completions named, the answer shown from final_report in the message list.",
-  editRun: FAULTS['completions-named'].editRun,
+  describe:
+    "The platform's own emitter and frontend: completions named, the Supervisor's with a report object and no answer text, the final_report 1.5 s after it, shown in the message list.",
+  editRun: (steps) => answerLate(textlessCompletion(nameCompletions(steps))),
   page: FAULTS['answer-in-message-list'].page,
+  socket: { truncatedGreeting: true },
 } satisfies Fault;
 
 export type FaultName = keyof typeof FAULTS;

@@ -7,7 +7,7 @@ import { checkFlood, newId } from './events';
 import { FAULT_NAMES, FAULTS, UnknownFaultError, type HttpOverride } from './faults';
 import { callbackPage, chatPage, loginPage, type PageConfig } from './pages';
 import type { ReferenceState } from './state';
-import { bearer, isReferenceUsername, makeUser, REFERENCE_CREDENTIALS, safeEqual, type User } from './tokens';
+import { bearer, isReferenceUsername, makeUser, REFERENCE_CREDENTIALS, safeEqual, userOfClaims, type User } from './tokens';
 
 export interface Urls {
   appUrl: string;
@@ -63,7 +63,7 @@ const ROUTES: Record<string, Handler> = {
       isReferenceUsername(body.username) &&
       safeEqual(body.password, REFERENCE_CREDENTIALS.password);
     if (!ok) throw new HttpError(401, { error: 'Invalid credentials' });
-    json(res, 200, d.state.tokens.issue(makeUser(body.username as string)));
+    json(res, 200, d.state.tokens.issue(makeUser(body.username as string), d.state.fault.externalSub));
   },
   'POST /auth/e2e/test-auth': async (req, res, d) => {
     override(d.state.fault.onLogin?.('bypass'));
@@ -71,13 +71,13 @@ const ROUTES: Record<string, Handler> = {
     if (typeof key !== 'string' || !safeEqual(key, REFERENCE_CREDENTIALS.bypassKey)) throw new HttpError(401, { error: 'Invalid E2E bypass key' });
     const body = await readJson(req);
     if (typeof body.email !== 'string' || !body.email.includes('@')) throw new HttpError(400, { error: 'email is required' });
-    json(res, 200, d.state.tokens.issue(makeUser(body.email, typeof body.name === 'string' ? body.name : undefined)));
+    json(res, 200, d.state.tokens.issue(makeUser(body.email, typeof body.name === 'string' ? body.name : undefined), d.state.fault.externalSub));
   },
   // The OAuth-like path: no real consent screen; it signs in the reference user and goes back to the app.
   'GET /auth/oauth/google': (_req, res, d) => {
     const refused = d.state.fault.onLogin?.('oauth');
     if (refused) return redirect(res, `${d.urls.appUrl}/login?error=${encodeURIComponent(String(refused.body.error ?? `HTTP ${refused.status}`))}`);
-    const { access_token } = d.state.tokens.issue(makeUser(REFERENCE_CREDENTIALS.username));
+    const { access_token } = d.state.tokens.issue(makeUser(REFERENCE_CREDENTIALS.username), d.state.fault.externalSub);
     redirect(res, `${d.urls.appUrl}/auth/callback?access_token=${encodeURIComponent(access_token)}`);
   },
 
@@ -220,7 +220,7 @@ function pageConfig(d: RouteDeps): PageConfig {
 function requireUser(req: IncomingMessage, d: RouteDeps): User {
   const claims = d.state.tokens.verifyAccess(bearer(req.headers.authorization));
   if (!claims) throw new HttpError(401, { error: 'Missing or invalid bearer token' });
-  return { id: claims.sub, email: claims.email };
+  return userOfClaims(claims);
 }
 
 /** A fault's canned answer replaces the endpoint's own. */

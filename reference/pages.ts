@@ -29,6 +29,8 @@ const STYLE = `<style>
   .error { color: #b00020; }
   .report-card { border: 1px solid #ccc; border-radius: .5rem; padding: .5rem .75rem; margin: .4rem 4rem .4rem 0; }
   .drafts { visibility: hidden; }
+  .sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
+  .collapsed { height: 0; overflow: hidden; }
   textarea { width: 100%; min-height: 4rem; }
 </style>`;
 
@@ -295,17 +297,43 @@ const CHAT_SCRIPT = `
     if (ERROR_TYPES.indexOf(type) >= 0) { setThinking(false); return; }
     var agent = typeof body.agent_name === 'string' ? body.agent_name.toLowerCase() : null;
     if (type === 'agent_started' && rootAgent === null) rootAgent = agent || '';
-    if (type === 'agent_completed' && (!agent || agent === rootAgent)) { setThinking(false); return; }
+    var p = body.payload || body.data || {};
+    if (type === 'agent_completed' && (!agent || agent === rootAgent)) {
+      setThinking(false);
+      // A frontend version that shows the completion's own answer field.
+      if (cfg.page.answerFromCompletion && typeof (body.data || body).final_response === 'string') renderAnswer((body.data || body).final_response);
+      if (cfg.page.showStatusLine && typeof (body.data || body).message === 'string') bubble('assistant', (body.data || body).message);
+      return;
+    }
+    if (type === 'stream_chunk' || type === 'partial_result') { onChunk(p); return; }
     if (type === cfg.answerIn && cfg.page.answerFrom !== 'rest') {
-      var p = body.payload || body.data || {};
       renderAnswer(type === 'final_report' ? p.executive_summary : p.content);
     }
   }
+  // Chunks of a streamed answer: each piece in an element of its own, in one assistant message; a chunk
+  // marked complete holds a whole message by itself, as the platform's frontend shows it.
+  var streamBox = null, chunksShown = 0;
+  function onChunk(p) {
+    var text = p.content == null ? (p.chunk == null ? '' : String(p.chunk)) : String(p.content);
+    if (p.is_complete || p.done) { if (text) bubble('assistant', text); streamBox = null; return; }
+    if (typeof cfg.page.streamRenderLimit === 'number' && chunksShown >= cfg.page.streamRenderLimit) return;
+    if (!streamBox) streamBox = bubble('assistant', '', 'response-card');
+    var piece = document.createElement('span');
+    piece.textContent = text;
+    streamBox.appendChild(piece);
+    chunksShown++;
+  }
+  var answersShown = 0;
   function renderAnswer(text) {
     if (cfg.page.renderAnswer === false) return;
+    // This frontend version fails on every answer after the first of a run: the first stays on screen.
+    if (cfg.page.onlyFirstAnswer && answersShown > 0) { console.error('render failed: cannot read properties of undefined'); return; }
+    answersShown++;
     var shown = typeof cfg.page.answerText === 'string' ? cfg.page.answerText : (text == null ? '' : String(text));
     var into = list;
     if (cfg.page.answerHidden) { into = document.createElement('div'); into.className = 'drafts'; list.appendChild(into); }
+    if (cfg.page.answerPlacement === 'sr-only') { into = document.createElement('div'); into.className = 'sr-only'; into.setAttribute('aria-live', 'polite'); list.appendChild(into); }
+    if (cfg.page.answerPlacement === 'clipped') { into = document.createElement('div'); into.className = 'collapsed'; list.appendChild(into); }
     var el;
     if (cfg.page.answerLayout === 'message-list') {
       // The platform's frontend: the summary as a plain assistant message, then a report card without it.
@@ -339,7 +367,10 @@ const CHAT_SCRIPT = `
     textarea.value = '';
     bubble('user', text);
     rootAgent = null;
+    answersShown = 0; streamBox = null; chunksShown = 0;
     setThinking(true);
+    // A page whose main thread gets stuck for good shortly after the send.
+    if (cfg.page.freezeAfterSend) setTimeout(function () { for (;;) { /* stuck */ } }, 0);
     if (cfg.page.answerFrom === 'rest') pollAnswer(threadId, 150);
     if (cfg.sendOver === 'rest') {
       var requestId = 'req-' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
@@ -355,10 +386,13 @@ const CHAT_SCRIPT = `
     flush();
   }
 
-  sendButton.addEventListener('click', send);
-  textarea.addEventListener('keydown', function (ev) {
-    if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); if (!sendButton.disabled) send(); }
-  });
+  // A frontend version whose send control is wired to nothing: the button works as a button, and nothing is sent.
+  if (!cfg.page.deadSendButton) {
+    sendButton.addEventListener('click', send);
+    textarea.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Enter' && !ev.shiftKey) { ev.preventDefault(); if (!sendButton.disabled) send(); }
+    });
+  }
   q('new-chat-button').addEventListener('click', function () {
     list.textContent = '';
     setThinking(false);

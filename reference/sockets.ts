@@ -9,7 +9,7 @@ import type { AgentRunner, Delivery } from './agent';
 import { newId, type Frame } from './events';
 import type { HostRole } from './http-routes';
 import type { ReferenceState } from './state';
-import type { User } from './tokens';
+import { userOfClaims, type User } from './tokens';
 
 const JWT_PROTOCOL_PREFIX = 'jwt.';
 const HEARTBEAT_MS = 15_000;
@@ -58,7 +58,7 @@ export class SocketHub implements Delivery {
     });
     this.wss.on('connection', (ws, req) => {
       const path = new URL(req.url ?? '/', 'http://reference.invalid').pathname;
-      if (path === PRESENCE_PATH) return this.onChatter(ws, presenceFrames());
+      if (path === PRESENCE_PATH) return this.onChatter(ws, presenceFrames(this.state.socketBehaviour().presenceUser));
       if (path === HOT_RELOAD_PATH) return this.onChatter(ws, hotReloadFrames());
       const auth = authOf.get(req);
       if (!auth?.user) return void ws.close(1003, 'Invalid token');
@@ -92,7 +92,7 @@ export class SocketHub implements Delivery {
       if (offered) {
         const claims = this.state.tokens.verifyAccess(offered.slice(JWT_PROTOCOL_PREFIX.length));
         auth = claims
-          ? { user: { id: claims.sub, email: claims.email }, rejectWith1003: false, path }
+          ? { user: userOfClaims(claims), rejectWith1003: false, path }
           : { user: null, rejectWith1003: true, path };
       }
     }
@@ -146,7 +146,7 @@ export class SocketHub implements Delivery {
   /** Every frame the server sends goes through here: text, or binary UTF-8 when the fault says so. */
   private transmit(ws: WebSocket, text: string): void {
     if (ws.readyState !== WebSocket.OPEN) return;
-    if (this.state.fault.socket?.binary) ws.send(Buffer.from(text, 'utf8'), { binary: true });
+    if (this.state.socketBehaviour().binary) ws.send(Buffer.from(text, 'utf8'), { binary: true });
     else ws.send(text);
   }
 
@@ -157,11 +157,17 @@ export class SocketHub implements Delivery {
     this.byUser.delete(user.id);
     this.byUser.set(user.id, sockets);
     // The socket's behaviour is the fault's at connect time.
-    const behaviour = this.state.fault.socket ?? {};
+    const behaviour = this.state.socketBehaviour();
 
     const send = (frame: Frame) => this.transmit(ws, JSON.stringify(frame));
     if (behaviour.greet !== false) {
-      send({ type: 'connection_established', data: { user_id: user.id, connection_id: newId('conn') }, timestamp: new Date().toISOString() });
+      const timestamp = new Date().toISOString();
+      // The platform's own greeting names the user cut short (`user_id[:8] + "..."`) at the top level.
+      send(
+        behaviour.truncatedGreeting
+          ? { type: 'connection_established', mode: 'main', user_id: `${user.id.slice(0, 8)}...`, connection_id: newId('conn'), timestamp }
+          : { type: 'connection_established', data: { user_id: user.id, connection_id: newId('conn') }, timestamp },
+      );
     }
 
     const heartbeat = () => send({ type: 'heartbeat', timestamp: new Date().toISOString() });
@@ -188,17 +194,23 @@ export class SocketHub implements Delivery {
     for (const ready of waiters ?? []) ready();
   }
 
-  /** The notification socket: its own chatter, a few frames, never agent events; it ignores what it is sent. */
+  /**
+   * The notification socket: its own chatter, a few frames, never agent events; it ignores what it is sent.
+   * With `notificationErrors` it then goes on with `{"type":"error"}` frames of its own (no ids), every CHATTER_MS.
+   */
   private onNotificationConnection(ws: WebSocket): void {
     let sent = 0;
+    const errors = this.state.socketBehaviour().notificationErrors === true;
     const every = Math.max(NOTIFICATION_MIN_MS, NOTIFICATION_MS * this.state.options.speed);
-    const timer = setInterval(() => {
+    let timer = setInterval(() => {
       sent++;
       this.transmit(
         ws,
         JSON.stringify({ type: 'notification', id: newId('note'), data: { title: `Usage report ${sent} is ready`, unread: sent }, timestamp: new Date().toISOString() }),
       );
-      if (sent >= NOTIFICATION_COUNT) clearInterval(timer);
+      if (sent < NOTIFICATION_COUNT) return;
+      clearInterval(timer);
+      if (errors) timer = setInterval(() => this.transmit(ws, JSON.stringify({ type: 'error', message: 'subscription keepalive missed' })), CHATTER_MS);
     }, every);
     ws.on('close', () => clearInterval(timer));
     ws.on('error', () => undefined);
@@ -249,10 +261,15 @@ export class SocketHub implements Delivery {
   }
 }
 
-/** Presence: who is online, typed frames of no agent event. */
-function presenceFrames(): () => string {
+/** Presence: who is online, typed frames of no agent event; naming a colleague when `colleague` is set. */
+function presenceFrames(colleague?: string): () => string {
   let n = 0;
-  return () => JSON.stringify({ type: 'presence_update', data: { online: 1 + (n++ % 3) }, timestamp: new Date().toISOString() });
+  return () =>
+    JSON.stringify(
+      colleague === undefined
+        ? { type: 'presence_update', data: { online: 1 + (n++ % 3) }, timestamp: new Date().toISOString() }
+        : { type: 'presence_update', user_id: colleague, data: { status: n++ % 2 === 0 ? 'typing' : 'online' }, timestamp: new Date().toISOString() },
+    );
 }
 
 /** Next.js's hot-reload socket: untyped JSON (`{"action": ...}`) and a non-JSON heartbeat (a heart). */

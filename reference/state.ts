@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_FLOOD, type AnswerIn, type FloodSpec, type Persisted, type SendOver } from './events';
-import { getFault, NETRA_PLATFORM, type Fault, type PageFlags, type RunRecord } from './faults';
+import { getFault, NETRA_PLATFORM, type Fault, type PageFlags, type RunRecord, type SocketBehaviour } from './faults';
 import { TicketStore, TokenService, type Clock } from './tokens';
 
 export interface StateOptions {
@@ -61,6 +61,11 @@ export class ReferenceState {
   /** The chat page's flags: the platform's, overridden by the fault's. */
   pageFlags(): PageFlags {
     return { ...this.platform.page, ...this.fault.page };
+  }
+
+  /** How sockets behave: the platform's way, overridden by the fault's. */
+  socketBehaviour(): SocketBehaviour {
+    return { ...this.platform.socket, ...this.fault.socket };
   }
 
   /** Throws UnknownFaultError (listing the known names) for an unknown fault. */

@@ -96,8 +96,18 @@ function sign(secret: Buffer, claims: TokenClaims): string {
   return `${head}.${body}.${sig}`;
 }
 
-function accessClaims(user: User, nowSec: number, ttlSec: number): TokenClaims {
-  return { sub: user.id, email: user.email, ...(user.name ? { name: user.name } : {}), typ: 'access', iat: nowSec, exp: nowSec + ttlSec, jti: randomBytes(8).toString('hex') };
+/**
+ * `sub` is the user's id, as the platform issues it; with `externalSub`, an external identity provider's own
+ * id for the person (`idp|...`), which is not the platform's user id (the platform maps the email to it).
+ */
+function accessClaims(user: User, nowSec: number, ttlSec: number, externalSub = false): TokenClaims {
+  const sub = externalSub ? `idp|${createHash('sha256').update(`idp:${user.email}`).digest('hex').slice(0, 16)}` : user.id;
+  return { sub, email: user.email, ...(user.name ? { name: user.name } : {}), typ: 'access', iat: nowSec, exp: nowSec + ttlSec, jti: randomBytes(8).toString('hex') };
+}
+
+/** The platform's user behind valid claims: its id comes from the email, whatever `sub` says. */
+export function userOfClaims(claims: TokenClaims): User {
+  return { id: userIdFor(claims.email), email: claims.email };
 }
 
 /**
@@ -129,11 +139,12 @@ export class TokenService {
     this.clock = opts.clock ?? Date.now;
   }
 
-  issue(user: User): { access_token: string; refresh_token: string; token_type: 'Bearer'; expires_in: number; user: User } {
+  /** `externalSub`: tokens as an external identity provider makes them, `sub` not the user id (accessClaims). */
+  issue(user: User, externalSub = false): { access_token: string; refresh_token: string; token_type: 'Bearer'; expires_in: number; user: User } {
     const now = Math.floor(this.clock() / 1000);
-    const refresh: TokenClaims = { ...accessClaims(user, now, REFRESH_TOKEN_TTL_S), typ: 'refresh' };
+    const refresh: TokenClaims = { ...accessClaims(user, now, REFRESH_TOKEN_TTL_S, externalSub), typ: 'refresh' };
     return {
-      access_token: sign(this.secret, accessClaims(user, now, this.ttlSec)),
+      access_token: sign(this.secret, accessClaims(user, now, this.ttlSec, externalSub)),
       refresh_token: sign(this.secret, refresh),
       token_type: 'Bearer',
       expires_in: this.ttlSec,

@@ -97,7 +97,7 @@ function benchWaiting(): void {
     let finishedAt = -1;
     for (let n = 0; n < full.frames.length && finishedAt < 0; n++) {
       log.add(full.frames[n]!);
-      if (watcher.finished({ ...full, log })) finishedAt = n + 1;
+      if (watcher.finished({ ...full, log }, full.frames[n]!.t)) finishedAt = n + 1;
     }
     const ms = performance.now() - start;
     console.log(`  ${String(full.frames.length).padStart(6)} frames: ${ms.toFixed(0).padStart(8)} ms in all, ${(ms / full.frames.length).toFixed(3)} ms a frame (finished at frame ${finishedAt})`);

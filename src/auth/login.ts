@@ -8,11 +8,9 @@ import type { ProbeConfig } from '../config/load';
 import { ProbeStepError } from '../errors';
 import type { Redactor } from '../redact';
 import { resumeFromState } from './storage-state';
-import { userIdFromToken } from './token';
+import { userOfToken, type LoginUser } from './token';
 
-export interface LoginResult {
-  userId: string | null;
-}
+export type LoginResult = LoginUser;
 
 /**
  * Logs in: first through a loaded storage state when there is one, else with the configured strategy;
@@ -69,7 +67,7 @@ async function loginWithForm(page: Page, config: ProbeConfig, redactor: Redactor
     const success = selectors.success ? `showed ${selectors.success}` : `left ${config.loginPath}`;
     throw new ProbeStepError('auth', `log in: the app neither ${success} nor showed an error within ${timeout} ms`);
   }
-  return { userId: await learnStoredToken(page, config, redactor) };
+  return userOfToken(await learnStoredToken(page, config, redactor));
 }
 
 /** The e2e bypass endpoint: credentials for automation, answered with a token (DESIGN.md). */
@@ -124,7 +122,7 @@ async function handOverToken(
     if (new URL(page.url(), config.appUrl).origin !== new URL(config.appUrl).origin) await page.goto(config.appUrl, { timeout });
     await page.evaluate(([k, v]) => localStorage.setItem(k, v), [key, token] as const);
   }
-  return { userId: userId ?? userIdFromToken(token) };
+  return userId !== null ? { userId, userIdIsHint: false } : userOfToken(token);
 }
 
 /** Reads the token the app stored after login: to learn the user id, and to keep it out of every artifact. */
@@ -135,7 +133,7 @@ async function learnStoredToken(page: Page, config: ProbeConfig, redactor: Redac
   const token = stored ?? cookie;
   if (!token) return null;
   redactor.add(token);
-  return userIdFromToken(token);
+  return token;
 }
 
 async function fillWithoutRecording(field: Locator, secret: string, timeout: number): Promise<void> {

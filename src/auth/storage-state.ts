@@ -7,7 +7,7 @@ import type { Page } from '@playwright/test';
 import type { ProbeConfig } from '../config/load';
 import type { Redactor } from '../redact';
 import { CHAT } from '../capture/chat';
-import { userIdFromToken, tokenExpiresAt } from './token';
+import { tokenExpiresAt, userOfToken, type LoginUser } from './token';
 
 /** Reuse stops this long before the token's own expiry, so a run never starts on a token about to lapse. */
 const EXPIRY_MARGIN_MS = 60_000;
@@ -45,7 +45,7 @@ function storedToken(state: StorageStateFile, key: string): string | undefined {
  * With a storage state loaded, opens the chat: when the app shows it, the state logged the probe in.
  * Returns the user id, or null when the app sent the probe to its login page instead.
  */
-export async function resumeFromState(page: Page, config: ProbeConfig, redactor: Redactor): Promise<{ userId: string | null } | null> {
+export async function resumeFromState(page: Page, config: ProbeConfig, redactor: Redactor): Promise<LoginUser | null> {
   const timeout = config.stepTimeoutMs;
   await page.goto(`${config.appUrl}/chat`, { timeout });
   const outcome = await Promise.race([
@@ -57,5 +57,5 @@ export async function resumeFromState(page: Page, config: ProbeConfig, redactor:
   const cookie = (await page.context().cookies()).find((c) => c.name === config.tokenStorageKey)?.value;
   const found = token ?? cookie;
   redactor.add(found ?? undefined);
-  return { userId: found ? userIdFromToken(found) : null };
+  return userOfToken(found ?? null);
 }

@@ -25,6 +25,19 @@ export function userIdFromToken(token: string): string | null {
   return null;
 }
 
+/** Who a login is for. */
+export interface LoginUser {
+  userId: string | null;
+  /** The id is a claim of a token (`sub`), not the platform's answer: a hint the judge checks (Evidence.userIdIsHint). */
+  userIdIsHint: boolean;
+}
+
+/** The user a token names: a hint only (an external identity provider's `sub` is not the platform's id). */
+export function userOfToken(token: string | null): LoginUser {
+  const userId = token === null ? null : userIdFromToken(token);
+  return { userId, userIdIsHint: userId !== null };
+}
+
 /** The token's expiry (`exp`) in ms since the epoch; null when it has none or is not a JWT. */
 export function tokenExpiresAt(token: string): number | null {
   const exp = claims(token)?.['exp'];

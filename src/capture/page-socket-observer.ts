@@ -5,8 +5,10 @@
 export const SOCKET_BINDING = '__goldenPathProbeSocketEvent';
 
 export interface PageSocketEvent {
+  /** The page's own number for the socket (its order of creation in that document), to match it to the browser's. */
+  id: string;
   url: string;
-  kind: 'open' | 'close' | 'error';
+  kind: 'created' | 'open' | 'close' | 'error';
   code?: number;
   reason?: string;
   /** Set by the recorder when the event reaches it. */
@@ -21,12 +23,17 @@ export function pageSocketObserver(): void {
     const binding = w['__goldenPathProbeSocketEvent'];
     if (typeof binding === 'function') void (binding as (e: unknown) => Promise<void>)(event);
   };
+  // Unique within the page's life: a document number (sockets of an earlier document keep theirs) and a count.
+  const doc = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  let count = 0;
   class ObservedWebSocket extends Native {
     constructor(url: string | URL, protocols?: string | string[]) {
       super(url, protocols);
-      this.addEventListener('open', () => report({ url: this.url, kind: 'open' }));
-      this.addEventListener('error', () => report({ url: this.url, kind: 'error' }));
-      this.addEventListener('close', (e: CloseEvent) => report({ url: this.url, kind: 'close', code: e.code, reason: e.reason }));
+      const id = `${doc}-${++count}`;
+      report({ id, url: this.url, kind: 'created' });
+      this.addEventListener('open', () => report({ id, url: this.url, kind: 'open' }));
+      this.addEventListener('error', () => report({ id, url: this.url, kind: 'error' }));
+      this.addEventListener('close', (e: CloseEvent) => report({ id, url: this.url, kind: 'close', code: e.code, reason: e.reason }));
     }
   }
   Object.defineProperty(ObservedWebSocket, 'name', { value: 'WebSocket' });

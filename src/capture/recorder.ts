@@ -35,8 +35,12 @@ export class Recorder {
   readonly httpFailures: HttpFailureRecord[] = [];
   private readonly out: WriteStream;
   private readonly listeners = new Set<Listener>();
-  /** Page-side socket events not yet matched to a Playwright socket (they can arrive in either order). */
+  /** Page-side socket events not yet matched to a browser socket (the two arrive in either order). */
   private readonly pendingPageEvents: PageSocketEvent[] = [];
+  /** The page's socket ids, bound to the browser's sockets in order of creation (per URL). */
+  private readonly byPageId = new Map<string, SocketRecord>();
+  /** Browser sockets already bound to a page socket. */
+  private readonly boundSockets = new Set<number>();
   private writeError: Error | undefined;
   /** Unredacted socket URLs, by socket index, only to match page-side events; never written anywhere. */
   private readonly rawUrls: string[] = [];
@@ -87,6 +91,11 @@ export class Recorder {
   onChange(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Tells the waiters to look again: something they wait on changed outside the traffic (the page crashed). */
+  notify(): void {
+    this.changed();
   }
 
   /** Flushes frames.ndjson; reports a failed write instead of losing it silently. */
@@ -189,13 +198,22 @@ export class Recorder {
     this.changed();
   }
 
-  /** Applies page-side events to the socket with the same URL that has not yet seen that kind of event. */
+  /**
+   * Applies page-side events to their socket. The page numbers its sockets; the k-th socket the page created
+   * with a URL is the k-th the browser reported with that URL (both in order of creation), so a close goes to
+   * its own socket even when two sockets share a URL.
+   */
   private matchPageEvents(): void {
     for (let i = 0; i < this.pendingPageEvents.length; ) {
       const event = this.pendingPageEvents[i]!;
-      const target = this.sockets.find((s) =>
-        this.rawUrls[s.socket] === event.url && (event.kind === 'close' ? s.closeCode === undefined : event.kind === 'error' ? s.error === undefined : true),
-      );
+      if (event.kind === 'created' && !this.byPageId.has(event.id)) {
+        const target = this.sockets.find((s) => this.rawUrls[s.socket] === event.url && !this.boundSockets.has(s.socket));
+        if (target) {
+          this.byPageId.set(event.id, target);
+          this.boundSockets.add(target.socket);
+        }
+      }
+      const target = this.byPageId.get(event.id);
       if (!target) {
         i++;
         continue;

@@ -375,6 +375,7 @@ async function diagnoseCommand(config: ProbeConfig, env: NodeJS.ProcessEnv): Pro
     stepTimeoutMs: config.stepTimeoutMs,
     completeTimeoutMs: config.completeTimeoutMs,
     finalGraceMs: config.finalGraceMs,
+    answerWaitMs: config.renderTimeoutMs,
     budgets: budgetsOf(config),
     contract: config.contract,
     redactor,

@@ -51,6 +51,8 @@ export interface ProbeConfig {
   completeTimeoutMs: number;
   finalGraceMs: number;
   renderTimeoutMs: number;
+  /** A page that answers no read for this long has stopped responding (PROBE_UNRESPONSIVE_MS). */
+  unresponsiveMs: number;
   stepTimeoutMs: number;
   reportDir: string;
   browserPath?: string;
@@ -179,6 +181,7 @@ export function loadConfig(env: Env): ConfigResult {
     completeTimeoutMs: complete.timeoutMs,
     finalGraceMs: ms('PROBE_FINAL_GRACE_MS'),
     renderTimeoutMs: ms('PROBE_RENDER_TIMEOUT_MS'),
+    unresponsiveMs: ms('PROBE_UNRESPONSIVE_MS'),
     stepTimeoutMs: ms('PROBE_STEP_TIMEOUT_MS'),
     reportDir: value('PROBE_REPORT_DIR')!,
     browserPath: value('PROBE_BROWSER_PATH'),
@@ -288,11 +291,11 @@ function historyDbOf(setting: string | undefined, reportDir: string): string | n
 
 /**
  * Playwright's bound on the whole probe test. Every step and wait is bounded on its own; this outer bound
- * only catches a bug of the probe: four page steps, the completion wait, the render wait (the grace after
- * the final runs beside it), and a margin.
+ * only catches a bug of the probe: four page steps and the send's confirmation, the completion wait, the
+ * render wait (the grace after the final runs beside it), one read of a stuck page, and a margin.
  */
 export function probeTestTimeoutMs(c: ProbeConfig): number {
-  return c.stepTimeoutMs * 4 + c.completeTimeoutMs + Math.max(c.renderTimeoutMs, c.finalGraceMs) + 30_000;
+  return c.stepTimeoutMs * 5 + c.completeTimeoutMs + Math.max(c.renderTimeoutMs, c.finalGraceMs) + c.unresponsiveMs + 30_000;
 }
 
 /** The time budgets of the contract, as the judge takes them. */

@@ -184,7 +184,15 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'PROBE_RENDER_TIMEOUT_MS',
     kind: 'ms',
     default: '10000',
-    description: 'How long after the final agent_completed the answer may take to appear in the page.',
+    description:
+      "How long after the final agent_completed the run's final answer may take to come and to appear in the page (an answer may follow the completion by seconds; each frame that arrives meanwhile is read).",
+  },
+  {
+    name: 'PROBE_UNRESPONSIVE_MS',
+    kind: 'ms',
+    default: '15000',
+    description:
+      'A page that answers no read (a heartbeat every second once the chat is open, every read of its text) for this long has stopped responding: the run ends at once, ui-render.',
   },
   {
     name: 'PROBE_STEP_TIMEOUT_MS',

@@ -26,23 +26,28 @@ export interface Run {
   final: AgentEvent | null;
   /** The run's events, in arrival order. */
   events: AgentEvent[];
-  /** Every event the page received, the run's or not (isolation looks at the others). */
+  /** Every agent event the page received, the run's or not (isolation looks at the others). */
   all: AgentEvent[];
   warnings: string[];
 }
 
 export function attributeRun(evidence: Evidence, sentAt: number, log: FrameEvidence, contract: Contract): Run {
   const warnings: string[] = [];
-  const sorted = [...log.events].sort(byArrival);
+  const agentTypes = agentEventTypes(contract);
+  // Only the contract's agent events belong to runs: a presence frame naming a colleague, a notification, a
+  // thread update are the page's other business, never a leak nor a step of the run.
+  const sorted = log.events.filter((e) => agentTypes.has(e.type)).sort(byArrival);
   const probeThreadId = findProbeThread(evidence, log.sent, contract);
   if (probeThreadId === null) {
     warnings.push('probe thread id unknown: no outgoing frame or HTTP send carried the nonce and a thread id; run attributed by user and time');
   }
-  const agentTypes = agentEventTypes(contract);
   const afterSend = sorted.filter((e) => e.t >= sentAt);
+  const user = platformUser(evidence, log, afterSend, probeThreadId);
+  if (user.warning !== undefined) warnings.push(user.warning);
+  const loginUser = user.userId;
   const ours = (e: AgentEvent) =>
     (probeThreadId === null || e.threadId === undefined || e.threadId === probeThreadId) &&
-    (evidence.userId === null || e.userId === undefined || e.userId === evidence.userId);
+    (loginUser === null || e.userId === undefined || e.userId === loginUser);
 
   // A run id is the probe's only when none of that run's events carries another thread or user: one event
   // without ids (an agent_response with a run_id alone) must not make a foreign run ours.
@@ -56,34 +61,39 @@ export function attributeRun(evidence: Evidence, sentAt: number, log: FrameEvide
   }
   let anchor = startedAfterSend.find(candidate) ?? null;
   if (anchor === null) {
-    anchor = afterSend.find((e) => agentTypes.has(e.type) && candidate(e)) ?? null;
+    anchor = afterSend.find(candidate) ?? null;
     if (anchor !== null) warnings.push(`no agent_started for the probe's run; run attributed by its first event, ${anchor.type} at frame ${anchor.frame}`);
   }
-  const adopted = afterSend.filter((e) => agentTypes.has(e.type) && ours(e) && !candidate(e));
+  const adopted = afterSend.filter((e) => ours(e) && !candidate(e));
   if (adopted.length > 0) {
     warnings.push(`${adopted.length} event(s) without thread or user id belong to a run of another thread or user (${describeFrames(adopted)}); not the probe's run`);
   }
   if (anchor === null) {
-    const run = { sentAt, probeThreadId, userId: evidence.userId, anchor, runId: null, threadId: probeThreadId };
+    const run = { sentAt, probeThreadId, userId: loginUser, anchor, runId: null, threadId: probeThreadId };
     return { ...run, started: null, rootAgent: null, finals: [], final: null, events: [], all: sorted, warnings };
   }
 
   const runId = anchor.runId ?? null;
   const threadId = anchor.threadId ?? probeThreadId;
-  const userId = evidence.userId ?? anchor.userId ?? null;
-  let byTimeOnly = 0;
-  const member = (e: AgentEvent): boolean => {
-    if (userId !== null && e.userId !== undefined && e.userId !== userId) return false;
+  const userId = loginUser ?? anchor.userId ?? null;
+  const otherUser = (e: AgentEvent) => userId !== null && e.userId !== undefined && e.userId !== userId;
+  // Events that name the run (its run id, else its thread) are its own; they show which sockets carry it.
+  const byId = (e: AgentEvent): boolean | undefined => {
+    if (otherUser(e)) return false;
     if (runId !== null && e.runId !== undefined) return e.runId === runId;
     if (e.t < sentAt) return false;
     if (threadId !== null && e.threadId !== undefined) return e.threadId === threadId;
-    if (!agentTypes.has(e.type)) return false;
-    byTimeOnly += 1;
-    return true;
+    return undefined;
   };
-  const events = sorted.filter(member);
+  const runSockets = new Set(sorted.filter((e) => byId(e) === true).map((e) => e.socket));
+  runSockets.add(anchor.socket);
+  // An event with neither id is the run's by time alone, and only on a socket that carries the run: an
+  // `{"type":"error"}` of a GraphQL subscription beside the chat is not the agent's error.
+  const byTime = (e: AgentEvent) => e.t >= sentAt && runSockets.has(e.socket);
+  const events = sorted.filter((e) => byId(e) ?? byTime(e));
+  const byTimeOnly = events.filter((e) => byId(e) === undefined).length;
   if (runId === null) warnings.push(`the run's ${anchor.type} carries no run id; events attributed by ${threadId === null ? 'time' : `thread ${threadId}`}`);
-  if (byTimeOnly > 0) warnings.push(`${byTimeOnly} events carried neither run id nor thread id; attributed to the run by time (after the send)`);
+  if (byTimeOnly > 0) warnings.push(`${byTimeOnly} events carried neither run id nor thread id; attributed to the run by time (after the send, on its sockets)`);
 
   const started = events.find((e) => e.type === contract.events.started) ?? null;
   const rootAgent = started?.agentName ?? null;
@@ -91,6 +101,32 @@ export function attributeRun(evidence: Evidence, sentAt: number, log: FrameEvide
   if (finals.length > 1) warnings.push(`final agent_completed received ${finals.length} times (${describeFrames(finals)})`);
   warnings.push(...duplicateWarnings(events.filter((e) => !finals.includes(e))));
   return { sentAt, probeThreadId, userId, anchor, runId, threadId, started, rootAgent, finals, final: finals[0] ?? null, events, all: sorted, warnings };
+}
+
+/**
+ * The user the run is judged for. A login's response names the platform's own user; a token's claim is only
+ * a hint (an external identity provider puts its own id in `sub`). So with a hint, the platform's word wins:
+ * the id a connection frame announced (the platform truncates it, `a1b2c3d4...`: a prefix then), else the one
+ * user the events of the probe's own thread carry. A hint that neither confirms nor contradicts stays.
+ */
+function platformUser(evidence: Evidence, log: FrameEvidence, afterSend: AgentEvent[], probeThreadId: string | null): { userId: string | null; warning?: string } {
+  const hint = evidence.userId;
+  if (hint !== null && evidence.userIdIsHint !== true) return { userId: hint };
+  const threadUsers = probeThreadId === null ? [] : [...new Set(afterSend.filter((e) => e.threadId === probeThreadId && e.userId !== undefined).map((e) => e.userId as string))];
+  const announced = log.connectionUserIds;
+  const isAnnounced = (id: string) => announced.some((a) => (a.endsWith('...') ? id.startsWith(a.slice(0, -3)) : id === a));
+  const said = (id: string, why: string) =>
+    hint === null || hint === id ? { userId: id } : { userId: id, warning: `the login's token names user ${hint}, but ${why} ${id}: the run is judged for ${id} (a token's claim is a hint only)` };
+  if (announced.length > 0) {
+    if (hint !== null && isAnnounced(hint)) return { userId: hint };
+    const confirmed = threadUsers.find(isAnnounced);
+    if (confirmed !== undefined) return said(confirmed, "the platform's connection frame and the probe's own thread name");
+    const whole = announced.find((a) => !a.endsWith('...'));
+    if (whole !== undefined) return said(whole, "the platform's connection frame names");
+  }
+  if (hint !== null && (threadUsers.length === 0 || threadUsers.includes(hint))) return { userId: hint };
+  if (threadUsers.length === 1) return said(threadUsers[0]!, "the events of the probe's own thread carry");
+  return { userId: hint };
 }
 
 /**

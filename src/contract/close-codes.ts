@@ -30,3 +30,6 @@ export function closeCodeName(code: number): string {
 export function describeClose(code: number, reason?: string): string {
   return `${code} ${closeCodeName(code)}${reason ? ` ${JSON.stringify(reason)}` : ''}`;
 }
+
+/** Closes after which a client reconnects and the run goes on: Going Away, Service Restart. Not faults. */
+export const RECONNECT_CLOSE_CODES: ReadonlySet<number> = new Set([1001, 1012]);

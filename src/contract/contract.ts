@@ -19,8 +19,26 @@ export interface FieldPaths {
   agentName: string[];
   toolName: string[];
   callId: string[];
-  /** Where an agent_completed carries its answer (the judge reads the final one's). */
+  /**
+   * Where an agent_completed carries its answer (the judge reads the final one's). Dotted paths reach into an
+   * object: a completion's `result` may be an object whose text is in `result.summary`, `result.content`...
+   */
   answer: string[];
+  /**
+   * Where an agent_completed carries a status line ("supervisor has completed processing your request"). It is
+   * the run's answer only when the run carries no other: a page showing it must not pass a run whose answer it
+   * never showed.
+   */
+  statusMessage: string[];
+}
+
+/** Answers that come in pieces: each chunk's text, in order, and a flag that marks a chunk complete. */
+export interface AnswerStreams {
+  types: string[];
+  /** Where a chunk carries its text. */
+  paths: string[];
+  /** A chunk whose flag is true holds a whole answer by itself (the frontend shows it as a message). */
+  completeFlags: string[];
 }
 
 /** An event that carries the answer the UI shows, and where in it. */
@@ -38,8 +56,12 @@ export interface Contract {
   /** Where field paths are looked up, in order; `''` is the top level of the frame. */
   containers: string[];
   fields: FieldPaths;
-  /** Tried in order: the first event type with a non-empty answer is the frames' answer. */
+  /** Events that carry the answer the UI shows, and where (in contract order: reports name the first kind). */
   answerEvents: AnswerEvent[];
+  /** Chunk events: a run's chunks joined in order form an answer, and a complete chunk is one on its own. */
+  streams: AnswerStreams;
+  /** Frames that greet a socket and may say whose it is (their user id field): not agent events. */
+  connectionEvents: string[];
   errorEvents: string[];
   /** What a canned fallback handler says when the real agent is missing. */
   fallback: { toolNames: string[]; answerPrefixes: string[] };
@@ -74,16 +96,30 @@ export const defaultContract: Contract = {
     agentName: ['agent_name', 'agentName'],
     toolName: ['tool_name', 'toolName', 'tool'],
     callId: ['call_id', 'callId', 'tool_call_id', 'toolCallId'],
-    answer: ['result', 'final_response', 'response', 'message', 'content'],
+    answer: [
+      'result',
+      'result.summary',
+      'result.content',
+      'result.text',
+      'result.answer',
+      'result.final_response',
+      'final_response',
+      'response',
+      'content',
+      'payload',
+    ],
+    statusMessage: ['message'],
   },
   answerEvents: [
     { type: 'agent_response', paths: ['payload.content', 'content'] },
     { type: 'final_report', paths: ['executive_summary'] },
   ],
+  streams: { types: ['partial_result', 'stream_chunk'], paths: ['content', 'chunk'], completeFlags: ['is_complete', 'done'] },
+  connectionEvents: ['connection_established'],
   errorEvents: ['agent_error', 'agent_failed', 'agent_fallback', 'agent_death', 'error'],
   fallback: { toolNames: ['analysis_tool'], answerPrefixes: ['Agent response for:'] },
   aliases: {},
-  ignoreTypes: ['connection_established', 'ping', 'pong', 'heartbeat'],
+  ignoreTypes: ['ping', 'pong', 'heartbeat'],
   rootAgents: [],
 };
 
@@ -94,10 +130,11 @@ export function requiredEvents(contract: Contract): string[] {
 }
 
 /**
- * Types that belong to an agent run: the five, the error events and the answer events. Only these are
- * attributed to the run by time alone, and only these are ordered against agent_started: a platform's
- * own chatter (a thread update, a message echo) must not make a healthy run look out of order.
+ * Types that belong to an agent run: the five, the error events, the answer events and the chunks. Only these
+ * are attributed to a run, ordered against agent_started, and looked at for isolation: a platform's own
+ * chatter (a thread update, a message echo, a colleague's presence) must not make a healthy run look out of
+ * order or leaked.
  */
 export function agentEventTypes(contract: Contract): Set<string> {
-  return new Set([...requiredEvents(contract), ...contract.errorEvents, ...contract.answerEvents.map((a) => a.type)]);
+  return new Set([...requiredEvents(contract), ...contract.errorEvents, ...contract.answerEvents.map((a) => a.type), ...contract.streams.types]);
 }

@@ -56,3 +56,14 @@ export function lookup(obj: Record<string, unknown>, paths: string[], containers
   }
   return undefined;
 }
+
+/** True when one of `paths`, in any container, holds `true` (a chunk's `is_complete`, `done`). */
+export function lookupFlag(obj: Record<string, unknown>, paths: string[], containers: string[]): boolean {
+  for (const path of paths) {
+    for (const container of containers) {
+      const base = container === '' ? obj : obj[container];
+      if (isRecord(base) && getPath(base, path) === true) return true;
+    }
+  }
+  return false;
+}

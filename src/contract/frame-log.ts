@@ -9,11 +9,14 @@
 
 import { createHash } from 'node:crypto';
 import { agentEventTypes, defaultContract, type Contract } from './contract';
-import { isRecord, lookup, parseFrame } from './fields';
+import { isRecord, lookup, lookupFlag, parseFrame } from './fields';
 import type { AgentEvent, FrameRecord } from './types';
 
 /** Per-frame warnings a socket that carries agent events gets at most; the rest are counted. */
 const MAX_FRAME_WARNINGS = 10;
+
+/** Connection frames whose user id is kept: enough to tell whose sockets these are. */
+const MAX_CONNECTION_USERS = 5;
 
 /** Where an error event says what went wrong, tried in order. */
 const ERROR_MESSAGE_PATHS = ['error.message', 'error', 'message', 'detail', 'reason'];
@@ -41,6 +44,8 @@ export class FrameLog {
   count = 0;
   /** When the last incoming frame was received; null before the first. */
   lastReceivedAt: number | null = null;
+  /** The user ids connection frames announced (the first few, each once). */
+  readonly connectionUserIds: string[] = [];
   private readonly problems = new Map<number, SocketProblems>();
   /** One copy of each id string: 100,000 events of one run share their run, thread and user ids. */
   private readonly strings = new Map<string, string>();
@@ -130,6 +135,12 @@ export class FrameLog {
 
     const containers =
       isWrapper && !contract.containers.includes(wrapper.payloadField) ? [...contract.containers, wrapper.payloadField] : contract.containers;
+    if (contract.connectionEvents.includes(type)) {
+      // Whose socket this is, as the platform says it: the judge compares it with the login's user.
+      const announced = lookup(raw, contract.fields.userId, containers);
+      if (announced !== undefined && !this.connectionUserIds.includes(announced) && this.connectionUserIds.length < MAX_CONNECTION_USERS) this.connectionUserIds.push(announced);
+      return null;
+    }
     const nested = containers.filter((c) => c !== '' && isRecord(raw[c]));
     const shape = isWrapper ? 'wrapper' : nested.length > 0 ? 'bridge' : 'flat';
     const find = (paths: string[]) => lookup(raw, paths, containers);
@@ -146,9 +157,16 @@ export class FrameLog {
     this.assign(event, 'callId', find(fields.callId));
 
     // Sub-agents emit their own agent_completed; which one is the run's final one is the judge's call (attribution).
-    if (type === contract.events.completed) assign(event, 'answer', find(fields.answer));
+    if (type === contract.events.completed) {
+      assign(event, 'answer', find(fields.answer));
+      assign(event, 'status', find(fields.statusMessage));
+    }
     const answerEvent = contract.answerEvents.find((a) => a.type === type);
     if (answerEvent) assign(event, 'answer', find(answerEvent.paths));
+    if (contract.streams.types.includes(type)) {
+      assign(event, 'answer', find(contract.streams.paths));
+      if (lookupFlag(raw, contract.streams.completeFlags, containers)) event.complete = true;
+    }
     // A nested container's field wins over the top level's, and a later container's over an earlier one's.
     if (contract.errorEvents.includes(type)) assign(event, 'errorMessage', lookup(raw, ERROR_MESSAGE_PATHS, [...nested.reverse(), '']));
     return event;
@@ -168,7 +186,7 @@ export class FrameLog {
 }
 
 // Optional fields stay absent rather than `undefined`, so that events compare cleanly and serialize small.
-function assign(event: AgentEvent, key: 'answer' | 'errorMessage', value: string | undefined): void {
+function assign(event: AgentEvent, key: 'answer' | 'status' | 'errorMessage', value: string | undefined): void {
   if (value !== undefined) event[key] = value;
 }
 

@@ -5,27 +5,33 @@ import { defaultContract, requiredEvents, type Contract } from './contract';
 import { FrameLog } from './frame-log';
 import {
   answerAgreesCheck,
-  answerCandidates,
   answerExpectedCheck,
+  answerKey,
   answerRenderedCheck,
   finalAnswerCheck,
-  type AnswerCandidate,
   matchPage,
   noFallbackCheck,
   pageShown,
   primaryAnswer,
+  runAnswersOf,
+  type RunAnswers,
 } from './checks/answer';
 import { completeBudgetCheck, firstEventBudgetCheck } from './checks/budgets';
-import { elapsed, rank } from './checks/check';
+import { elapsed, rank, since } from './checks/check';
 import { noErrorEventCheck } from './checks/errors';
 import { completedInTimeCheck, eventsPresentCheck, finalAfterToolsCheck, firstStartedCheck, singleFinalCheck, toolPairingCheck } from './checks/events';
 import { isolationCheck } from './checks/isolation';
 import { requestsCheck, requestWarnings } from './checks/requests';
 import { messageSentCheck, stepFailuresCheck } from './checks/steps';
-import { transportCheck, transportWarnings } from './checks/transport';
-import type { Check, EventTiming, Evidence, FrameEvidence, Verdict } from './types';
+import { chatSockets, transportCheck, transportWarnings } from './checks/transport';
+import type { Check, EventTiming, Evidence, FrameEvidence, LostSight, StepFailure, Verdict } from './types';
 
-export function judge(evidence: Evidence, contract: Contract = defaultContract): Verdict {
+export function judge(given: Evidence, contract: Contract = defaultContract): Verdict {
+  // Losing sight of the run is a failure of its own, whatever else was seen (even after a complete run); said
+  // once, when no step that it stopped says it already.
+  const lost = given.lost;
+  const told = lost !== undefined && given.stepFailures.some((f) => f.message.includes(lost.message));
+  const evidence = lost && !told ? { ...given, stepFailures: [...given.stepFailures, lostStep(lost)] } : given;
   const log = frameEvidence(evidence, contract);
   const warnings = log.warnings();
   if (log.count === 0) warnings.push('no frames recorded');
@@ -43,8 +49,9 @@ export function judge(evidence: Evidence, contract: Contract = defaultContract):
       events: requiredEvents(contract).map((type) => ({ type, firstSeenMs: null, count: 0 })),
       runId: null,
       threadId: null,
-      answer: { frames: null, page: pageShown(page, { shown: null, stale: null }) },
-      timings: { firstEventMs: null, completeMs: null },
+      userId: evidence.userId,
+      answer: { frames: null, page: pageShown(page, { shown: null, stale: null, interim: null }) },
+      timings: { firstEventMs: null, completeMs: null, answerVisibleMs: null },
       warnings,
       retries,
     };
@@ -53,13 +60,13 @@ export function judge(evidence: Evidence, contract: Contract = defaultContract):
   const run = attributeRun(evidence, evidence.sentAt, log, contract);
   const failedRequests = evidence.httpFailures ?? [];
   warnings.push(...run.warnings, ...transportWarnings(evidence.sockets, run), ...requestWarnings(failedRequests, run));
-  const candidates = answerCandidates(run, contract);
+  const answers = runAnswersOf(run, contract);
   const browser = evidence.surface !== 'protocol';
-  const match = matchPage(candidates, page);
+  const match = matchPage(answers, page);
   // Listed in the order a reader follows a run; the verdict picks the failing check by class priority.
-  const checks: Check[] = [
+  const judged: Check[] = [
     stepFailuresCheck(evidence.stepFailures),
-    transportCheck(evidence.sockets, run),
+    transportCheck(evidence.sockets, run, chatSockets(log, run.all.map((e) => e.socket), evidence.sockets)),
     requestsCheck(failedRequests, run),
     eventsPresentCheck(run, contract),
     completedInTimeCheck(run, contract),
@@ -67,41 +74,74 @@ export function judge(evidence: Evidence, contract: Contract = defaultContract):
     toolPairingCheck(run, contract),
     finalAfterToolsCheck(run, contract),
     singleFinalCheck(run, contract),
-    finalAnswerCheck(candidates, contract),
+    finalAnswerCheck(answers, contract),
     // The protocol probe has no page: its verdict says nothing about rendering, rather than passing it.
-    ...(browser ? [answerRenderedCheck(page, evidence.message), answerAgreesCheck(candidates, page, match)] : []),
-    ...(evidence.expectAnswer ? [answerExpectedCheck(candidates, evidence.expectAnswer)] : []),
+    ...(browser ? [answerRenderedCheck(page, evidence.message), answerAgreesCheck(answers, page, match)] : []),
+    ...(evidence.expectAnswer ? [answerExpectedCheck(answers, evidence.expectAnswer)] : []),
     isolationCheck(run, contract),
     noErrorEventCheck(run, contract),
-    noFallbackCheck(run, candidates, page, contract),
+    noFallbackCheck(run, answers, page, contract),
     firstEventBudgetCheck(run, evidence.budgets, contract),
     completeBudgetCheck(run, evidence.budgets, contract),
   ];
+  const checks = evidence.lost ? judged.map((c) => blameLostSight(c, evidence.lost!, run)) : judged;
+  const seenAt = match.shown === null ? undefined : page?.firstSeen?.[answerKey(match.shown)];
   return {
     ...summarize(checks),
     checks,
     events: eventTimings(run, contract),
     runId: run.runId,
     threadId: run.probeThreadId ?? run.threadId,
+    userId: run.userId,
     answer: {
-      frames: (match.shown ?? primaryAnswer(candidates))?.text ?? null,
+      frames: (match.shown ?? primaryAnswer(answers.final))?.text ?? null,
       page: pageShown(page, match),
       ...(match.shown ? { matched: match.shown.source } : {}),
     },
     timings: {
       firstEventMs: run.started === null ? null : elapsed(run.started.t, run.sentAt),
       completeMs: run.final === null ? null : elapsed(run.final.t, run.sentAt),
+      answerVisibleMs: seenAt === undefined ? null : elapsed(seenAt, run.sentAt),
     },
     warnings,
     retries,
   };
 }
 
+/**
+ * Checks that fail because something was not seen (an event, the end of the run, the answer in the page) say
+ * nothing about the run once the probe lost sight of it: their failure is put down to what happened (the page
+ * crashed, the probe's browser died), with its class. Checks that failed on what was seen keep their class.
+ */
+const FAIL_WHEN_UNSEEN = new Set([
+  'events-present',
+  'completed-in-time',
+  'tool-pairing',
+  'final-after-tools',
+  'final-answer',
+  'answer-rendered',
+  'answer-agrees',
+  'answer-expected',
+  'first-event-budget',
+  'complete-budget',
+]);
+
+function lostStep(lost: LostSight): StepFailure {
+  return { step: lost.class === 'probe' ? "the probe's browser" : 'the page', class: lost.class, message: lost.message };
+}
+
+function blameLostSight(c: Check, lost: LostSight, run: Run): Check {
+  // first-started fails on what it saw (an event before agent_started), or because no agent_started came.
+  const unseen = FAIL_WHEN_UNSEEN.has(c.name) || (c.name === 'first-started' && run.started === null);
+  if (c.status !== 'fail' || !unseen) return c;
+  return { ...c, class: lost.class, seen: `${c.seen}; the probe saw nothing of the run after ${since(lost.at, run.sentAt)}: ${lost.message}` };
+}
+
 /** The answers the run's frames carry so far: what the browser waits to see in the page. */
-export function runAnswers(evidence: Evidence, contract: Contract = defaultContract): AnswerCandidate[] {
-  if (evidence.sentAt === null) return [];
+export function runAnswers(evidence: Evidence, contract: Contract = defaultContract): RunAnswers {
+  if (evidence.sentAt === null) return { all: [], final: [], settled: false };
   const run = attributeRun(evidence, evidence.sentAt, frameEvidence(evidence, contract), contract);
-  return answerCandidates(run, contract);
+  return runAnswersOf(run, contract);
 }
 
 /** The frames as the judge reads them: the probe's log, else the frames given, logged now. */
@@ -154,7 +194,7 @@ export function couldNotJudge(message: string, contract: Contract = defaultContr
     runId: null,
     threadId: null,
     answer: { frames: null, page: null },
-    timings: { firstEventMs: null, completeMs: null },
+    timings: { firstEventMs: null, completeMs: null, answerVisibleMs: null },
     warnings: [],
     retries: [],
   };

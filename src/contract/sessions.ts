@@ -36,6 +36,7 @@ export function combineSessions(verdicts: readonly Verdict[], traces: readonly S
     timings: {
       firstEventMs: slowest(verdicts.map((v) => v.timings.firstEventMs)),
       completeMs: slowest(verdicts.map((v) => v.timings.completeMs)),
+      answerVisibleMs: slowest(verdicts.map((v) => v.timings.answerVisibleMs ?? null)),
     },
     warnings: verdicts.flatMap((v, i) => v.warnings.map((w) => `session ${i + 1}: ${w}`)),
     retries: verdicts.flatMap((v, i) => v.retries.map((r) => ({ ...r, message: `session ${i + 1}: ${r.message}` }))),

@@ -60,6 +60,11 @@ export interface PageText {
   before: string | null;
   /** The visible text at the end of the run; null when it could not be read. */
   after: string | null;
+  /**
+   * When the probe first saw each of the run's answers visible and new (ms, same clock as frames), by
+   * `answerKey`: the time the user had the answer. Absent when the page was read only once.
+   */
+  firstSeen?: Record<string, number>;
 }
 
 /** A step of the probe that could not complete (login, navigation, waits). The judge turns it into a check. */
@@ -83,8 +88,14 @@ export interface Evidence {
   nonce: string;
   /** The full message the probe sent. */
   message: string;
-  /** The user the probe logged in as, when known (login response, token, or connection_established). */
+  /** The user the probe logged in as, when known: from the login's response, else a claim of its token. */
   userId: string | null;
+  /**
+   * True when `userId` is only a hint (a token's `sub`, which an external identity provider sets to its own
+   * id): the judge takes the platform's own id when the platform says it (connection_established, the
+   * events of the probe's thread).
+   */
+  userIdIsHint?: boolean;
   /** When the probe clicked send (ms, same clock as frames); null when it never got to send. */
   sentAt: number | null;
   /**
@@ -111,6 +122,20 @@ export interface Evidence {
    * browserless probe, which has no page) leaves the page checks out and says so in the verdict.
    */
   surface?: 'browser' | 'protocol';
+  /**
+   * When the probe lost sight of the run (its page crashed or stopped responding, its own browser died):
+   * nothing after `at` could be seen, so what is missing is blamed on that, with its class, not on the run.
+   */
+  lost?: LostSight;
+}
+
+/** Why the probe saw nothing more of a run from some moment on. */
+export interface LostSight {
+  /** ms, same clock as frames. */
+  at: number;
+  /** `ui-render` (the page crashed or froze: a user would see it too) or `probe` (the probe's own browser). */
+  class: FailureClass;
+  message: string;
 }
 
 /** Evidence that carries its frames as they came: tests, and the protocol probe, whose runs are short. */
@@ -126,6 +151,8 @@ export interface FrameEvidence {
   readonly count: number;
   /** How many frames each socket received: the sockets that carried something. */
   readonly receivedBySocket: ReadonlyMap<number, number>;
+  /** The user ids that connection frames (connection_established) announced, as sent (`a1b2c3d4...` included). */
+  readonly connectionUserIds: readonly string[];
   /** Bad frames, as warning lines. */
   warnings(): string[];
 }
@@ -145,8 +172,12 @@ export interface AgentEvent {
   agentName?: string;
   toolName?: string;
   callId?: string;
-  /** The answer carried by an agent_completed / agent_response / final_report, if any (the judge decides which completion is final). */
+  /** The answer carried by an agent_completed / agent_response / final_report, or a chunk's text (the judge decides which completion is final). */
   answer?: string;
+  /** A completion's status line (`message`), which is its answer only when the run has no other. */
+  status?: string;
+  /** A chunk (partial_result, stream_chunk) marked complete: it holds a whole answer by itself. */
+  complete?: true;
   /** What an error event (`agent_error`, ...) says went wrong, when it says it. */
   errorMessage?: string;
   /** Which wire shape it came in: `bridge` ({type, data}), `flat`, `wrapper` ({type:system_message, event, payload}). */
@@ -201,13 +232,16 @@ export interface Verdict {
   events: EventTiming[];
   runId: string | null;
   threadId: string | null;
+  /** The user the run was judged for: the platform's own id where it said it, else the login's. */
+  userId?: string | null;
   /**
    * `frames`: the run's answer (the one the page showed, when it showed one); `page`: what the page showed of it
    * (the matched answer, else an excerpt of its visible text); `matched`: which answer the page showed
    * (`agent_response`, `final_report`, `the final agent_completed`), absent when none.
    */
   answer: { frames: string | null; page: string | null; matched?: string };
-  timings: { firstEventMs: number | null; completeMs: number | null };
+  /** ms from the send: first agent_started, final agent_completed, and the answer visible in the page. */
+  timings: { firstEventMs: number | null; completeMs: number | null; answerVisibleMs?: number | null };
   /** Things that did not fail the run but deserve a look (a malformed frame, a duplicate event...). */
   warnings: string[];
   /** Failures before the send that were retried; the verdict is of the attempt that followed. */

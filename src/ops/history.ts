@@ -21,7 +21,10 @@ export interface HistoryRecord {
   message: string;
   durationMs: number;
   firstEventMs: number | null;
+  /** The run's final agent_completed (not the first of the type: sub-agents complete too). */
   completeMs: number | null;
+  /** When the run's final answer became visible in the page: the wait a person feels. */
+  answerVisibleMs: number | null;
   /** firstSeenMs (after the send) by event type, as the verdict listed them; null for an event never seen. */
   events: Record<string, number | null>;
   /** The appUrl. */
@@ -85,6 +88,8 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE alerts ADD COLUMN scope TEXT NOT NULL DEFAULT '';
    CREATE TABLE IF NOT EXISTS alert_state (scope TEXT PRIMARY KEY);
    CREATE INDEX IF NOT EXISTS runs_location ON runs (location, started_ms);`,
+  // 4: when the answer became visible in the page (null for runs of before, and runs with no visible answer).
+  `ALTER TABLE runs ADD COLUMN answer_visible_ms INTEGER;`,
 ];
 
 const AUTO_ID: Record<Dialect, string> = {
@@ -108,6 +113,7 @@ interface RunRow {
   duration_ms: number;
   first_event_ms: number | null;
   complete_ms: number | null;
+  answer_visible_ms: number | null;
   events: string;
   target: string;
   version: string | null;
@@ -129,7 +135,7 @@ interface AlertRow {
 
 const RUN_COLUMNS = [
   'started_at', 'started_ms', 'finished_at', 'status', 'class', 'message', 'duration_ms', 'first_event_ms',
-  'complete_ms', 'events', 'target', 'version', 'run_dir', 'failed_check', 'users', 'location',
+  'complete_ms', 'answer_visible_ms', 'events', 'target', 'version', 'run_dir', 'failed_check', 'users', 'location',
 ] as const;
 
 export class History {
@@ -166,6 +172,7 @@ export class History {
       duration_ms: Math.round(result.durationMs),
       first_event_ms: v.timings.firstEventMs,
       complete_ms: v.timings.completeMs,
+      answer_visible_ms: v.timings.answerVisibleMs ?? null,
       events: JSON.stringify(Object.fromEntries(v.events.map((e) => [e.type, e.firstSeenMs]))),
       target: result.target.appUrl,
       version: result.target.version ?? null,
@@ -283,6 +290,7 @@ function toRecord(row: RunRow): HistoryRecord {
     durationMs: row.duration_ms,
     firstEventMs: row.first_event_ms,
     completeMs: row.complete_ms,
+    answerVisibleMs: row.answer_visible_ms,
     events: parseEvents(row.events),
     target: row.target,
     version: row.version,
@@ -337,7 +345,10 @@ export interface HistoryStats {
   byStatus: Record<string, number>;
   /** Runs that failed or errored, by class; most frequent first. */
   failuresByClass: Record<string, number>;
-  /** The five required events in contract order, then others by name. */
+  /**
+   * The five required events in contract order (each the first of its type a run saw), then others by name,
+   * then the run's own milestones: its final agent_completed and its answer visible in the page (TIMING_ROWS).
+   */
   events: EventStats[];
   /** The earliest startedAt and the latest finishedAt of the runs; null when there are none. */
   from: string | null;
@@ -356,11 +367,18 @@ export const HISTORY_EVENT_ORDER = [
 ];
 const STATUSES: readonly Status[] = ['pass', 'degraded', 'fail', 'error'];
 
+/**
+ * The run's milestones beside the events: the final agent_completed (a sub-agent's completion comes first, and
+ * is what the event row shows) and the answer visible in the page, the wait the user feels.
+ */
+export const TIMING_ROWS = { final: 'final agent_completed', answer: 'answer visible' } as const;
+
 export function historyStats(records: HistoryRecord[]): HistoryStats {
   const byStatus: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
   const classes = new Map<string, number>();
   const users = new Map<number, number>();
   const times = new Map<string, number[]>(HISTORY_EVENT_ORDER.map((type) => [type, []]));
+  const milestones = { final: [] as number[], answer: [] as number[] };
   let from: { ms: number; iso: string } | null = null;
   let to: { ms: number; iso: string } | null = null;
 
@@ -375,6 +393,8 @@ export function historyStats(records: HistoryRecord[]): HistoryStats {
       if (!times.has(type)) times.set(type, list);
       if (ms !== null && Number.isFinite(ms)) list.push(ms);
     }
+    if (r.completeMs !== null) milestones.final.push(r.completeMs);
+    if (r.answerVisibleMs !== null) milestones.answer.push(r.answerVisibleMs);
     const start = Date.parse(r.startedAt);
     const end = Date.parse(r.finishedAt);
     if (!Number.isNaN(start) && (from === null || start < from.ms)) from = { ms: start, iso: r.startedAt };
@@ -388,14 +408,20 @@ export function historyStats(records: HistoryRecord[]): HistoryStats {
     successRate: records.length === 0 ? null : succeeded / records.length,
     byStatus,
     failuresByClass: Object.fromEntries([...classes].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
-    events: [...HISTORY_EVENT_ORDER, ...others].map((type) => {
-      const values = [...(times.get(type) ?? [])].sort((a, b) => a - b);
-      return { type, n: values.length, p50: nearestRank(values, 50), p95: nearestRank(values, 95) };
-    }),
+    events: [
+      ...[...HISTORY_EVENT_ORDER, ...others].map((type) => percentiles(type, times.get(type) ?? [])),
+      percentiles(TIMING_ROWS.final, milestones.final),
+      percentiles(TIMING_ROWS.answer, milestones.answer),
+    ],
     from: from?.iso ?? null,
     to: to?.iso ?? null,
     byUsers: Object.fromEntries([...users].sort((a, b) => a[0] - b[0]).map(([n, runs]) => [String(n), runs])),
   };
+}
+
+function percentiles(type: string, values: number[]): EventStats {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { type, n: sorted.length, p50: nearestRank(sorted, 50), p95: nearestRank(sorted, 95) };
 }
 
 /** Nearest-rank percentile of sorted values: the value at rank ceil(p/100 * n). */
@@ -422,7 +448,9 @@ export function renderHistory(stats: HistoryStats, label: string): string {
   // Times of a run of several sessions are its slowest session's.
   if (byUsers.some(([n]) => n !== '1')) lines.push(`sessions a run: ${byUsers.map(([n, runs]) => `${n} (${runs} runs)`).join(', ')}; times of runs of several are the slowest session's`);
   lines.push('');
-  const rows = [['event', 'n', 'p50', 'p95'], ...stats.events.map((e) => [e.type, String(e.n), ms(e.p50), ms(e.p95)])];
+  // The events are each the first of its type a run saw; the run's own end and answer follow them.
+  const named = (type: string) => (HISTORY_EVENT_ORDER.includes(type) ? `${type} (first)` : type);
+  const rows = [['event', 'n', 'p50', 'p95'], ...stats.events.map((e) => [named(e.type), String(e.n), ms(e.p50), ms(e.p95)])];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   for (const r of rows) {
     lines.push(
@@ -440,11 +468,12 @@ export function renderHistoryByLocation(records: HistoryRecord[], label: string)
   const lines = [`golden-path-probe history, ${label}, by location`];
   const locations = [...new Set(records.map((r) => r.location))].sort();
   if (locations.length === 0) return `${lines[0]}\nno runs recorded in this window\n`;
-  const header = ['location', 'runs', 'success', ...HISTORY_EVENT_ORDER.map((e) => `${e} p50/p95`)];
+  const series = [...HISTORY_EVENT_ORDER, TIMING_ROWS.final, TIMING_ROWS.answer];
+  const header = ['location', 'runs', 'success', ...series.map((e) => `${e} p50/p95`)];
   const rows = locations.map((location) => {
     const stats = historyStats(records.filter((r) => r.location === location));
     const rate = stats.successRate === null ? 'n/a' : `${(stats.successRate * 100).toFixed(1)}%`;
-    const events = HISTORY_EVENT_ORDER.map((type) => {
+    const events = series.map((type) => {
       const e = stats.events.find((x) => x.type === type);
       return e === undefined || e.n === 0 ? '-' : `${Math.round(e.p50 ?? 0)}/${Math.round(e.p95 ?? 0)} ms`;
     });

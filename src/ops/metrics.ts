@@ -26,6 +26,8 @@ export const METRIC = {
   successRatio: 'golden_path_success_ratio',
   users: 'golden_path_users',
   sessionEvent: 'golden_path_session_event_seconds',
+  finalCompleted: 'golden_path_final_completed_seconds',
+  answerVisible: 'golden_path_answer_visible_seconds',
 } as const;
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -79,10 +81,20 @@ export function renderMetrics(result: RunResult, stats?: HistoryStats): string {
     },
     {
       name: METRIC.event,
-      help: 'Seconds from the send to the first time each event of the last run was seen; events never seen are absent.',
+      help: 'Seconds from the send to the first time each event of the last run was seen (the first agent_completed may be a sub-agent\'s); events never seen are absent.',
       samples: v.events
         .filter((e) => e.firstSeenMs !== null)
         .map((e) => one((e.firstSeenMs ?? 0) / 1000, ['event', e.type])),
+    },
+    {
+      name: METRIC.finalCompleted,
+      help: "Seconds from the send to the last run's final agent_completed (its root agent's: a sub-agent's comes first); absent when it never came.",
+      samples: v.timings.completeMs === null ? [] : [one(v.timings.completeMs / 1000)],
+    },
+    {
+      name: METRIC.answerVisible,
+      help: "Seconds from the send until the last run's final answer was visible in the page: the wait a user feels; absent when it never was.",
+      samples: v.timings.answerVisibleMs == null ? [] : [one(v.timings.answerVisibleMs / 1000)],
     },
     {
       name: METRIC.users,

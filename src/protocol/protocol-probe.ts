@@ -11,8 +11,8 @@ import { Agent, request } from 'undici';
 import { userIdFromToken } from '../auth/token';
 import { Clock } from '../capture/clock';
 import type { Contract } from '../contract/contract';
-import { couldNotJudge, judge } from '../contract/judge';
-import { describeClose } from '../contract/close-codes';
+import { couldNotJudge, judge, runAnswers } from '../contract/judge';
+import { describeClose, RECONNECT_CLOSE_CODES } from '../contract/close-codes';
 import { FrameLog } from '../contract/frame-log';
 import type { Budgets, Evidence, FailureClass, FramedEvidence, SocketRecord, StepFailure, Verdict } from '../contract/types';
 import { ProbeStepError } from '../errors';
@@ -36,6 +36,8 @@ export interface ProtocolProbeOptions {
   completeTimeoutMs: number;
   /** After the final agent_completed, how long to keep listening for late events (PROBE_FINAL_GRACE_MS). */
   finalGraceMs: number;
+  /** After the final agent_completed, how long the answer may take to come (the page's PROBE_RENDER_TIMEOUT_MS). */
+  answerWaitMs: number;
   budgets: Budgets;
   contract: Contract;
   redactor: Redactor;
@@ -49,10 +51,6 @@ export interface ProtocolRun {
 
 /** How long the probe waits for its own sockets to close before it drops the connections. */
 const CLOSE_WAIT_MS = 2_000;
-/** Closes after which the server expects the client back (Going Away, Service Restart). */
-const RECONNECT_CLOSE_CODES = new Set([1001, 1012]);
-/** After the final agent_completed, how long the probe waits for the answer event that follows it. */
-const ANSWER_GRACE_MS = 1_000;
 /** The run may survive one server restart; a second one is a finding. */
 const MAX_RECONNECTS = 1;
 /** The name the bypass login gives the test user. */
@@ -86,6 +84,8 @@ class ProtocolProbe {
   private readonly stop = new AbortController();
   private readonly failures: StepFailure[] = [];
   private userId: string | null = null;
+  /** The user id came from a token's claim, not from the platform's answer: a hint (Evidence.userIdIsHint). */
+  private userIdIsHint = false;
   private sentAt: number | null = null;
   private token: string | null = null;
   private reconnectsLeft = MAX_RECONNECTS;
@@ -135,10 +135,10 @@ class ProtocolProbe {
     if (sent === null) return;
     // Re-checked on every frame, close and reconnect; bounded by the complete timeout.
     const over = await this.traffic.waitFor(() => this.runOver(), this.opts.completeTimeoutMs, this.stop.signal);
-    // The page shows the answer of agent_response / final_report, which platforms send just after the final
-    // agent_completed: judge that answer too, as the page would, rather than stop one frame short of it.
-    if (over && this.awaitingAnswerFrame()) {
-      await this.traffic.waitFor(() => !this.awaitingAnswerFrame() || this.traffic.allClosed(), ANSWER_GRACE_MS, this.stop.signal);
+    // Platforms send the answer with the final agent_completed or after it (a final_report a second or more
+    // later): wait for it as the page would, bounded as the page's wait is (answerWaitMs).
+    if (over && this.completed() && !this.answerSettled()) {
+      await this.traffic.waitFor(() => this.answerSettled() || this.traffic.allClosed(), this.opts.answerWaitMs, this.stop.signal);
     }
     // Late events (a tool_completed just after the final) are judged as out of order, not missed.
     if (over && this.completed()) await this.traffic.waitFor(() => this.traffic.allClosed(), this.opts.finalGraceMs, this.stop.signal);
@@ -151,6 +151,7 @@ class ProtocolProbe {
     if (login.kind === 'token') {
       this.token = login.token;
       this.userId = userIdFromToken(login.token);
+      this.userIdIsHint = true;
       return true;
     }
     const answer =
@@ -168,6 +169,7 @@ class ProtocolProbe {
     const user = field(answer.body, 'user');
     const id = field(user, 'id');
     this.userId = typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : userIdFromToken(token);
+    this.userIdIsHint = this.userId !== null && (typeof id !== 'string' || id === '') && typeof id !== 'number';
     return true;
   }
 
@@ -228,7 +230,7 @@ class ProtocolProbe {
 
   /** The run finished (final agent_completed, or the chat socket broke for good), or nothing more can arrive. */
   private runOver(): boolean {
-    if (this.finishWatcher.finished(this.evidence())) return true;
+    if (this.finishWatcher.finished(this.evidence(), this.clock.now())) return true;
     return this.reconnecting === null && this.traffic.allClosed();
   }
 
@@ -236,19 +238,16 @@ class ProtocolProbe {
     return judge(this.evidence(), this.opts.contract).timings.completeMs !== null;
   }
 
-  /** The run completed, and no answer event (agent_response, final_report, ...) of the run has arrived yet. */
-  private awaitingAnswerFrame(): boolean {
-    const verdict = judge(this.evidence(), this.opts.contract);
-    if (verdict.timings.completeMs === null) return false;
-    const answerTypes = new Set(this.opts.contract.answerEvents.map((a) => a.type));
-    return !verdict.events.some((e) => answerTypes.has(e.type) && e.count > 0);
+  /** An answer came with or after the final agent_completed: no later one replaces it. */
+  private answerSettled(): boolean {
+    return runAnswers(this.evidence(), this.opts.contract).settled;
   }
 
   /** A close during the run with Going Away / Service Restart: reconnect once, as the page does. */
   private onSocketClosed(record: SocketRecord): void {
     if (this.sentAt === null || this.stop.signal.aborted || record.closeCode === undefined) return;
     if (!RECONNECT_CLOSE_CODES.has(record.closeCode)) return; // the watcher sees it: the transport check names it
-    if (this.finishWatcher.finished(this.evidence())) return;
+    if (this.finishWatcher.finished(this.evidence(), this.clock.now())) return;
     const close = describeClose(record.closeCode, record.closeReason);
     if (this.reconnectsLeft <= 0) {
       this.fail('reconnect', 'transport', `socket ${record.socket} closed ${close} during the run after the probe had used its ${MAX_RECONNECTS} reconnect(s); nothing left to receive the run on`);
@@ -358,6 +357,7 @@ class ProtocolProbe {
       nonce: this.opts.nonce,
       message: this.opts.message,
       userId: this.userId,
+      userIdIsHint: this.userIdIsHint,
       sentAt: this.sentAt,
       frames: this.traffic.frames,
       log: this.log,

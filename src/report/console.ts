@@ -25,6 +25,8 @@ export function renderConsole(r: RunResult, runDir: string): string {
   for (const e of v.events) out.push(`    ${e.type.padEnd(18)} ${e.firstSeenMs === null ? 'never' : `${e.firstSeenMs} ms`}${e.count > 1 ? ` (×${e.count})` : ''}`);
   // Sub-agents complete too: the run's own end is the final agent_completed, the one the budget is about.
   if (v.timings.completeMs !== null) out.push(`    ${'final completed'.padEnd(18)} ${v.timings.completeMs} ms`);
+  // The wait a person feels: until the run's final answer was visible in the page.
+  if (v.timings.answerVisibleMs != null) out.push(`    ${'answer visible'.padEnd(18)} ${v.timings.answerVisibleMs} ms`);
   for (const w of v.warnings) out.push(`  warning: ${w}`);
   if (v.status === 'fail' || v.status === 'error') {
     if (r.decidingSession !== undefined) out.push(`  the timeline below is session ${r.decidingSession}'s (frames-${r.decidingSession}.ndjson)`);
@@ -43,5 +45,6 @@ export function renderConsole(r: RunResult, runDir: string): string {
 export function sessionLine(x: SessionEntry): string {
   const v = x.verdict;
   const final = v.timings.completeMs === null ? 'no final' : `final ${v.timings.completeMs} ms`;
-  return `session ${x.session} (user ${x.userId ?? 'unknown'}): ${v.status.toUpperCase()}${v.class ? ` [${v.class}]` : ''}  ${v.message}; ${final}`;
+  const answer = v.timings.answerVisibleMs == null ? '' : `, answer visible ${v.timings.answerVisibleMs} ms`;
+  return `session ${x.session} (user ${x.userId ?? 'unknown'}): ${v.status.toUpperCase()}${v.class ? ` [${v.class}]` : ''}  ${v.message}; ${final}${answer}`;
 }

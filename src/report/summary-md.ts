@@ -35,6 +35,7 @@ export function renderSummary(r: RunResult): string {
     '| --- | --- | --- |',
     ...v.events.map((e) => `| ${e.type} | ${e.firstSeenMs ?? 'never'} | ${e.count} |`),
     `| final agent_completed (the run's end) | ${v.timings.completeMs ?? 'never'} | |`,
+    `| answer visible in the page (the wait a person feels) | ${v.timings.answerVisibleMs ?? 'never'} | |`,
     '',
     '## Steps',
     '',
@@ -67,11 +68,11 @@ function sessionsTable(r: RunResult): string[] {
   return [
     `## Sessions (${r.sessions.length} at once${r.sendSpreadMs === undefined ? '' : `, sends within ${r.sendSpreadMs} ms`})`,
     '',
-    '| session | user | status | class | first event ms | final ms | frames | message |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| session | user | status | class | first event ms | final ms | answer visible ms | frames | message |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.sessions.map((x) => {
       const v = x.verdict;
-      return `| ${x.session} | ${x.userId ?? 'unknown'} | ${v.status} | ${v.class ?? ''} | ${v.timings.firstEventMs ?? 'never'} | ${v.timings.completeMs ?? 'never'} | ${x.frames} | ${escapeCell(v.message)} |`;
+      return `| ${x.session} | ${x.userId ?? 'unknown'} | ${v.status} | ${v.class ?? ''} | ${v.timings.firstEventMs ?? 'never'} | ${v.timings.completeMs ?? 'never'} | ${v.timings.answerVisibleMs ?? 'never'} | ${x.frames} | ${escapeCell(v.message)} |`;
     }),
     '',
   ];

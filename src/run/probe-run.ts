@@ -10,10 +10,14 @@ import { historyDbSecret } from '../config/history-url';
 import type { PreflightResult } from '../preflight/preflight';
 import { budgetsOf, type ProbeConfig } from '../config/load';
 import { describeClose } from '../contract/close-codes';
-import { matchPage } from '../contract/checks/answer';
+import { answerKey, matchPage, newlyVisible, type RunAnswers } from '../contract/checks/answer';
+import { agentEventTypes } from '../contract/contract';
 import { couldNotJudge, judge, runAnswers } from '../contract/judge';
-import type { Evidence, FailureClass, StepFailure, Verdict } from '../contract/types';
-import { answerScope, visibleText, waitForVisibleText } from '../capture/chat';
+import type { Evidence, FailureClass, LostSight, PageText, StepFailure, Verdict } from '../contract/types';
+import type { LoginUser } from '../auth/token';
+import { CHAT } from '../capture/chat';
+import { PageUnresponsive, PageWatch } from '../capture/page-health';
+import { answerScope, visibleText } from '../capture/visible-text';
 import { Clock } from '../capture/clock';
 import { Recorder } from '../capture/recorder';
 import { waitForTraffic } from '../capture/wait';
@@ -43,6 +47,10 @@ const NONCE_HITS_KEPT = 10;
 
 /** How long the probe gives a page to open a new socket after one was refused at the upgrade. */
 const UPGRADE_RETRY_GRACE_MS = 3_000;
+/** How often the page is read while the probe waits for the answer (or for its own message) to show. */
+const PAGE_POLL_MS = 100;
+/** How often the wait for the run's end looks again without a new frame (a cut-off socket's resume wait). */
+const RUN_END_RECHECK_MS = 250;
 
 export class ProbeRun {
   readonly clock: Clock;
@@ -53,8 +61,18 @@ export class ProbeRun {
   /** What the judge needs of the frames, kept as they arrive; frames.ndjson has the frames themselves. */
   private readonly log: FrameLog;
   private readonly timeline = new TimelineBuilder();
-  private userId: string | null = null;
+  private user: LoginUser = { userId: null, userIdIsHint: false };
   private sentAt: number | null = null;
+  /** Set when the probe lost sight of the run (page crashed or froze, browser died): every wait ends. */
+  private lost: LostSight | undefined;
+  /** Settles when the probe loses sight of the page: a step under way stops at once. */
+  private readonly lostSight: Promise<LostSight>;
+  private onLostSight: (lost: LostSight) => void = () => undefined;
+  private watch: PageWatch | undefined;
+  /** When the probe clicked send, before the click was confirmed to have sent anything. */
+  private clickedAt: number | null = null;
+  /** When the probe first saw each of the run's answers visible and new, by answerKey. */
+  private readonly firstSeen: Record<string, number> = {};
   /** When the attempt that reached the send started: failed requests before it belong to a retried attempt. */
   private attemptStartedAt = 0;
   /** When the wait for the final agent_completed saw it. */
@@ -81,6 +99,7 @@ export class ProbeRun {
     readonly session: SessionOptions = { session: 1, sessions: 1, clock: new Clock(), secrets: [] },
   ) {
     this.clock = session.clock;
+    this.lostSight = new Promise((resolve) => (this.onLostSight = resolve));
     this.framesFile = framesFileOf(session.session, session.sessions);
     this.redactor = new Redactor([config.password, config.bypassKey, config.token, historyDbSecret(config.historyDb), ...session.secrets]);
     this.message = `${config.message} [probe ${this.nonce}]`;
@@ -112,45 +131,142 @@ export class ProbeRun {
     return this.sentAt;
   }
 
-  setUser(userId: string | null): void {
-    this.userId = userId;
+  setUser(user: LoginUser): void {
+    this.user = user;
   }
 
-  markSent(): void {
-    this.sentAt = this.clock.now();
+  /**
+   * Watches the page from now on: a renderer crash, the probe's browser going away, and (from
+   * expectResponsivePage on) a page that stops answering end every wait of the run at once.
+   */
+  watchPage(page: Page): void {
+    const moment = () =>
+      this.sentAt !== null ? { at: this.sentAt, label: 'the send' } : this.clickedAt !== null ? { at: this.clickedAt, label: 'the click on send' } : null;
+    this.watch = new PageWatch(page, this.clock, moment, this.config.unresponsiveMs, (lost) => this.loseSight(lost));
+  }
+
+  /** Once the chat is open: the page must keep answering (a heartbeat, every read bounded). */
+  expectResponsivePage(): void {
+    this.watch?.startHeartbeat();
+  }
+
+  private loseSight(lost: LostSight): void {
+    if (this.lost !== undefined) return;
+    this.lost = lost;
+    this.onLostSight(lost);
+    this.recorder.notify();
+  }
+
+  /** Whether the probe lost sight of the page (crashed, frozen, its browser gone): nothing more can be read of it. */
+  get pageLost(): boolean {
+    return this.lost !== undefined;
+  }
+
+  /** The probe is about to click send: returns the time the send will count from once confirmed. */
+  beginSend(): number {
+    this.clickedAt = this.clock.now();
+    return this.clickedAt;
+  }
+
+  /**
+   * Confirms the click on the send button sent the message: a frame or request carried its nonce, or the page
+   * shows it. Only then does the send count, from `clickedAt`: a click that did nothing is the page's fault
+   * (ui-render), not a run that never started (timeout).
+   */
+  async confirmSend(page: Page, clickedAt: number, timeoutMs: number): Promise<void> {
+    const started = this.clock.now();
+    const deadline = started + timeoutMs;
+    const carried = () => this.log.sent.length > 0 || this.recorder.httpSends.length > 0;
+    let met = carried();
+    while (!met && this.lost === undefined && this.clock.now() < deadline) {
+      const shown = (await this.readPage(page, undefined))?.includes(this.nonce) === true;
+      met = shown || (await waitForTraffic(this.recorder, () => carried() || this.lost !== undefined, Math.min(PAGE_POLL_MS, Math.max(0, deadline - this.clock.now())))) && carried();
+    }
+    this.waits.push({ name: 'the message leaving the page (a frame or request carrying it, or the page showing it)', timeoutMs, met, tookMs: this.clock.now() - started });
+    if (this.lost !== undefined) throw new ProbeStepError(this.lost.class, `send message: ${this.lost.message}`);
+    if (!met)
+      throw new ProbeStepError(
+        'ui-render',
+        `send message: the click on ${CHAT.send} sent nothing within ${timeoutMs} ms: no frame or request carried the message, and the page did not show it`,
+      );
+    this.sentAt = clickedAt;
   }
 
   /** Reads what the page shows before the send: an answer visible already then does not count as this run's. */
   async readPageBeforeSend(page: Page): Promise<void> {
-    this.pageBefore = await this.readPage(page);
+    this.pageBefore = this.redactedOrNull(await this.readPage(page));
   }
 
   /**
-   * After the final agent_completed: waits until one of the run's answers becomes visible in the page (bounded
-   * by PROBE_RENDER_TIMEOUT_MS) and, beside it, keeps listening PROBE_FINAL_GRACE_MS for late events, so that
-   * a tool_completed just after the final is judged as out of order rather than missing.
+   * After the final agent_completed: waits until the run's final answer is visible and new in the page,
+   * bounded by PROBE_RENDER_TIMEOUT_MS from the completion. The answers are read from every frame that has
+   * arrived, those during the wait included: a platform may send its answer seconds after the completion, or
+   * as chunks. Beside it the probe keeps listening PROBE_FINAL_GRACE_MS for late events, so that a
+   * tool_completed just after the final is judged as out of order rather than missing.
    */
   async waitForAnswerAndLateEvents(page: Page): Promise<void> {
-    const grace = this.finalSeenAt === null ? 0 : Math.max(0, this.finalSeenAt + this.config.finalGraceMs - this.clock.now());
+    if (this.lost !== undefined) return;
+    const finalAt = this.finalSeenAt;
+    if (finalAt === null) {
+      // The run never completed: what the page shows now is the evidence, read once.
+      this.pageAfter = this.redactedOrNull(await this.readPage(page));
+      return;
+    }
+    const grace = Math.max(0, finalAt + this.config.finalGraceMs - this.clock.now());
     // A listening window, not a condition: it is met by running its course.
     const late = waitForTraffic(this.recorder, () => false, grace).then(() =>
       this.waits.push({ name: 'listening for late events after the final agent_completed (PROBE_FINAL_GRACE_MS)', timeoutMs: grace, met: true, tookMs: grace }),
     );
-    const candidates = runAnswers(this.evidence(), this.config.contract);
-    const before = this.pageBefore;
-    const shown = (text: string) => matchPage(candidates, { scope: '', before, after: text }).shown !== null;
-    // With no answer in the frames there is nothing to wait for: what the page shows now is the evidence.
-    const timeout = candidates.length === 0 ? 0 : this.config.renderTimeoutMs;
     const started = this.clock.now();
-    const text = await waitForVisibleText(page, this.config.answerSelector, shown, timeout);
-    this.pageAfter = text === null ? null : this.redactor.redact(text);
-    this.waits.push({ name: `one of the run's answers visible in ${answerScope(this.config.answerSelector)}`, timeoutMs: timeout, met: text !== null && shown(text), tookMs: this.clock.now() - started });
+    const deadline = finalAt + this.config.renderTimeoutMs;
+    let known = -1;
+    let answers: RunAnswers = { all: [], final: [], settled: false };
+    let text: string | null = null;
+    let shown = false;
+    for (;;) {
+      if (this.log.events.length !== known) {
+        known = this.log.events.length;
+        answers = runAnswers(this.evidence(), this.config.contract);
+      }
+      text = await this.readPage(page);
+      if (text !== null) {
+        const seen = this.clock.now();
+        for (const c of newlyVisible(answers.all, this.pageBefore, text)) this.firstSeen[answerKey(c)] ??= seen;
+        shown = matchPage(answers, this.pageText(text)).shown !== null;
+      }
+      // An answer from before the completion may still be replaced by one that follows it: only a settled one ends the wait early.
+      const remaining = deadline - this.clock.now();
+      if ((shown && answers.settled) || remaining <= 0 || this.lost !== undefined || page.isClosed()) break;
+      await waitForTraffic(this.recorder, () => this.log.events.length !== known || this.lost !== undefined, Math.min(PAGE_POLL_MS, remaining));
+    }
+    this.pageAfter = this.redactedOrNull(text);
+    const timeoutMs = Math.max(0, deadline - started);
+    this.waits.push({ name: `the run's final answer visible in ${answerScope(this.config.answerSelector)}`, timeoutMs, met: shown, tookMs: this.clock.now() - started });
     await late;
   }
 
-  private async readPage(page: Page): Promise<string | null> {
-    const text = await visibleText(page, this.config.answerSelector);
+  /**
+   * The page's visible text (within `selector`, by default the answer scope), every read bounded by
+   * PROBE_UNRESPONSIVE_MS. A page that does not answer has stopped responding: the probe loses sight of the run.
+   */
+  private async readPage(page: Page, selector: string | undefined = this.config.answerSelector): Promise<string | null> {
+    if (this.lost !== undefined) return null;
+    try {
+      return await visibleText(page, selector, this.config.unresponsiveMs);
+    } catch (err) {
+      if (!(err instanceof PageUnresponsive)) throw err;
+      if (this.watch) this.watch.unresponsive(err);
+      else this.loseSight({ at: this.clock.now(), class: 'ui-render', message: `the page stopped responding: ${err.message}` });
+      return null;
+    }
+  }
+
+  private redactedOrNull(text: string | null): string | null {
     return text === null ? null : this.redactor.redact(text);
+  }
+
+  private pageText(after: string | null): PageText {
+    return { scope: answerScope(this.config.answerSelector), before: this.pageBefore, after, firstSeen: this.firstSeen };
   }
 
   /**
@@ -160,11 +276,19 @@ export class ProbeRun {
   async step<T>(name: string, failureClass: FailureClass, body: () => Promise<T>): Promise<T> {
     const started = this.clock.now();
     try {
-      const result = await body();
+      const work = body();
+      // Losing sight of the page ends the step at once: a click on a frozen page would wait out its timeout.
+      work.catch(() => undefined);
+      const lost = this.lostSight.then((l): never => {
+        throw new ProbeStepError(l.class, `${name}: stopped: ${l.message}`);
+      });
+      lost.catch(() => undefined);
+      const result = await Promise.race([work, lost]);
       this.steps.push({ name, status: 'passed', durationMs: this.clock.now() - started });
       return result;
     } catch (err) {
-      const cls = err instanceof ProbeStepError ? err.failureClass : isPageError(err) ? failureClass : 'probe';
+      // Once the probe lost sight of the page, whatever a step then ran into is that, not a fault of its own.
+      const cls = this.lost?.class ?? (err instanceof ProbeStepError ? err.failureClass : isPageError(err) ? failureClass : 'probe');
       const raw = err instanceof Error ? err.message : String(err);
       const message = this.redactor.redact(raw.startsWith(`${name}:`) ? raw : `${name}: ${raw}`).split('\n')[0]!;
       this.stepFailures.push({ step: name, class: cls, message });
@@ -207,10 +331,14 @@ export class ProbeRun {
     this.waits.push({ name: 'the other sessions ready to send', timeoutMs, met, tookMs: this.clock.now() - started });
   }
 
-  /** A bounded wait on the traffic; its outcome is recorded so the report says what was waited for and how long. */
-  async waitFor(name: string, condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  /**
+   * A bounded wait on the traffic; its outcome is recorded so the report says what was waited for and how long.
+   * It ends at once when the probe lost sight of the page (not met).
+   */
+  async waitFor(name: string, condition: () => boolean, timeoutMs: number, recheckMs?: number): Promise<boolean> {
     const started = this.clock.now();
-    const met = await waitForTraffic(this.recorder, condition, Math.max(0, timeoutMs));
+    await waitForTraffic(this.recorder, () => this.lost !== undefined || condition(), Math.max(0, timeoutMs), recheckMs);
+    const met = this.lost === undefined && condition();
     this.waits.push({ name, timeoutMs, met, tookMs: this.clock.now() - started });
     return met;
   }
@@ -249,7 +377,7 @@ export class ProbeRun {
 
   /** Waits until the run's final agent_completed arrived, or the socket carrying the chat broke for good. */
   async waitForRunEnd(timeoutMs: number): Promise<void> {
-    const ended = await this.waitFor("the run's final agent_completed", () => this.finishWatcher.finished(this.evidence()), timeoutMs);
+    const ended = await this.waitFor("the run's final agent_completed", () => this.finishWatcher.finished(this.evidence(), this.clock.now()), timeoutMs, RUN_END_RECHECK_MS);
     // The watcher already judged the run to know it completed: no second judgement of every frame here.
     if (ended && this.finishWatcher.completed) this.finalSeenAt = this.clock.now();
   }
@@ -263,17 +391,19 @@ export class ProbeRun {
     return {
       nonce: this.nonce,
       message: this.message,
-      userId: this.userId,
+      userId: this.user.userId,
+      userIdIsHint: this.user.userIdIsHint,
       sentAt: this.sentAt,
       log: this.log,
       sockets: this.recorder.sockets,
       httpSends: this.recorder.httpSends,
       httpFailures: this.recorder.httpFailures.filter((f) => f.t >= this.attemptStartedAt),
-      page: this.sentAt === null ? null : { scope: answerScope(c.answerSelector), before: this.pageBefore, after: this.pageAfter },
+      page: this.sentAt === null ? null : this.pageText(this.pageAfter),
       stepFailures: this.stepFailures,
       budgets: budgetsOf(c),
       expectAnswer: c.expectAnswer,
       retries: this.retries,
+      ...(this.lost ? { lost: this.lost } : {}),
     };
   }
 
@@ -304,10 +434,11 @@ export class ProbeRun {
    * them together (run/sessions.ts); one session writes it through finish().
    */
   async conclude(page: Page | undefined): Promise<SessionRecord> {
-    if (page && this.sentAt !== null && this.pageAfter === null) {
+    if (page && this.sentAt !== null && this.pageAfter === null && this.lost === undefined) {
       // A step broke before the answer was read: still record what the page shows, as evidence.
-      this.pageAfter = await this.readPage(page);
+      this.pageAfter = this.redactedOrNull(await this.readPage(page));
     }
+    this.watch?.stop();
     let verdict: Verdict;
     try {
       verdict = this.judgeNow();
@@ -325,7 +456,7 @@ export class ProbeRun {
     return {
       message: this.message,
       nonce: this.nonce,
-      userId: this.userId,
+      userId: this.verdict.userId ?? this.user.userId,
       sentAt: this.sentAt,
       verdict: this.verdict,
       steps: this.steps,
@@ -344,15 +475,17 @@ export class ProbeRun {
   /** What the cross-talk check needs of this session; after conclude(). */
   trace(): SessionTrace {
     const v = this.verdict;
+    // Only the contract's agent events: a presence frame naming a colleague is not cross-talk.
+    const agentTypes = agentEventTypes(this.config.contract);
     return {
       session: this.session.session,
       framesFile: this.framesFile,
       nonce: this.nonce,
-      userId: this.userId,
+      userId: v?.userId ?? this.user.userId,
       runId: v?.runId ?? null,
       threadId: v?.threadId ?? null,
       answer: v?.answer.frames ?? null,
-      events: this.log.events,
+      events: this.log.events.filter((e) => agentTypes.has(e.type)),
       nonceHits: this.nonceHits,
       pageAfter: this.pageAfter,
     };

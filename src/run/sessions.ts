@@ -37,9 +37,16 @@ export class RunGroup {
     return new RunGroup(runs.map((run, i) => ({ run, page: pages[i]! })));
   }
 
-  /** Judges every session and writes the run's files. Safe to call twice: the second call returns the first verdict. */
+  /**
+   * Judges every session and writes the run's files, then closes the pages the probe lost sight of (frozen,
+   * crashed): Playwright's failure snapshot and screenshot would each wait out a timeout of their own on them.
+   * Safe to call twice: the second call returns the first verdict.
+   */
   finish(): Promise<Verdict> {
-    this.verdict ??= this.sessions.length === 1 ? this.sessions[0]!.run.finish(this.sessions[0]!.page) : this.finishSeveral();
+    this.verdict ??= (this.sessions.length === 1 ? this.sessions[0]!.run.finish(this.sessions[0]!.page) : this.finishSeveral()).then(async (verdict) => {
+      for (const s of this.sessions) if (s.run.pageLost) await s.page.close({ runBeforeUnload: false }).catch(() => undefined);
+      return verdict;
+    });
     return this.verdict;
   }
 

@@ -2,31 +2,10 @@
 // stopped by SIGTERM or SIGINT stops its Playwright child and browser, writes an `error` result
 // ("interrupted"), moves `latest`, and exits 2, leaving no process behind.
 
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { REFERENCE_CREDENTIALS } from '../../reference/server';
 import { describe, expect, test } from './harness';
-
-/** Pids of live processes whose environment mentions `marker` (the test's own folder, inherited by the probe's children). */
-function processesMentioning(marker: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z')) continue; // a zombie holds nothing
-      if (readFileSync(`/proc/${pid}/environ`, 'utf8').includes(marker)) found.push(pid);
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return found;
-}
-
-const isBrowser = (pid: string) => {
-  try {
-    return /chrom/i.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
-  } catch {
-    return false;
-  }
-};
+import { isBrowser, processesMentioning } from './processes';
 
 test('PROBE_REPORT_DIR under a file: one clear line and exit 2, no stack trace', async ({ probe }, testInfo) => {
   const file = testInfo.outputPath('a-file');

@@ -24,6 +24,8 @@ export interface MatrixRow {
   phrase?: string;
   /** What the row shows, for the README. */
   what: string;
+  /** A healthy row that runs under the netra profile too, against the reference's netra layout. */
+  netra?: true;
 }
 
 /** Rows that wait for a final event that never comes: a short completion budget keeps them fast. */
@@ -228,6 +230,82 @@ export const MATRIX: MatrixRow[] = [
   { name: 'answer-mismatch', fault: 'answer-mismatch', status: 'fail', class: 'ui-render', phrase: 'answer-agrees', what: 'the page shows another text than the frames' },
   { name: 'rest-answer-no-events', fault: 'rest-answer-no-events', env: SHORT_WAIT, status: 'fail', class: 'timeout', phrase: 'no run started', what: 'an answer rendered (fetched over REST) with no agent events' },
   { name: 'heartbeats-only', fault: 'heartbeats-only', env: SHORT_WAIT, status: 'fail', class: 'timeout', phrase: 'no run started', what: 'a socket that only ever carries heartbeats' },
+
+  // The answer as the platform sends it: after the completion, in pieces; and where a person cannot see it.
+  { name: 'answer-after-final', fault: 'answer-after-final', status: 'pass', class: null, netra: true, what: 'a textless final completion, the answer 1.5 s after it (beyond the final grace)' },
+  {
+    name: 'late-answer-never-rendered',
+    fault: 'late-answer-never-rendered',
+    status: 'fail',
+    class: 'ui-render',
+    phrase: 'answer-rendered',
+    what: 'the answer 1.5 s after a textless completion, never shown',
+  },
+  { name: 'streamed-answer', fault: 'streamed-answer', status: 'pass', class: null, netra: true, what: 'the answer only as `stream_chunk` pieces, each in an element of its own' },
+  {
+    name: 'streamed-answer-truncated',
+    fault: 'streamed-answer-truncated',
+    status: 'fail',
+    class: 'ui-render',
+    phrase: 'only the first',
+    what: 'the page shows the first 2 chunks only; the message says how much is missing',
+  },
+  {
+    name: 'completion-final-response',
+    fault: 'completion-final-response',
+    status: 'pass',
+    class: null,
+    netra: true,
+    what: "the answer only in the final completion's `final_response`",
+  },
+  {
+    name: 'status-line-only',
+    fault: 'status-line-only',
+    status: 'fail',
+    class: 'ui-render',
+    phrase: 'answer-agrees',
+    what: "the page shows the completion's status line, never the answer that follows it",
+  },
+  {
+    name: 'interim-answer-only',
+    fault: 'interim-answer-only',
+    status: 'fail',
+    class: 'ui-render',
+    phrase: 'an earlier answer of the run',
+    what: 'an interim reply shown, the final answer after the completion never shown',
+  },
+  { name: 'answer-sr-only', fault: 'answer-sr-only', status: 'fail', class: 'ui-render', phrase: 'answer-rendered', what: 'the answer only in a visually hidden live region' },
+  { name: 'answer-clipped', fault: 'answer-clipped', status: 'fail', class: 'ui-render', phrase: 'answer-rendered', what: 'the answer in a collapsed panel (height 0, overflow hidden)' },
+  {
+    name: 'external-idp-sub',
+    fault: 'external-idp-sub',
+    status: 'pass',
+    class: null,
+    phrase: 'a hint only',
+    netra: true,
+    what: "the token's `sub` is an identity provider's id, not the user id (warning)",
+  },
+  { name: 'presence-names-colleague', fault: 'presence-names-colleague', status: 'pass', class: null, netra: true, what: "a presence socket naming a colleague's user id" },
+  { name: 'side-socket-error-frame', fault: 'side-socket-error-frame', status: 'pass', class: null, netra: true, what: 'a side socket sends `{"type":"error"}` frames without ids after the send' },
+  { name: 'drop-1006-and-resume', fault: 'drop-1006-and-resume', status: 'pass', class: null, phrase: '1006', netra: true, what: 'a 1006 drop mid-run; the run goes on on the reconnected socket (warning)' },
+  {
+    name: 'page-freezes-after-send',
+    fault: 'page-freezes-after-send',
+    env: { PROBE_UNRESPONSIVE_MS: '2000' },
+    status: 'fail',
+    class: 'ui-render',
+    phrase: 'stopped responding',
+    what: "the page's main thread stuck after the send: the run ends at once",
+  },
+  {
+    name: 'send-button-dead',
+    fault: 'send-button-dead',
+    env: { PROBE_STEP_TIMEOUT_MS: '3000' },
+    status: 'fail',
+    class: 'ui-render',
+    phrase: 'sent nothing',
+    what: 'a send button that does nothing: ui-render, not a run that never started',
+  },
 
   // A renamed dialect without its contract file is not a pass.
   { name: 'dialect-renamed', fault: 'dialect-renamed', env: SHORT_WAIT, status: 'fail', class: 'timeout', phrase: 'never arrived', what: 'the renamed dialect without a contract file' },

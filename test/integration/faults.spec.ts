@@ -51,3 +51,45 @@ for (const row of MATRIX) {
     }
   });
 }
+
+// The healthy rows of the answer's shapes pass under the netra profile too, against the reference's netra
+// layout: three hosts, the bypass login, every completion named, the Supervisor's without answer text, the
+// final_report 1.5 s after it (beyond the final grace), a connection frame that names the user cut short.
+for (const row of MATRIX.filter((r) => r.netra)) {
+  test(`${row.name} under the netra profile: pass`, async ({ probe, netraStaging }) => {
+    netraStaging.setFault(row.fault);
+    const o = await probe({
+      PROBE_PROFILE: 'netra',
+      PROBE_APP_URL: netraStaging.appUrl,
+      PROBE_API_URL: netraStaging.apiUrl,
+      PROBE_AUTH_URL: netraStaging.authUrl,
+      PROBE_E2E_BYPASS_KEY: REFERENCE_CREDENTIALS.bypassKey,
+      ...row.env,
+    });
+    expect({ status: o.result?.verdict.status, class: o.result?.verdict.class }, describe(o)).toEqual({ status: 'pass', class: null });
+    expect(o.code, describe(o)).toBe(0);
+  });
+}
+
+test("the netra profile with a token whose `sub` is an identity provider's id: judged for the user the platform names", async ({ probe, netraStaging }) => {
+  netraStaging.setFault('external-idp-sub');
+  // A token as the bypass hands it out under this fault; logging in with it alone leaves the probe a hint.
+  const res = await fetch(`${netraStaging.authUrl}/auth/e2e/test-auth`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-e2e-bypass-key': REFERENCE_CREDENTIALS.bypassKey },
+    body: JSON.stringify({ email: 'idp-user@reference.test' }),
+  });
+  const { access_token: token, user } = (await res.json()) as { access_token: string; user: { id: string } };
+  const o = await probe({
+    PROBE_PROFILE: 'netra',
+    PROBE_APP_URL: netraStaging.appUrl,
+    PROBE_API_URL: netraStaging.apiUrl,
+    PROBE_AUTH_URL: netraStaging.authUrl,
+    PROBE_LOGIN: 'token',
+    PROBE_TOKEN: token,
+  });
+  expect({ status: o.result?.verdict.status, class: o.result?.verdict.class }, describe(o)).toEqual({ status: 'pass', class: null });
+  // The connection frame names the user cut short (`user-abc...`); the probe's own thread says the rest.
+  expect(o.result!.verdict.userId).toBe(user.id);
+  expect(o.result!.verdict.warnings.join('\n')).toContain('a hint only');
+});

@@ -61,6 +61,7 @@ async function probe(urls: { apiUrl: string; authUrl: string }, overrides: Parti
     stepTimeoutMs: STEP_TIMEOUT_MS,
     completeTimeoutMs: COMPLETE_TIMEOUT_MS,
     finalGraceMs: 300,
+    answerWaitMs: 3000,
     budgets: { firstEventWarnMs: 5_000, firstEventMs: 15_000, completeWarnMs: 30_000, completeMs: 60_000 },
     contract: defaultContract,
     redactor,

@@ -2,7 +2,8 @@
 // each way of hiding text. An answer in the DOM that nobody can see must never count as rendered.
 
 import { expect, type Page } from '@playwright/test';
-import { visibleText, waitForVisibleText } from '../../src/capture/chat';
+import { PageUnresponsive } from '../../src/capture/page-health';
+import { visibleText as readText } from '../../src/capture/visible-text';
 import { test as browserTest } from './browser-fixture';
 
 const test = browserTest.extend<{ page: Page }>({
@@ -16,6 +17,9 @@ const test = browserTest.extend<{ page: Page }>({
   },
 });
 
+/** Every read is bounded; a few seconds is plenty for these small pages. */
+const visibleText = (page: Page, selector: string | undefined) => readText(page, selector, 5_000);
+
 const HIDDEN_WAYS = {
   'display: none on a parent': '<div style="display:none"><p>ANSWER</p></div>',
   'the hidden attribute': '<div hidden><p>ANSWER</p></div>',
@@ -23,6 +27,11 @@ const HIDDEN_WAYS = {
   'opacity: 0 on a parent': '<div style="opacity:0"><p>ANSWER</p></div>',
   'a zero-size box': '<div style="width:0;height:0;overflow:hidden"><span style="display:block;width:0;height:0">ANSWER</span></div>',
   'a template': '<template><p>ANSWER</p></template>',
+  'a 1x1 screen-reader-only box': '<div style="position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0">ANSWER</div>',
+  'clip-path: inset(50%)': '<div style="position:absolute;clip-path:inset(50%)">ANSWER</div>',
+  'a collapsed panel (height 0, overflow hidden)': '<div style="height:0;overflow:hidden"><div class="message"><p>ANSWER</p></div></div>',
+  'a place off the page (left: -9999px)': '<div style="position:absolute;left:-9999px;top:0">ANSWER</div>',
+  'a place above the page (top: -500px)': '<div style="position:absolute;top:-500px">ANSWER</div>',
   'a script': '<script type="text/plain">ANSWER</script>',
 };
 
@@ -44,15 +53,25 @@ test('with a selector, the visible text of every match, and nothing of a hidden 
   expect(await visibleText(page, '.none')).toBe('');
 });
 
-test('waitForVisibleText returns as soon as the text shows, and the last text read when it never does', async ({ page }) => {
-  await page.setContent('<main id="m"></main>');
-  await page.evaluate(() => setTimeout(() => document.getElementById('m')!.append('late answer'), 200));
-  expect(await waitForVisibleText(page, undefined, (t) => t.includes('late answer'), 5_000)).toBe('late answer');
-  expect(await waitForVisibleText(page, undefined, (t) => t.includes('never'), 300)).toBe('late answer');
+test('text in a scroll container counts even when scrolled out of view: a person can scroll to it', async ({ page }) => {
+  await page.setContent('<div style="height:50px;overflow:auto"><p style="height:400px">top</p><p>ANSWER below the fold</p></div>');
+  expect(await visibleText(page, undefined)).toBe('top ANSWER below the fold');
 });
 
 test('a page that cannot be read gives null, not a throw', async ({ page }) => {
   await page.close();
   expect(await visibleText(page, undefined)).toBeNull();
-  expect(await waitForVisibleText(page, undefined, () => true, 1_000)).toBeNull();
+});
+
+test('a page whose main thread is stuck: the read gives up with PageUnresponsive instead of hanging', async ({ page }) => {
+  await page.setContent('<p>Shown</p>');
+  // An evaluation that never returns: the read sent after it waits behind it, as behind a frozen page's own loop.
+  void page.evaluate(() => {
+    for (;;) {
+      /* stuck */
+    }
+  }).catch(() => undefined);
+  const error = await readText(page, undefined, 500).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(PageUnresponsive);
+  expect((error as Error).message).toContain('did not answer within 500 ms');
 });

@@ -39,6 +39,7 @@ function runs(pattern: string, spacingMs = MINUTE): HistoryRecord[] {
       durationMs: RUN_MS,
       firstEventMs: 800,
       completeMs: failed ? null : 1500,
+      answerVisibleMs: failed ? null : 1600,
       events: { agent_started: 800 },
       target: TARGET,
       version: '2026.03.1',

@@ -4,7 +4,7 @@ import { expect, test } from '@playwright/test';
 import { defaultContract } from '../../src/contract/contract';
 import { FrameLog } from '../../src/contract/frame-log';
 import type { Evidence, FramedEvidence } from '../../src/contract/types';
-import { FinishWatcher } from '../../src/run/finished';
+import { FinishWatcher, RESUME_WAIT_MS } from '../../src/run/finished';
 import { buildEvidence, healthyRun, move, rename, SENT_AT } from './evidence-builders';
 
 /** The frame counts at which the watcher said "finished", feeding it (and its log) one frame at a time. */
@@ -14,7 +14,7 @@ function finishedAt(evidence: FramedEvidence, contract = defaultContract): numbe
   const seen: number[] = [];
   evidence.frames.forEach((frame, n) => {
     log.add(frame);
-    if (watcher.finished({ ...evidence, log })) seen.push(n + 1);
+    if (watcher.finished({ ...evidence, log }, frame.t)) seen.push(n + 1);
   });
   return seen;
 }
@@ -45,11 +45,29 @@ test('a renamed dialect finishes through its aliases', () => {
   expect(finishedAt(evidence)).toEqual([]);
 });
 
-test('the chat socket closing after the send ends the wait; a restart (1012) does not', () => {
+test('the chat socket cut off after the send ends the wait once the run did not go on for RESUME_WAIT_MS; a restart (1012) never does', () => {
   const unfinished = buildEvidence(healthyRun().slice(0, 2));
-  const closed = (code: number): Evidence => logged({ ...unfinished, sockets: [{ ...unfinished.sockets[0]!, closedAt: SENT_AT + 300, closeCode: code }] });
-  expect(new FinishWatcher(defaultContract).finished(closed(1011))).toBe(true);
-  expect(new FinishWatcher(defaultContract).finished(closed(1000))).toBe(true);
-  expect(new FinishWatcher(defaultContract).finished({ ...closed(1012), sockets: [...closed(1012).sockets, { socket: 1, url: 'wss://x/ws', openedAt: SENT_AT + 400 }] })).toBe(false);
-  expect(new FinishWatcher(defaultContract).finished(logged(unfinished))).toBe(false);
+  const closedAt = SENT_AT + 300;
+  const closed = (code: number, ...later: Evidence['sockets']): Evidence =>
+    logged({ ...unfinished, sockets: [{ ...unfinished.sockets[0]!, closedAt, closeCode: code }, ...later] });
+  const finished = (evidence: Evidence, now: number) => new FinishWatcher(defaultContract).finished(evidence, now);
+  expect([1011, 1000, 1006].map((code) => [finished(closed(code), closedAt + 100), finished(closed(code), closedAt + RESUME_WAIT_MS)])).toEqual([
+    [false, true],
+    [false, true],
+    [false, true],
+  ]);
+  const reopened = { socket: 1, url: 'wss://x/ws', openedAt: closedAt + 100 };
+  expect(finished(closed(1012, reopened), closedAt + 60_000)).toBe(false);
+  expect(finished(logged(unfinished), SENT_AT + 60_000)).toBe(false);
+});
+
+test('a 1006 drop after which the run goes on on a new socket is no cut: the wait goes on', () => {
+  const run = healthyRun();
+  const evidence = buildEvidence(run.slice(0, 3));
+  const closedAt = SENT_AT + 300;
+  // The rest of the run arrives on socket 1, opened after the drop.
+  const rest = buildEvidence(run.slice(3, 4)).frames.map((f, i) => ({ ...f, socket: 1, t: closedAt + 200 + i }));
+  const sockets = [{ ...evidence.sockets[0]!, closedAt, closeCode: 1006 }, { socket: 1, url: 'wss://x/ws', openedAt: closedAt + 100 }];
+  const resumed = logged({ ...evidence, frames: [...evidence.frames, ...rest], sockets });
+  expect(new FinishWatcher(defaultContract).finished(resumed, closedAt + RESUME_WAIT_MS * 2)).toBe(false);
 });

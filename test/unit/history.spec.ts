@@ -63,6 +63,7 @@ function rec(over: Partial<HistoryRecord> & { startedAt: string }): HistoryRecor
     durationMs: 5000,
     firstEventMs: 100,
     completeMs: 2000,
+    answerVisibleMs: 2100,
     events: {},
     target: 'http://127.0.0.1:3000',
     version: null,

@@ -96,6 +96,7 @@ function rec(status: HistoryRecord['status'], cls: HistoryRecord['class']): Hist
     durationMs: 1,
     firstEventMs: null,
     completeMs: null,
+    answerVisibleMs: null,
     events: {},
     target: 'https://app.staging.example',
     version: null,

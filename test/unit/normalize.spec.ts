@@ -146,8 +146,14 @@ test('the answer paths are tried in order, each in the top level, data and paylo
   expect(answerOf({ payload: { final_response: 'from payload' } })).toBe('from payload');
   expect(answerOf({ response: 'flat response' })).toBe('flat response');
   expect(answerOf({ data: { content: 'content' } })).toBe('content');
-  expect(answerOf({ data: { result: '   ', message: 'blank result skipped' } })).toBe('blank result skipped');
+  // A status line is not an answer: it is kept apart (the judge takes it only when the run has no other).
+  expect(answerOf({ data: { result: '   ', message: 'a status line' } })).toBeUndefined();
+  expect(normalizeFrames([inFrame({ type: 'agent_completed', data: { result: '   ', message: 'a status line' } }, 1)]).events[0]?.status).toBe('a status line');
   expect(answerOf({ data: { result: { nested: true } } })).toBeUndefined();
+  // A result that is an object: its text fields, as the contract lists them.
+  expect(answerOf({ data: { result: { status: 'ok', summary: 'the summary' } } })).toBe('the summary');
+  expect(answerOf({ data: { status: 'completed', final_response: 'the final response' } })).toBe('the final response');
+  expect(answerOf({ payload: 'a bare string payload' })).toBe('a bare string payload');
 });
 
 test('agent_response content and final_report executive_summary carry the answer', () => {

@@ -1,65 +1,158 @@
 // The final answer: present in the frames, visible in the page after the send, and not a canned stub.
-// The page may show any one of the run's answers (an agent_response, a final_report's executive summary, the
-// final agent_completed's result), rendered from markdown; what counts is the text a person can see.
+// The page may show any one of the run's final answers (an agent_response, a final_report's executive
+// summary, streamed chunks, the final agent_completed's result), rendered from markdown; what counts is the
+// text a person can see.
 import type { Contract } from '../contract';
 import { excerpt } from '../fields';
 import { check, describeEvent, describeFrames } from './check';
 import type { Run } from '../attribution';
-import type { Check, PageText } from '../types';
+import type { AgentEvent, Check, PageText } from '../types';
 import { markdownToText } from './markdown';
 
 /** One answer the run's frames carry, and where it came from. */
 export interface AnswerCandidate {
-  /** `agent_response`, `final_report`, ... or `the final agent_completed`. */
+  /** `agent_response`, `final_report`, `partial_result chunks (3)`, `the final agent_completed`, ... */
   source: string;
   text: string;
+  /** Its frame (a stream's: its last chunk's): the order of arrival. */
   frame: number;
 }
 
-/** Every answer of the run: each answer event (contract order, then arrival), then the final completion's. */
-export function answerCandidates(run: Run, contract: Contract): AnswerCandidate[] {
-  const candidates: AnswerCandidate[] = [];
-  for (const spec of contract.answerEvents) {
-    for (const e of run.events) if (e.type === spec.type && e.answer !== undefined) candidates.push({ source: spec.type, text: e.answer, frame: e.frame });
-  }
-  if (run.final?.answer !== undefined) candidates.push({ source: `the final ${contract.events.completed}`, text: run.final.answer, frame: run.final.frame });
-  return candidates;
+/** What the run's frames say its answer is. */
+export interface RunAnswers {
+  /** Every answer the run carries: answer events (contract order, then arrival), streams, the final completion's. */
+  all: AnswerCandidate[];
+  /** The answers that count: the run's final ones (see runAnswersOf). */
+  final: AnswerCandidate[];
+  /** True when `final` came at or after the final completion: no later answer of the run replaces them. */
+  settled: boolean;
 }
 
-/** The run's answer as reports name it: the last answer event of the first kind that has one, else the final completion's. */
+/**
+ * The run's answers, and which of them count. The answer a person waits for is the run's last word, not an
+ * interim reply ("Working on it..."); platforms send it with the final completion or after it (the platform
+ * this was built for shows `final_report`'s summary a second or more after it). So:
+ * - answer events (and chunks) that came after the final completion count, each kind's last one, and the
+ *   completion's own text beside them; earlier answer events were interim;
+ * - with none after it, each kind's last answer before it and the completion's own text: a frontend shows one
+ *   kind, and a later answer of the same kind replaces an earlier one;
+ * - with no answer at all, the completion's status line (`message`): it is the answer only when there is no
+ *   other, so a page showing "supervisor has completed processing your request" never passes a run whose
+ *   real answer it did not show.
+ * `settled`: an answer after the completion, or the completion's own text, is known; until then a later
+ * answer may still come and replace what the page shows.
+ */
+export function runAnswersOf(run: Run, contract: Contract): RunAnswers {
+  const events: AnswerCandidate[] = [];
+  for (const spec of contract.answerEvents) {
+    for (const e of run.events) if (e.type === spec.type && e.answer !== undefined) events.push({ source: spec.type, text: e.answer, frame: e.frame });
+  }
+  events.push(...streamAnswers(run.events, contract));
+  const final = run.final;
+  const own = final?.answer === undefined ? [] : [{ source: `the final ${contract.events.completed}`, text: final.answer, frame: final.frame }];
+  const all = [...events, ...own];
+  if (final === null) return { all, final: lastOfEachSource(all), settled: false };
+  const late = lastOfEachSource(events.filter((c) => c.frame > final.frame));
+  if (late.length > 0) return { all, final: [...late, ...own], settled: true };
+  const earlier = lastOfEachSource(events);
+  if (earlier.length > 0 || own.length > 0) return { all, final: [...earlier, ...own], settled: own.length > 0 };
+  if (final.status === undefined) return { all, final: [], settled: false };
+  const status = { source: `the final ${contract.events.completed}'s status message`, text: final.status, frame: final.frame };
+  return { all: [...all, status], final: [status], settled: false };
+}
+
+/** A run's chunks: those not marked complete, joined in order, are one answer; each complete chunk is one too. */
+function streamAnswers(events: AgentEvent[], contract: Contract): AnswerCandidate[] {
+  const chunks = events.filter((e) => contract.streams.types.includes(e.type) && e.answer !== undefined);
+  const pieces = chunks.filter((e) => e.complete !== true);
+  const out: AnswerCandidate[] = chunks.filter((e) => e.complete === true).map((e) => ({ source: `${e.type} (complete)`, text: e.answer!, frame: e.frame }));
+  const last = pieces.at(-1);
+  if (last !== undefined) {
+    const types = [...new Set(pieces.map((e) => e.type))].join(' and ');
+    out.push({ source: `${types} chunks (${pieces.length})`, text: pieces.map((e) => e.answer).join(''), frame: last.frame });
+  }
+  return out;
+}
+
+function lastOfEachSource(candidates: AnswerCandidate[]): AnswerCandidate[] {
+  const last = new Map<string, AnswerCandidate>();
+  for (const c of candidates) if ((last.get(c.source)?.frame ?? -1) < c.frame) last.set(c.source, c);
+  return candidates.filter((c) => last.get(c.source) === c);
+}
+
+/** The run's answer as reports name it: the last answer of the first kind that has one. */
 export function primaryAnswer(candidates: AnswerCandidate[]): AnswerCandidate | null {
   const first = candidates[0];
   if (first === undefined) return null;
   return candidates.filter((c) => c.source === first.source).at(-1) ?? first;
 }
 
-export interface PageMatch {
-  /** The answer that became visible after the send, if one did. */
-  shown: AnswerCandidate | null;
-  /** An answer that was visible already before the send and did not appear again: it does not count. */
-  stale: AnswerCandidate | null;
+/** Names one answer of a run, for the times the probe first saw each one visible (PageText.firstSeen). */
+export function answerKey(candidate: AnswerCandidate): string {
+  return `${candidate.source}@${candidate.frame}`;
 }
 
-/** Which answer the page shows that it did not show before the send (by count, so a repeated answer counts too). */
-export function matchPage(candidates: AnswerCandidate[], page: PageText | null): PageMatch {
-  if (page === null || page.after === null) return { shown: null, stale: null };
+export interface PageMatch {
+  /** The final answer that became visible after the send, if one did. */
+  shown: AnswerCandidate | null;
+  /** A final answer that was visible already before the send and did not appear again: it does not count. */
+  stale: AnswerCandidate | null;
+  /** An answer of the run that is not its final one (an interim reply) newly visible: it does not count. */
+  interim: AnswerCandidate | null;
+}
+
+/** The answers the page shows more often than before the send (so a repeated answer counts too). */
+export function newlyVisible(candidates: AnswerCandidate[], before: string | null, after: string): AnswerCandidate[] {
+  const isNew = appearedIn(before, after);
+  return candidates.filter(isNew);
+}
+
+function appearedIn(beforeText: string | null, afterText: string): (c: AnswerCandidate) => boolean {
+  const before = squash(beforeText ?? '');
+  const after = squash(afterText);
+  return (c) => needlesOf(c.text).some((n) => occurrences(after, n) > occurrences(before, n));
+}
+
+/** Which final answer the page shows that it did not show before the send (by count, so a repeated answer counts too). */
+export function matchPage(answers: RunAnswers, page: PageText | null): PageMatch {
+  const none: PageMatch = { shown: null, stale: null, interim: null };
+  if (page === null || page.after === null) return none;
   const before = squash(page.before ?? '');
-  const after = squash(page.after);
-  let stale: AnswerCandidate | null = null;
-  for (const candidate of candidates) {
+  const isNew = appearedIn(page.before, page.after);
+  const shown = answers.final.find(isNew) ?? null;
+  if (shown !== null) return { ...none, shown };
+  const stale = answers.final.find((c) => needlesOf(c.text).some((n) => occurrences(before, n) > 0)) ?? null;
+  const interim = answers.all.find((c) => !answers.final.includes(c) && isNew(c)) ?? null;
+  return { shown: null, stale, interim };
+}
+
+/** Of the final answers, the one the page shows most of from its start: `40 of 120 characters`, or null. */
+function partlyShown(answers: RunAnswers, after: string): { candidate: AnswerCandidate; shown: number; total: number } | null {
+  const page = squash(after);
+  let best: { candidate: AnswerCandidate; shown: number; total: number } | null = null;
+  for (const candidate of answers.final) {
     for (const needle of needlesOf(candidate.text)) {
-      const was = occurrences(before, needle);
-      if (occurrences(after, needle) > was) return { shown: candidate, stale: null };
-      if (was > 0) stale ??= candidate;
+      // The longest prefix of the answer that the page shows: a prefix shown means every shorter one is.
+      let lo = 0;
+      let hi = needle.length;
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (page.includes(needle.slice(0, mid))) lo = mid;
+        else hi = mid - 1;
+      }
+      if (lo >= MIN_PARTIAL_CHARS && (best === null || lo / needle.length > best.shown / best.total)) best = { candidate, shown: lo, total: needle.length };
     }
   }
-  return { shown: null, stale };
+  return best;
 }
 
-export function finalAnswerCheck(candidates: AnswerCandidate[], contract: Contract): Check {
-  const sources = [...contract.answerEvents.map((a) => a.type), `the final ${contract.events.completed}`].join(', or ');
+/** A shared beginning shorter than this says nothing: every answer starts with common words. */
+const MIN_PARTIAL_CHARS = 12;
+
+export function finalAnswerCheck(answers: RunAnswers, contract: Contract): Check {
+  const sources = [...contract.answerEvents.map((a) => a.type), ...contract.streams.types.map((t) => `${t} chunks`), `the final ${contract.events.completed}`].join(', or ');
   const expected = `a non-empty answer in the frames (${sources})`;
-  const answer = primaryAnswer(candidates);
+  const answer = primaryAnswer(answers.final);
   if (answer === null) return check('final-answer', 'fail', 'missing-event', expected, 'no answer in the frames');
   return check('final-answer', 'pass', 'missing-event', expected, `${answer.source}: ${answer.text.length} characters`, `frame ${answer.frame}`);
 }
@@ -76,23 +169,34 @@ export function answerRenderedCheck(page: PageText | null, message: string): Che
   return check('answer-rendered', 'pass', 'ui-render', expected, `new visible text in ${scope}`);
 }
 
-export function answerAgreesCheck(candidates: AnswerCandidate[], page: PageText | null, match: PageMatch): Check {
+export function answerAgreesCheck(answers: RunAnswers, page: PageText | null, match: PageMatch): Check {
   const scope = page?.scope ?? 'the page';
-  const expected = `one of the run's answers visible in ${scope}, appearing after the send (markdown rendered or not; whitespace ignored)`;
+  const expected = `the run's final answer visible in ${scope}, appearing after the send (markdown rendered or not; whitespace ignored)`;
   // A missing side is reported by its own check; its class keeps a timeout from passing as a render bug.
-  const primary = primaryAnswer(candidates);
+  const primary = primaryAnswer(answers.final);
   if (primary === null) return check('answer-agrees', 'fail', 'missing-event', expected, 'no answer in the frames to compare');
   if (match.shown !== null) return check('answer-agrees', 'pass', 'ui-render', expected, `${match.shown.source} is visible`, `frame ${match.shown.frame}`);
-  const said = `${candidates.length} answer(s) in the frames, none visible: frames say ${excerpt(primary.text)}`;
+  const said = `${answers.final.length} final answer(s) in the frames, none visible: frames say ${excerpt(primary.text)}`;
   if (match.stale !== null) {
     return check('answer-agrees', 'fail', 'ui-render', expected, `${said}; the page showed ${match.stale.source} already before the send, and not again after it`, `frame ${match.stale.frame}`);
   }
+  if (match.interim !== null) {
+    const seen = `${said}; the page shows ${match.interim.source} (frame ${match.interim.frame}), an earlier answer of the run, not its final one`;
+    return check('answer-agrees', 'fail', 'ui-render', expected, seen, describeFrames([match.interim, ...answers.final]));
+  }
+  const partly = page?.after ? partlyShown(answers, page.after) : null;
+  if (partly !== null) {
+    const missing = partly.total - partly.shown;
+    const seen = `${said}; the page shows only the first ${partly.shown} of ${partly.total} characters of ${partly.candidate.source} (${missing} missing, whitespace not counted)`;
+    return check('answer-agrees', 'fail', 'ui-render', expected, seen, `frame ${partly.candidate.frame}`);
+  }
   const shows = page?.after ? `; the page shows ${endOf(page.after)}` : '';
-  return check('answer-agrees', 'fail', 'ui-render', expected, `${said}${shows}`, describeFrames(candidates));
+  return check('answer-agrees', 'fail', 'ui-render', expected, `${said}${shows}`, describeFrames(answers.final));
 }
 
 /** Only when PROBE_EXPECT_ANSWER is set: a real agent's answer matches it, a canned one does not. */
-export function answerExpectedCheck(candidates: AnswerCandidate[], pattern: string): Check {
+export function answerExpectedCheck(answers: RunAnswers, pattern: string): Check {
+  const candidates = answers.final;
   const expected = `an answer matches /${pattern}/`;
   let regex: RegExp;
   try {
@@ -107,7 +211,8 @@ export function answerExpectedCheck(candidates: AnswerCandidate[], pattern: stri
   return check('answer-expected', 'fail', 'fallback-stub', expected, `no match in ${excerpt(primary.text)}`);
 }
 
-export function noFallbackCheck(run: Run, candidates: AnswerCandidate[], page: PageText | null, contract: Contract): Check {
+export function noFallbackCheck(run: Run, answers: RunAnswers, page: PageText | null, contract: Contract): Check {
+  const candidates = answers.all;
   const { toolNames, answerPrefixes } = contract.fallback;
   const expected = `no canned fallback (tools ${toolNames.join(', ')}; answers starting ${answerPrefixes.map((p) => JSON.stringify(p)).join(', ')})`;
   const cannedTools = run.events.filter((e) => e.toolName !== undefined && toolNames.includes(e.toolName));

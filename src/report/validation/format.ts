@@ -86,5 +86,5 @@ export function hrefOf(path: string): string {
 /** The footnote both renderers carry: how the numbers were made. */
 export const METHOD =
   'Times are ms after the send, one value per run: the first time the run saw the event (final agent_completed: ' +
-  'the run\'s completion). p50/p95 are nearest-rank percentiles over the runs that saw it; "seen in" counts those runs. ' +
+  'the run\'s completion; answer visible: when its final answer showed in the page). p50/p95 are nearest-rank percentiles over the runs that saw it; "seen in" counts those runs. ' +
   'Success rate counts pass and degraded runs; the window passes only when every run passed.';

@@ -67,6 +67,8 @@ export interface RunRow {
   decidingCheck: string | null;
   firstEventMs: number | null;
   completeMs: number | null;
+  /** When the final answer became visible in the page (the wait a person feels). */
+  answerVisibleMs: number | null;
   target: string;
   version: string | null;
   links: EvidenceLink[];
@@ -100,7 +102,10 @@ export interface Distribution {
 }
 
 export interface EventRow extends Distribution {
-  /** The event type, or `final agent_completed` for the run's completion time (verdict.timings.completeMs). */
+  /**
+   * The event type, `final agent_completed` for the run's completion time (verdict.timings.completeMs), or
+   * `answer visible` for when its answer showed in the page (verdict.timings.answerVisibleMs).
+   */
   name: string;
   required: boolean;
 }
@@ -178,6 +183,7 @@ export interface LocationFigures {
 }
 
 const FINAL_COMPLETED = 'final agent_completed';
+const ANSWER_VISIBLE = 'answer visible';
 
 export function buildReportModel(input: ValidationReportInput): ReportModel {
   const after = windowStats(input.runs, input.links);
@@ -278,6 +284,7 @@ function runRow(run: ReportRun, index: number, linksDir: string): RunRow {
     decidingCheck: decidingCheck(r)?.name ?? null,
     firstEventMs: v.timings.firstEventMs,
     completeMs: v.timings.completeMs,
+    answerVisibleMs: v.timings.answerVisibleMs ?? null,
     target: r.target.appUrl + (r.target.embedded ? ' (embedded reference)' : ''),
     version: r.target.version ?? null,
     links: (Object.keys(EVIDENCE_FILES) as EvidenceKind[])
@@ -343,7 +350,13 @@ function eventRows(runs: ReportRun[]): EventRow[] {
     required: true,
     ...distribution(runs.map((run) => run.result.verdict.timings.completeMs)),
   };
-  rows.splice(required.length, 0, finalRow);
+  // And the wait a person feels: until the answer showed in the page.
+  const answerRow: EventRow = {
+    name: ANSWER_VISIBLE,
+    required: true,
+    ...distribution(runs.map((run) => run.result.verdict.timings.answerVisibleMs ?? null)),
+  };
+  rows.splice(required.length, 0, finalRow, answerRow);
   return rows;
 }
 
@@ -402,7 +415,7 @@ function compare(before: WindowStats, after: WindowStats): BeforeAfterRow[] {
     row('runs', 'count', before.total, after.total, 0),
     row('success rate (pass or degraded)', 'rate', before.successRate, after.successRate, 1),
   ];
-  for (const name of [...requiredEvents(defaultContract), FINAL_COMPLETED]) {
+  for (const name of [...requiredEvents(defaultContract), FINAL_COMPLETED, ANSWER_VISIBLE]) {
     const b = before.events.find((e) => e.name === name);
     const a = after.events.find((e) => e.name === name);
     rows.push(row(`${name} p50`, 'ms', b?.p50 ?? null, a?.p50 ?? null, -1));

@@ -138,12 +138,13 @@ function runsTable(runs: RunRow[], testId: string): string {
         `<td class="num">${esc(ms(r.durationMs))}</td><td><span class="status s-${slug(r.status)}">${esc(r.status.toUpperCase())}</span></td>` +
         `<td>${r.class ? `<code>${esc(r.class)}</code>` : ''}</td>` +
         `<td class="num">${esc(ms(r.completeMs))}</td>` +
+        `<td class="num">${esc(ms(r.answerVisibleMs))}</td>` +
         `<td class="msg">${esc(r.message)}</td>` +
         `<td class="links">${r.links.map((l) => `<a href="${esc(hrefOf(l.href))}" data-evidence="${esc(l.kind)}">${esc(l.label)}</a>`).join('<br>')}</td></tr>`,
     )
     .join('\n');
   return `<table data-testid="${testId}">
-<thead><tr><th scope="col" class="num">#</th><th scope="col">started</th><th scope="col" class="num">took</th><th scope="col">status</th><th scope="col">class</th><th scope="col" class="num">send → final</th><th scope="col">message</th><th scope="col">evidence</th></tr></thead>
+<thead><tr><th scope="col" class="num">#</th><th scope="col">started</th><th scope="col" class="num">took</th><th scope="col">status</th><th scope="col">class</th><th scope="col" class="num">send → final</th><th scope="col" class="num">send → answer visible</th><th scope="col">message</th><th scope="col">evidence</th></tr></thead>
 <tbody>
 ${body}
 </tbody>

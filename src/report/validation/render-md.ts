@@ -97,11 +97,11 @@ export function renderMarkdown(model: ReportModel): string {
 
 function runsTable(runs: RunRow[]): string[] {
   return [
-    '| # | started | took | status | class | send → final | message | evidence |',
-    '| ---: | --- | ---: | --- | --- | ---: | --- | --- |',
+    '| # | started | took | status | class | send → final | send → answer visible | message | evidence |',
+    '| ---: | --- | ---: | --- | --- | ---: | ---: | --- | --- |',
     ...runs.map(
       (r) =>
-        `| ${r.index} | ${time(r.startedAt)} | ${ms(r.durationMs)} | ${r.status === 'pass' ? 'pass' : `**${r.status}**`} | ${r.class ?? ''} | ${ms(r.completeMs)} | ` +
+        `| ${r.index} | ${time(r.startedAt)} | ${ms(r.durationMs)} | ${r.status === 'pass' ? 'pass' : `**${r.status}**`} | ${r.class ?? ''} | ${ms(r.completeMs)} | ${ms(r.answerVisibleMs)} | ` +
         `${cell(r.message)} | ${r.links.map((l) => `[${l.label}](${hrefOf(l.href)})`).join(' · ')} |`,
     ),
   ];

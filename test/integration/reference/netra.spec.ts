@@ -98,14 +98,22 @@ netraTest.describe('netra layout', () => {
     expect(await withOrigin('POST', `${netra.authUrl}/auth/login`, 'http://evil.example', creds)).toMatchObject({ status: 200, allowOrigin: null });
   });
 
-  netraTest('a healthy run over the socket on the API host, as the platform emits it: every completion named, the answer in final_report', async ({ netra }) => {
+  netraTest('a healthy run over the socket on the API host, as the platform emits it: every completion named, the answer in final_report after it', async ({ netra }) => {
     const { client, threadId, userId } = await connectUser(netra, 'netra@reference.test');
     client.send({ type: 'start_agent', payload: { user_request: 'three hosts', thread_id: threadId } });
     const answer = await client.waitFor('final_report', finalAnswer);
     expect(summary(client.frames)).toEqual([...HEALTHY_EVENTS.slice(0, -2), 'agent_completed:supervisor', 'final_report']);
+    // The Supervisor's completion as the platform's bridge sends it: a report object and a status line, no answer text.
     const final = client.frames.find((f) => f.type === 'agent_completed' && f.agent_name === 'supervisor');
-    expect(final?.data).toEqual({ status: 'completed', result: expect.stringContaining('three hosts'), execution_time_ms: expect.any(Number), message: 'supervisor completed' });
-    expect(answer).toMatchObject({ thread_id: threadId, user_id: userId, payload: { executive_summary: final?.data.result } });
+    expect(final?.data).toEqual({
+      status: 'completed',
+      result: { agent_name: 'supervisor', success: true, duration_ms: expect.any(Number), step_count: expect.any(Number), status: 'completed' },
+      execution_time_ms: expect.any(Number),
+      message: 'supervisor has completed processing your request',
+    });
+    expect(answer).toMatchObject({ thread_id: threadId, user_id: userId, payload: { executive_summary: expect.stringContaining('three hosts') } });
+    // The connection frame names the user cut short, as the platform's does.
+    expect(client.frames.find((f) => f.type === 'connection_established')).toMatchObject({ user_id: `${userId.slice(0, 8)}...` });
     expect(client.frames.some((f) => f.type === 'agent_response')).toBe(false);
     client.close();
   });
