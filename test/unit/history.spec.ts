@@ -151,6 +151,9 @@ test('historyStats: counts, success rate, failures by class, percentiles per eve
       { type: 'agent_completed', n: 3, p50: 3000, p95: 7000 },
       { type: 'agent_response', n: 1, p50: 900, p95: 900 },
       { type: 'final_report', n: 0, p50: null, p95: null },
+      // The run's own end and answer, from their columns (each record's default: 2000 and 2100 ms).
+      { type: 'final agent_completed', n: 6, p50: 2000, p95: 2000 },
+      { type: 'answer visible', n: 6, p50: 2100, p95: 2100 },
     ],
     from: '2025-01-01T00:00:00.000Z',
     to: '2025-01-01T00:25:09.500Z',
@@ -160,13 +163,13 @@ test('historyStats: counts, success rate, failures by class, percentiles per eve
   expect(historyStats([...records].reverse())).toEqual(historyStats(records));
 });
 
-test('historyStats of no runs: 0 runs, no success rate, the five events with no numbers', () => {
+test('historyStats of no runs: 0 runs, no success rate, the five events and the two milestones with no numbers', () => {
   expect(historyStats([])).toEqual({
     runs: 0,
     successRate: null,
     byStatus: { pass: 0, degraded: 0, fail: 0, error: 0 },
     failuresByClass: {},
-    events: ['agent_started', 'agent_thinking', 'tool_executing', 'tool_completed', 'agent_completed'].map((type) => ({
+    events: ['agent_started', 'agent_thinking', 'tool_executing', 'tool_completed', 'agent_completed', 'final agent_completed', 'answer visible'].map((type) => ({
       type,
       n: 0,
       p50: null,
@@ -180,14 +183,17 @@ test('historyStats of no runs: 0 runs, no success rate, the five events with no 
 
 test('renderHistory prints the runs, the success rate, failures by class and the event table', () => {
   const stats = historyStats([
-    rec({ startedAt: '2025-01-01T00:00:00.000Z', events: events(120, 250, 400, 800, 2100) }),
-    rec({ startedAt: '2025-01-01T00:05:00.000Z', status: 'degraded', events: events(4500, 4600, 4700, 4800, 6500) }),
+    // The first agent_completed is a sub-agent's: the run's own end and its answer come later.
+    rec({ startedAt: '2025-01-01T00:00:00.000Z', events: events(120, 250, 400, 800, 1900), completeMs: 2100, answerVisibleMs: 2200 }),
+    rec({ startedAt: '2025-01-01T00:05:00.000Z', status: 'degraded', events: events(4500, 4600, 4700, 4800, 6400), completeMs: 6500, answerVisibleMs: 8100 }),
     rec({
       startedAt: '2025-01-01T00:10:00.000Z',
       finishedAt: '2025-01-01T00:10:08.000Z',
       status: 'fail',
       class: 'timeout',
       events: events(90, 200, null, null, null),
+      completeMs: null,
+      answerVisibleMs: null,
     }),
   ]);
   expect(renderHistory(stats, 'since 24h')).toBe(
@@ -197,12 +203,14 @@ test('renderHistory prints the runs, the success rate, failures by class and the
       'runs: 3, success rate: 66.7% (pass 1, degraded 1, fail 1, error 0)',
       'failures by class: timeout 1',
       '',
-      'event            n      p50      p95',
-      'agent_started    3   120 ms  4500 ms',
-      'agent_thinking   3   250 ms  4600 ms',
-      'tool_executing   2   400 ms  4700 ms',
-      'tool_completed   2   800 ms  4800 ms',
-      'agent_completed  2  2100 ms  6500 ms',
+      'event                    n      p50      p95',
+      'agent_started (first)    3   120 ms  4500 ms',
+      'agent_thinking (first)   3   250 ms  4600 ms',
+      'tool_executing (first)   2   400 ms  4700 ms',
+      'tool_completed (first)   2   800 ms  4800 ms',
+      'agent_completed (first)  2  1900 ms  6400 ms',
+      'final agent_completed    2  2100 ms  6500 ms',
+      'answer visible           2  2200 ms  8100 ms',
       '',
     ].join('\n'),
   );
@@ -212,5 +220,5 @@ test('renderHistory prints the runs, the success rate, failures by class and the
   const allGood = renderHistory(historyStats([rec({ startedAt: '2025-01-01T00:00:00.000Z' })]), 'last 1 runs');
   expect(allGood).toContain('runs: 1, success rate: 100.0% (pass 1, degraded 0, fail 0, error 0)');
   expect(allGood).toContain('failures by class: none');
-  expect(allGood).toContain('agent_started    0    -    -');
+  expect(allGood).toContain('agent_started (first)    0        -        -');
 });

@@ -130,7 +130,8 @@ function makeRun(spec: RunSpec): RunResult {
       runId: 'run-1',
       threadId: 'thread-1',
       answer: { frames: completeMs === null ? null : 'An answer', page: completeMs === null ? null : 'An answer' },
-      timings: { firstEventMs: at.agent_started ?? null, completeMs },
+      // The answer shows 100 ms after the run's end, when it ended.
+      timings: { firstEventMs: at.agent_started ?? null, completeMs, answerVisibleMs: completeMs === null ? null : completeMs + 100 },
       warnings: [],
       retries: [],
     },
@@ -301,7 +302,7 @@ test.describe('buildReportModel', () => {
 
   test('per event: n, runs that never saw it, nearest-rank p50/p95, min and max in ms after the send', () => {
     const events = buildReportModel(input()).after.events;
-    expect(events.map((e) => e.name)).toEqual([...REQUIRED, 'final agent_completed']);
+    expect(events.map((e) => e.name)).toEqual([...REQUIRED, 'final agent_completed', 'answer visible']);
     const byName = new Map(events.map((e) => [e.name, e]));
     // agent_started: 120, 150, 150 (the 1011 run), 200, 900.
     expect(byName.get('agent_started')).toMatchObject({ n: 5, missing: 0, p50: 150, p95: 900, min: 120, max: 900 });
@@ -322,6 +323,8 @@ test.describe('buildReportModel', () => {
       { run: 4, ms: 31_000 },
       { run: 5, ms: 1300 },
     ]);
+    // The answer visible: 100 ms after each run's end, never in the run that never completed.
+    expect(byName.get('answer visible')).toMatchObject({ n: 4, missing: 1, p50: 1300, p95: 31_100, min: 1200, max: 31_100 });
   });
 
   test('percentiles are nearest-rank over the values seen', () => {
@@ -377,7 +380,7 @@ test.describe('buildReportModel', () => {
     expect([...rows.keys()]).toEqual([
       'runs',
       'success rate (pass or degraded)',
-      ...[...REQUIRED, 'final agent_completed'].flatMap((e) => [`${e} p50`, `${e} p95`]),
+      ...[...REQUIRED, 'final agent_completed', 'answer visible'].flatMap((e) => [`${e} p50`, `${e} p95`]),
       'failed runs',
       'failures: timeout',
       'failures: transport',
@@ -555,7 +558,7 @@ test.describe('renderMarkdown', () => {
     expect(md.split('\n')[0]).toBe('# Validation: fix for "Service not ready": FAIL');
     for (const header of [
       '| metric | before | after | change |',
-      '| # | started | took | status | class | send → final | message | evidence |',
+      '| # | started | took | status | class | send → final | send → answer visible | message | evidence |',
       '| check | fails as | pass | warn | fail | not judged | last time it did not pass |',
       '| event | seen in | p50 | p95 | min | max |',
     ]) {
