@@ -36,9 +36,9 @@ async function walk({ run, page }: Session, config: ProbeConfig, gate: SendGate,
     // Up to here nothing was sent: a transport failure may be retried (PROBE_RETRIES_BEFORE_SEND), and is recorded.
     await run.retryingBeforeSend(async () => {
       await step('open target', 'transport', async () => {
-        const response = await page.goto(config.appUrl, { timeout: config.stepTimeoutMs });
-        if (response && response.status() >= 400)
-          throw new ProbeStepError('transport', `open target: GET ${config.appUrl} answered ${response.status()}`);
+        const url = `${config.appUrl}${config.openPath}`;
+        const response = await page.goto(url, { timeout: config.stepTimeoutMs });
+        if (response && response.status() >= 400) throw new ProbeStepError('transport', `open target: GET ${url} answered ${response.status()}`);
       });
 
       await step('log in', 'auth', async () => run.setUser(await login(page, run.config, run.redactor, stateLoaded)));

@@ -8,6 +8,8 @@ export default async function startEmbeddedReference(): Promise<() => Promise<vo
   // Under the netra profile the reference plays that platform's layout too: app, API and auth on three ports.
   const layout = process.env.PROBE_PROFILE === 'netra' ? 'netra' : 'single';
   const server = await startReference({ speed: Number(process.env.PROBE_REFERENCE_SPEED ?? '1'), layout });
+  // Asked for in so many words (PROBE_APP_URL=embedded): still so once the URL below replaces the word.
+  if (process.env.PROBE_APP_URL === 'embedded') process.env.PROBE_EMBEDDED_ASKED = '1';
   process.env.PROBE_APP_URL = server.appUrl;
   process.env.PROBE_API_URL = server.apiUrl;
   process.env.PROBE_AUTH_URL = server.authUrl;

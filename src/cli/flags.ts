@@ -1,6 +1,7 @@
 // Command-line flags mirror the variables: PROBE_APP_URL is --app-url, and so on for every setting. A flag
 // wins over the environment, which wins over .env, then the profile, then the default.
 
+import { didYouMean } from '../config/suggest';
 import { VARIABLES, type VariableSpec } from '../config/variables';
 
 export interface ParsedArgs {
@@ -49,7 +50,11 @@ export function parseArgs(argv: string[]): ParsedArgs {
     const variable = BY_FLAG.get(flag);
     const isOption = COMMAND_OPTIONS[parsed.command]?.includes(flag) ?? false;
     if (!variable && !isOption) {
-      parsed.problems.push(`unknown option ${flag}${flag.startsWith('-') ? '' : ' (options start with --)'}; see --help`);
+      const known = [...BY_FLAG.keys(), ...Object.keys(SHORTHANDS), ...(COMMAND_OPTIONS[parsed.command] ?? [])];
+      const hint = flag.startsWith('-') ? didYouMean(flag, known) : ' (options start with --)';
+      parsed.problems.push(`unknown option ${flag}${hint}; see --help`);
+      // Its value, if it was given one, is not a second mistake.
+      if (flag.startsWith('--') && eq < 0 && args[i + 1] !== undefined && !args[i + 1]!.startsWith('-')) i++;
       continue;
     }
     const value = eq > 0 ? arg.slice(eq + 1) : args[++i];

@@ -12,12 +12,18 @@ import { loadContractFile } from './contract-file';
 import { PROFILES_BY_NAME } from './profiles';
 import { sessionLogins, type SessionLogin } from './users';
 import { isPostgresUrl } from './history-url';
-import { LOGIN_STRATEGIES, VARIABLES, type LoginStrategy, type ProfileName, type TokenHandoff, type VariableSpec } from './variables';
+import { didYouMean } from './suggest';
+import { INTERNAL_VARIABLES, LOGIN_STRATEGIES, VARIABLES, type LoginStrategy, type ProfileName, type TokenHandoff, type VariableSpec } from './variables';
 
 export interface ProbeConfig {
   /** True when no staging is configured and the embedded reference staging plays the target. */
   embedded: boolean;
+  /** True when the embedded reference was asked for in so many words (PROBE_APP_URL=embedded), not just left unset. */
+  embeddedAsked: boolean;
+  /** The app's origin: every host check and path is relative to it. */
   appUrl: string;
+  /** The page the probe opens first: the path PROBE_APP_URL was given with (`/app/chat`), else `/`. */
+  openPath: string;
   apiUrl: string;
   authUrl: string;
   profile: ProfileName;
@@ -92,6 +98,8 @@ export const MAX_USERS = 50;
 
 /** The URL that stands for "not configured yet" while the embedded reference has not started. */
 const EMBEDDED_PLACEHOLDER = 'http://127.0.0.1:0';
+/** PROBE_APP_URL=embedded: the embedded reference, asked for in so many words (loop mode and alerts need that). */
+export const EMBEDDED_WORD = 'embedded';
 
 export function loadConfig(env: Env): ConfigResult {
   const problems: string[] = [];
@@ -110,10 +118,19 @@ export function loadConfig(env: Env): ConfigResult {
     const problem = checkValue(v, raw);
     if (problem) problems.push(problem);
   }
+  // A misspelled name would be a setting silently ignored: a scheduled check green against the wrong thing.
+  const names = VARIABLES.map((v) => v.name);
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith('PROBE_') || names.includes(name) || INTERNAL_VARIABLES.includes(name)) continue;
+    problems.push(`${name} is not a setting of the probe${didYouMean(name, names)}; it was set in the environment or .env (--help lists every setting)`);
+  }
 
   // PROBE_EMBEDDED is set by the probe itself once it has started the reference and published its URLs.
-  const embedded = value('PROBE_APP_URL') === undefined || env['PROBE_EMBEDDED'] === '1';
-  const appUrl = value('PROBE_APP_URL') ?? EMBEDDED_PLACEHOLDER;
+  const appGiven = value('PROBE_APP_URL');
+  const embeddedAsked = appGiven === EMBEDDED_WORD || (env['PROBE_EMBEDDED'] === '1' && env['PROBE_EMBEDDED_ASKED'] === '1');
+  const embedded = appGiven === undefined || appGiven === EMBEDDED_WORD || env['PROBE_EMBEDDED'] === '1';
+  // A URL with a path names the page to open; the hosts are its origin (health, login, the chat).
+  const { origin: appUrl, path: openPath } = splitAppUrl(appGiven === undefined || appGiven === EMBEDDED_WORD ? EMBEDDED_PLACEHOLDER : appGiven);
   const apiUrl = value('PROBE_API_URL') ?? appUrl;
   const authUrl = value('PROBE_AUTH_URL') ?? apiUrl;
   const login = (value('PROBE_LOGIN') ?? 'form') as LoginStrategy;
@@ -141,7 +158,9 @@ export function loadConfig(env: Env): ConfigResult {
   const complete = budgetPair('PROBE_COMPLETE_WARN_MS', 'PROBE_COMPLETE_TIMEOUT_MS', explicit, problems);
   const config: ProbeConfig = {
     embedded,
-    appUrl: stripSlash(appUrl),
+    embeddedAsked,
+    appUrl,
+    openPath,
     apiUrl: stripSlash(apiUrl),
     authUrl: stripSlash(authUrl),
     profile: profileName,
@@ -200,6 +219,14 @@ export function loadConfig(env: Env): ConfigResult {
     location: value('PROBE_LOCATION') ?? hostname(),
     locationGiven: value('PROBE_LOCATION') !== undefined,
   };
+  if (config.alert.webhook !== undefined && !isHttpUrl(config.alert.webhook))
+    problems.push('PROBE_ALERT_WEBHOOK must be an absolute http(s) URL (its value is not shown: it may hold a secret path)');
+  // A scheduled check or an alert against the reference would be green forever while the staging burns.
+  if (embedded && !embeddedAsked) {
+    const ask = `set PROBE_APP_URL to the staging to watch, or PROBE_APP_URL=${EMBEDDED_WORD} to mean the embedded reference staging`;
+    if (config.everyMs !== undefined) problems.push(`PROBE_EVERY (--every) runs the probe on a schedule, and no target is set: it would watch the embedded reference staging; ${ask}`);
+    if (config.alert.webhook !== undefined) problems.push(`PROBE_ALERT_WEBHOOK sends alerts, and no target is set: they would be about the embedded reference staging; ${ask}`);
+  }
   const alertWindow = value('PROBE_ALERT_WINDOW');
   if (alertWindow) {
     try {
@@ -320,6 +347,7 @@ function checkValue(v: VariableSpec, raw: string): string | undefined {
   const shown = v.kind === 'secret' ? '(value hidden)' : JSON.stringify(raw.replace(/\/\/[^/@\s]*@/, '//[REDACTED]@'));
   switch (v.kind) {
     case 'url': {
+      if (v.name === 'PROBE_APP_URL' && raw === EMBEDDED_WORD) return undefined;
       let url: URL;
       try {
         url = new URL(raw);
@@ -370,6 +398,27 @@ function checkValue(v: VariableSpec, raw: string): string | undefined {
 
 function stripSlash(url: string): string {
   return url.replace(/\/+$/, '');
+}
+
+/** `http://host:8080/app/chat?x=1` -> origin `http://host:8080`, path `/app/chat?x=1`; `/` when it has none. */
+function splitAppUrl(raw: string): { origin: string; path: string } {
+  try {
+    const url = new URL(raw);
+    const path = `${url.pathname}${url.search}`;
+    return { origin: url.origin, path: path === '' ? '/' : path };
+  } catch {
+    // Reported by checkValue; the origin-less value keeps the rest of the checks going.
+    return { origin: stripSlash(raw), path: '/' };
+  }
+}
+
+function isHttpUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 export { LOGIN_STRATEGIES };

@@ -20,6 +20,12 @@ export const PROFILES = ['generic', 'netra'] as const;
 export type ProfileName = (typeof PROFILES)[number];
 export type LoginStrategy = (typeof LOGIN_STRATEGIES)[number];
 
+/**
+ * Variables the probe sets for itself between its own processes (src/cli/runner-env.ts, the embedded
+ * reference's global setup): not settings, and never an unknown name.
+ */
+export const INTERNAL_VARIABLES: readonly string[] = ['PROBE_EMBEDDED', 'PROBE_EMBEDDED_ASKED', 'PROBE_RUN_DIR', 'PROBE_BROWSER_CHOICE', 'PROBE_UNDER_CLI'];
+
 export const VARIABLES: readonly VariableSpec[] = [
   {
     name: 'PROBE_PROFILE',
@@ -32,7 +38,8 @@ export const VARIABLES: readonly VariableSpec[] = [
   {
     name: 'PROBE_APP_URL',
     kind: 'url',
-    description: 'Frontend of the staging (serves /login, /auth/callback, /chat). Unset: the embedded reference staging.',
+    description:
+      'Frontend of the staging (serves /login, /auth/callback, /chat); with a path (`https://app.example/workspace/chat`), that page is the one opened first and the hosts are its origin. Unset: the embedded reference staging; `embedded` says so in so many words (loop mode and alerts need that).',
   },
   { name: 'PROBE_API_URL', kind: 'url', description: 'API host (REST and the WebSocket). Default: PROBE_APP_URL.' },
   { name: 'PROBE_AUTH_URL', kind: 'url', description: 'Auth host. Default: PROBE_API_URL.' },

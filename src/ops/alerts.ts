@@ -9,6 +9,7 @@ import { boundedRequest } from '../net/bounded-request';
 import { classifyError } from '../preflight/classify';
 import { REDACTED, Redactor } from '../redact';
 import { SUMMARY_FILE, type RunResult } from '../report/result';
+import { targetName } from '../report/target-name';
 import type { AlertRecord, HistoryRecord } from './history';
 
 export interface AlertPolicy {
@@ -216,7 +217,7 @@ export function buildAlert(kind: AlertKind, recent: HistoryRecord[], result: Run
   const since = streak[0]?.startedAt ?? newest?.startedAt ?? result.startedAt;
   const status = result.verdict.status;
   const cls = result.verdict.class;
-  const target = result.target.appUrl;
+  const target = targetName(result.target);
   return {
     kind,
     title: fleet === undefined ? titleOf(kind, target, status, cls) : fleetTitleOf(kind, target),

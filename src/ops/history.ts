@@ -11,6 +11,7 @@
 import { openDb, type Dialect, type SqlDb } from './history-db';
 import type { FailureClass, Status } from '../contract/types';
 import type { RunResult } from '../report/result';
+import { targetName } from '../report/target-name';
 
 export interface HistoryRecord {
   id: number;
@@ -27,7 +28,7 @@ export interface HistoryRecord {
   answerVisibleMs: number | null;
   /** firstSeenMs (after the send) by event type, as the verdict listed them; null for an event never seen. */
   events: Record<string, number | null>;
-  /** The appUrl. */
+  /** What the run probed: the appUrl, or the embedded reference (targetName). */
   target: string;
   /** result.target.version: what the health endpoints reported, when they did. */
   version: string | null;
@@ -174,7 +175,7 @@ export class History {
       complete_ms: v.timings.completeMs,
       answer_visible_ms: v.timings.answerVisibleMs ?? null,
       events: JSON.stringify(Object.fromEntries(v.events.map((e) => [e.type, e.firstSeenMs]))),
-      target: result.target.appUrl,
+      target: targetName(result.target),
       version: result.target.version ?? null,
       run_dir: runDir,
       failed_check: decidingCheck(result),

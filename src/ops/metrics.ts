@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import { boundedRequest } from '../net/bounded-request';
 import type { FailureClass, Status } from '../contract/types';
 import type { RunResult } from '../report/result';
+import { targetName } from '../report/target-name';
 import type { HistoryStats } from './history';
 
 export const METRIC = {
@@ -58,7 +59,7 @@ interface Family {
 }
 
 export function renderMetrics(result: RunResult, stats?: HistoryStats): string {
-  const target: Labels = [['target', safeTarget(result.target.appUrl)]];
+  const target: Labels = [['target', safeTarget(targetName(result.target))]];
   // A fleet's probes push to one Prometheus: where each series was measured tells them apart.
   if (result.location !== undefined) target.push(['location', result.location]);
   const one = (value: number, ...labels: Labels) => ({ labels: [...target, ...labels], value });

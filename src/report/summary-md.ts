@@ -2,6 +2,7 @@
 
 import { defaultContract, requiredEvents } from '../contract/contract';
 import type { RunResult } from './result';
+import { targetName } from './target-name';
 
 const FRAMES_OF_ONE = '`frames.ndjson` (every frame)';
 const FRAMES_OF_SESSIONS = '`frames-<n>.ndjson` (every frame of session n)';
@@ -13,7 +14,7 @@ export function renderSummary(r: RunResult): string {
     '',
     v.message,
     '',
-    `- Target: ${r.target.appUrl}${r.target.embedded ? ' (embedded reference staging)' : ''}, login \`${r.target.login}\``,
+    `- Target: ${targetName(r.target)}, login \`${r.target.login}\``,
     `- Started: ${r.startedAt}, took ${Math.round(r.durationMs)} ms`,
     `- Run: ${v.runId ?? 'not attributed'}, thread ${v.threadId ?? 'unknown'}, user ${r.userId ?? 'unknown'}`,
     `- Message: ${escapeCell(r.message)}`,

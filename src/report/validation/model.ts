@@ -6,6 +6,7 @@ import { posix, relative, sep } from 'node:path';
 import { defaultContract, requiredEvents } from '../../contract/contract';
 import type { Check, FailureClass, Status } from '../../contract/types';
 import { FRAMES_FILE, framesFileOf, RESULT_FILE, SUMMARY_FILE, type RunResult } from '../result';
+import { targetName } from '../target-name';
 
 /** The evidence files a run folder may hold, by what a reader calls them. */
 export type EvidenceKind = 'summary' | 'result' | 'frames' | 'html';
@@ -285,7 +286,7 @@ function runRow(run: ReportRun, index: number, linksDir: string): RunRow {
     firstEventMs: v.timings.firstEventMs,
     completeMs: v.timings.completeMs,
     answerVisibleMs: v.timings.answerVisibleMs ?? null,
-    target: r.target.appUrl + (r.target.embedded ? ' (embedded reference)' : ''),
+    target: targetName(r.target),
     version: r.target.version ?? null,
     links: (Object.keys(EVIDENCE_FILES) as EvidenceKind[])
       .filter((k) => kinds.includes(k))
