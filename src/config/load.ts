@@ -215,6 +215,10 @@ export function loadConfig(env: Env): ConfigResult {
     if (!m || min < 1 || (size !== undefined && size < min))
       problems.push(`PROBE_ALERT_LOCATIONS must be N or N/M locations (1 <= N <= M), like 2 or 2/3; got ${JSON.stringify(alertLocations)}`);
     else config.alert.locations = size === undefined ? { min } : { min, size };
+    // Without it each probe records its host name, which a CronJob's pod changes every run: no location
+    // would ever build a failure streak, and the fleet's alert would never fire.
+    if (!config.locationGiven)
+      problems.push('PROBE_ALERT_LOCATIONS needs PROBE_LOCATION on every probe of the fleet: without it each run is tagged with its host name (a new one for every pod of a CronJob), no location ever builds a failure streak, and the fleet alert would never fire');
   }
   if (config.historyDb !== null && isPostgresUrl(config.historyDb)) {
     try {
@@ -325,6 +329,8 @@ function checkValue(v: VariableSpec, raw: string): string | undefined {
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:')
         return `${v.name} must be an http or https URL, got ${shown}`;
+      if ((url.username || url.password) && !v.basicAuth)
+        return `${v.name} must not carry credentials (user:password@), got ${shown}: the browser opens this URL, and Playwright's step titles and HTML report would show them; log in through PROBE_LOGIN`;
       return undefined;
     }
     case 'ms': {
