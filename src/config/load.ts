@@ -11,7 +11,7 @@ import type { Budgets } from '../contract/types';
 import { loadContractFile } from './contract-file';
 import { PROFILES_BY_NAME } from './profiles';
 import { sessionLogins, type SessionLogin } from './users';
-import { isPostgresUrl } from './history-url';
+import { isPostgresUrl, isSchemaName } from './history-url';
 import { LOGIN_STRATEGIES, VARIABLES, type LoginStrategy, type ProfileName, type TokenHandoff, type VariableSpec } from './variables';
 
 export interface ProbeConfig {
@@ -60,6 +60,8 @@ export interface ProbeConfig {
   everyMs?: number;
   /** The history database; null: keep none. */
   historyDb: string | null;
+  /** PostgreSQL: the schema of the history's own (PROBE_HISTORY_SCHEMA). */
+  historySchema: string;
   alert: {
     webhook?: string;
     format: 'json' | 'slack';
@@ -186,6 +188,7 @@ export function loadConfig(env: Env): ConfigResult {
     retriesBeforeSend: Number(value('PROBE_RETRIES_BEFORE_SEND')),
     everyMs: optionalDuration(value('PROBE_EVERY')),
     historyDb: historyDbOf(value('PROBE_HISTORY_DB'), value('PROBE_REPORT_DIR')!),
+    historySchema: value('PROBE_HISTORY_SCHEMA')!,
     alert: {
       webhook: value('PROBE_ALERT_WEBHOOK'),
       format: value('PROBE_ALERT_FORMAT') as 'json' | 'slack',
@@ -226,7 +229,11 @@ export function loadConfig(env: Env): ConfigResult {
     } catch {
       problems.push('PROBE_HISTORY_DB is a postgres:// URL that does not parse (its value is not shown: it may hold a password)');
     }
+  } else if (given('PROBE_HISTORY_SCHEMA') && config.historyDb !== null) {
+    problems.push('PROBE_HISTORY_SCHEMA names a PostgreSQL schema, but PROBE_HISTORY_DB is a SQLite file, which is a namespace of its own: leave PROBE_HISTORY_SCHEMA unset');
   }
+  if (!isSchemaName(config.historySchema))
+    problems.push(`PROBE_HISTORY_SCHEMA must be a schema of the history's own, a lowercase name of letters, digits and _ (not public, nor pg_...), got ${JSON.stringify(config.historySchema)}`);
   const contractFile = value('PROBE_CONTRACT');
   if (contractFile) {
     const loadedContract = loadContractFile(contractFile);

@@ -249,6 +249,13 @@ export const VARIABLES: readonly VariableSpec[] = [
       'The history of every run (and the alert state): a file path (SQLite, for one machine) or a `postgres://user:password@host:port/db` URL (PostgreSQL, shared by a fleet; `?sslmode=require` for TLS; its password is never printed). Default: <PROBE_REPORT_DIR>/history.db; `off` keeps none.',
   },
   {
+    name: 'PROBE_HISTORY_SCHEMA',
+    kind: 'string',
+    default: 'golden_path',
+    description:
+      'PostgreSQL only: the schema of its own that holds the history (runs, alerts, alert_state, golden_path_schema), created when missing; an object in it the probe did not create is an error (exit 2), never adopted. A SQLite file is its own namespace.',
+  },
+  {
     name: 'PROBE_LOCATION',
     kind: 'string',
     description: 'Where this probe runs (a region, a cluster, a CI runner): tags every run in result.json, the history, the metrics (label `location`), alerts and reports. Default: the host name. Given, alerts and window metrics follow this location\'s runs only; unset, the whole history is one machine\'s.',

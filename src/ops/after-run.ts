@@ -30,9 +30,9 @@ export interface AfterRunOutcome {
 }
 
 /** Opens the history (migrating its schema) and closes it: why it cannot be used, or undefined. */
-export async function openHistoryProblem(setting: string): Promise<string | undefined> {
+export async function openHistoryProblem(setting: string, schema: string): Promise<string | undefined> {
   try {
-    await (await lazy.history().History.open(setting)).close();
+    await (await lazy.history().History.open(setting, schema)).close();
     return undefined;
   } catch (err) {
     return (err as Error).message;
@@ -45,7 +45,7 @@ export async function afterRun(config: ProbeConfig, result: RunResult, runDir: s
   let historyProblem: string | undefined;
   try {
     if (config.historyDb) {
-      history = await lazy.history().History.open(config.historyDb);
+      history = await lazy.history().History.open(config.historyDb, config.historySchema);
       record = await history.record(result, runDir);
     }
   } catch (err) {

@@ -6,9 +6,11 @@
 //
 // Several probe processes (a loop, a cron job, an engineer, a fleet) may write at once: the schema is created
 // and migrated under a lock, so two first openers do not race, and an alert is decided under the lock of its
-// scope. MIGRATIONS[i] takes the schema from version i to i + 1.
+// scope. MIGRATIONS[i] takes the schema from version i to i + 1. Statements name tables as `{runs}`, which
+// becomes the history's own schema's table on PostgreSQL (history-namespace.ts: never anybody else's).
 
 import { openDb, type Dialect, type SqlDb } from './history-db';
+import { claimNamespace, type HistoryColumns } from './history-namespace';
 import type { FailureClass, Status } from '../contract/types';
 import type { RunResult } from '../report/result';
 
@@ -51,7 +53,7 @@ export interface AlertRecord {
 
 /** The schema, one step per entry, written once for both engines (`{id}` is each one's auto-increment key). */
 const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS runs (
+  `CREATE TABLE IF NOT EXISTS {runs} (
      id             {id},
      started_at     TEXT    NOT NULL,
      started_ms     BIGINT  NOT NULL,
@@ -68,8 +70,8 @@ const MIGRATIONS: readonly string[] = [
      run_dir        TEXT    NOT NULL,
      failed_check   TEXT
    );
-   CREATE INDEX IF NOT EXISTS runs_started_ms ON runs (started_ms);
-   CREATE TABLE IF NOT EXISTS alerts (
+   CREATE INDEX IF NOT EXISTS runs_started_ms ON {runs} (started_ms);
+   CREATE TABLE IF NOT EXISTS {alerts} (
      id        {id},
      at        TEXT    NOT NULL,
      kind      TEXT    NOT NULL CHECK (kind IN ('failing', 'recovered', 'reminder')),
@@ -78,13 +80,13 @@ const MIGRATIONS: readonly string[] = [
      detail    TEXT    NOT NULL
    );`,
   // 2: runs of several sessions at once (PROBE_USERS).
-  `ALTER TABLE runs ADD COLUMN users INTEGER NOT NULL DEFAULT 1;`,
+  `ALTER TABLE {runs} ADD COLUMN users INTEGER NOT NULL DEFAULT 1;`,
   // 3: a fleet. Where each run ran; whose alert an alert is (a location, or the fleet); the rows probes lock
   // to decide an alert one at a time. Rows of before have location and scope '' (one machine).
-  `ALTER TABLE runs ADD COLUMN location TEXT NOT NULL DEFAULT '';
-   ALTER TABLE alerts ADD COLUMN scope TEXT NOT NULL DEFAULT '';
-   CREATE TABLE IF NOT EXISTS alert_state (scope TEXT PRIMARY KEY);
-   CREATE INDEX IF NOT EXISTS runs_location ON runs (location, started_ms);`,
+  `ALTER TABLE {runs} ADD COLUMN location TEXT NOT NULL DEFAULT '';
+   ALTER TABLE {alerts} ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+   CREATE TABLE IF NOT EXISTS {alert_state} (scope TEXT PRIMARY KEY);
+   CREATE INDEX IF NOT EXISTS runs_location ON {runs} (location, started_ms);`,
 ];
 
 const AUTO_ID: Record<Dialect, string> = {
@@ -132,6 +134,18 @@ const RUN_COLUMNS = [
   'complete_ms', 'events', 'target', 'version', 'run_dir', 'failed_check', 'users', 'location',
 ] as const;
 
+/** Every table the probe makes, with every column any version of it had: all else in its namespace is another's. */
+const HISTORY_COLUMNS: HistoryColumns = {
+  runs: ['id', ...RUN_COLUMNS],
+  alerts: ['id', 'at', 'kind', 'run_id', 'delivered', 'detail', 'scope'],
+  alert_state: ['scope'],
+};
+
+/** A statement with its `{table}` names (and `{id}`, the auto-increment key) as this engine writes them. */
+function sql(db: SqlDb, text: string): string {
+  return text.replace(/\{(\w+)\}/g, (token, name: string) => (name === 'id' ? AUTO_ID[db.dialect] : name in HISTORY_COLUMNS ? db.table(name) : token));
+}
+
 export class History {
   private constructor(private readonly db: SqlDb) {}
 
@@ -141,11 +155,12 @@ export class History {
   }
 
   /**
-   * Opens the history (a file path: SQLite, creating folders and file; a postgres:// URL: PostgreSQL) and
-   * migrates its schema, under a lock, so that probes starting together do not race.
+   * Opens the history (a file path: SQLite, creating folders and file; a postgres:// URL: PostgreSQL, in
+   * `schema`, default golden_path) and migrates its schema, under a lock, so that probes starting together
+   * do not race.
    */
-  static async open(setting: string): Promise<History> {
-    const db = await openDb(setting);
+  static async open(setting: string, schema?: string): Promise<History> {
+    const db = await openDb(setting, schema);
     try {
       await migrate(db);
       return new History(db);
@@ -176,7 +191,7 @@ export class History {
     };
     const values: Record<string, unknown> = { ...row, started_ms: epochMs(result.startedAt) ?? epochMs(result.finishedAt) ?? Date.now() };
     const [inserted] = await this.db.all<{ id: number }>(
-      `INSERT INTO runs (${RUN_COLUMNS.join(', ')}) VALUES (${RUN_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id`,
+      sql(this.db, `INSERT INTO {runs} (${RUN_COLUMNS.join(', ')}) VALUES (${RUN_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id`),
       RUN_COLUMNS.map((c) => values[c]),
     );
     return toRecord({ id: Number(inserted!.id), ...row });
@@ -191,7 +206,7 @@ export class History {
       );
     }
     const rows = await this.db.all<RunRow>(
-      `SELECT * FROM runs WHERE ${OF_LOCATION} AND started_ms >= $2 ORDER BY started_ms, id`,
+      sql(this.db, `SELECT * FROM {runs} WHERE ${OF_LOCATION} AND started_ms >= $2 ORDER BY started_ms, id`),
       [location ?? null, Math.floor(from)],
     );
     return rows.map(toRecord);
@@ -202,7 +217,7 @@ export class History {
     const limit = Math.floor(n);
     if (!(limit > 0)) return [];
     const rows = await this.db.all<RunRow>(
-      `SELECT * FROM (SELECT * FROM runs WHERE ${OF_LOCATION} ORDER BY started_ms DESC, id DESC LIMIT $2) AS recent ORDER BY started_ms, id`,
+      sql(this.db, `SELECT * FROM (SELECT * FROM {runs} WHERE ${OF_LOCATION} ORDER BY started_ms DESC, id DESC LIMIT $2) AS recent ORDER BY started_ms, id`),
       [location ?? null, limit],
     );
     return rows.map(toRecord);
@@ -212,7 +227,7 @@ export class History {
   async lastAlert(scope?: string): Promise<AlertRecord | null> {
     // A location's alerts continue the alerts of before locations existed (scope ''); the fleet's do not.
     const [row] = await this.db.all<AlertRow>(
-      `SELECT * FROM alerts WHERE CAST($1 AS TEXT) IS NULL OR scope = $1 OR (scope = '' AND $1 <> $2) ORDER BY id DESC LIMIT 1`,
+      sql(this.db, `SELECT * FROM {alerts} WHERE CAST($1 AS TEXT) IS NULL OR scope = $1 OR (scope = '' AND $1 <> $2) ORDER BY id DESC LIMIT 1`),
       [scope ?? null, FLEET_SCOPE],
     );
     return row === undefined ? null : toAlert(row);
@@ -220,7 +235,7 @@ export class History {
 
   async recordAlert(a: Omit<AlertRecord, 'id'>): Promise<AlertRecord> {
     const [inserted] = await this.db.all<{ id: number }>(
-      `INSERT INTO alerts (at, kind, run_id, delivered, detail, scope) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+      sql(this.db, `INSERT INTO {alerts} (at, kind, run_id, delivered, detail, scope) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`),
       [a.at, a.kind, a.runId, a.delivered ? 1 : 0, a.detail, a.scope],
     );
     return { id: Number(inserted!.id), ...a };
@@ -246,6 +261,7 @@ async function migrate(db: SqlDb): Promise<void> {
   // Under the lock: the first of several probes opening a new database creates the schema; the others wait
   // for it, then see the version it wrote and do nothing.
   await db.exclusive(async () => {
+    await claimNamespace(db, HISTORY_COLUMNS);
     const current = await db.schemaVersion();
     if (current > MIGRATIONS.length) {
       throw new Error(
@@ -253,7 +269,7 @@ async function migrate(db: SqlDb): Promise<void> {
       );
     }
     for (let version = current; version < MIGRATIONS.length; version++) {
-      await db.exec((MIGRATIONS[version] ?? '').replaceAll('{id}', AUTO_ID[db.dialect]));
+      await db.exec(sql(db, MIGRATIONS[version] ?? ''));
       await db.setSchemaVersion(version + 1);
     }
   });

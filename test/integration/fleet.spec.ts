@@ -1,7 +1,9 @@
 // A fleet against a real PostgreSQL (postgres-server.ts: initdb and pg_ctl on a free loopback port, no
 // Docker): probes in three locations writing one history at once, exactly one fleet alert when two of three
 // fail while all three finish together (20 times over), a database that is not there or goes away, and the
-// schema migrated from empty and from the previous version.
+// history in a schema of its own: created in an empty database, migrated from the previous version's tables
+// in `public`, refusing what it did not create. Every database holds a team's own `public.runs`, which every
+// test must leave as it was (checked after each test).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -12,7 +14,8 @@ import { Client } from 'pg';
 import { REFERENCE_CREDENTIALS, referenceUsername } from '../../reference/server';
 import { History, HISTORY_SCHEMA_VERSION } from '../../src/ops/history';
 import { describe, expect, test as harness } from './harness';
-import { POSTGRES_TEST_PASSWORD, startPostgres, type PostgresServer } from './postgres-server';
+import { runResult } from './run-result';
+import { FOREIGN_RUNS_STATE, foreignRunsState, POSTGRES_TEST_PASSWORD, startPostgres, type PostgresServer } from './postgres-server';
 
 const test = harness.extend<{ pg: PostgresServer }, { _pg: PostgresServer }>({
   _pg: [
@@ -27,13 +30,23 @@ const test = harness.extend<{ pg: PostgresServer }, { _pg: PostgresServer }>({
     { scope: 'worker', timeout: 60_000 },
   ],
   pg: async ({ _pg }, use) => {
-    await use(_pg);
+    const made: string[] = [];
+    await use({
+      ..._pg,
+      newDatabase: async (opts) => {
+        const url = await _pg.newDatabase(opts);
+        if (opts?.foreign !== false) made.push(url);
+        return url;
+      },
+    });
     // A test that stopped the server leaves it running again for the next one.
     try {
       _pg.start();
     } catch {
       // already running
     }
+    // The team's own public.runs beside the history: exactly as it was, whatever the test did.
+    for (const url of made) expect(await foreignRunsState(url), `public.runs of ${url.replace(POSTGRES_TEST_PASSWORD, '…')}`).toEqual(FOREIGN_RUNS_STATE);
   },
 });
 
@@ -179,31 +192,66 @@ test('a database that goes away during a run: that run is not recorded, said cle
   expect(existsSync(join(o.runDir!, 'frames.ndjson'))).toBe(true);
 });
 
-test('the schema: created in an empty database, and migrated from the previous version with its rows kept', async ({ pg }) => {
-  const empty = await pg.newDatabase();
-  const fresh = await History.open(empty);
-  await fresh.close();
-  const sql = async (url: string, text: string) => {
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
-      return (await client.query(text)).rows as Array<Record<string, unknown>>;
-    } finally {
-      await client.end();
-    }
-  };
-  expect(await sql(empty, 'SELECT version FROM golden_path_schema')).toEqual([{ version: HISTORY_SCHEMA_VERSION }]);
-  const tables = await sql(empty, "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename");
-  expect(tables.map((t) => t.tablename)).toEqual(['alert_state', 'alerts', 'golden_path_schema', 'runs']);
+/** Runs `text` against a database, as its owner would in psql. */
+async function sql(url: string, text: string): Promise<Array<Record<string, unknown>>> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows as Array<Record<string, unknown>>;
+  } finally {
+    await client.end();
+  }
+}
 
-  // Version 2 as it shipped: runs with users, no location; alerts without scope.
-  const previous = await pg.newDatabase();
+const tablesOf = async (url: string, schema: string) =>
+  (await sql(url, `SELECT tablename FROM pg_tables WHERE schemaname = '${schema}' ORDER BY tablename`)).map((t) => t.tablename);
+
+test('the schema: created in a schema of its own (golden_path, or PROBE_HISTORY_SCHEMA) beside a team\'s own runs table', async ({ pg }) => {
+  const db = await pg.newDatabase();
+  await (await History.open(db)).close();
+  expect(await sql(db, 'SELECT version FROM golden_path.golden_path_schema')).toEqual([{ version: HISTORY_SCHEMA_VERSION }]);
+  expect(await tablesOf(db, 'golden_path')).toEqual(['alert_state', 'alerts', 'golden_path_schema', 'runs']);
+  expect(await tablesOf(db, 'public')).toEqual(['runs']);
+  // Opened again (a second probe, the next run): its own schema, nothing to do.
+  const again = await History.open(db);
+  await again.record(runResult('2025-01-01T10:00:00.000Z'), 'reports/a');
+  await again.close();
+  expect(await sql(db, 'SELECT run_dir FROM golden_path.runs')).toEqual([{ run_dir: 'reports/a' }]);
+
+  const other = await pg.newDatabase();
+  await (await History.open(other, 'probe_history')).close();
+  expect(await tablesOf(other, 'probe_history')).toEqual(['alert_state', 'alerts', 'golden_path_schema', 'runs']);
+  expect(await tablesOf(other, 'golden_path')).toEqual([]);
+});
+
+test('an object in the history\'s schema that the probe did not create: exit 2 naming it, never adopted', async ({ probe, target, pg }) => {
+  const db = await pg.newDatabase();
+  await sql(db, `CREATE SCHEMA golden_path; CREATE TABLE golden_path.runs (id INTEGER PRIMARY KEY, note TEXT); INSERT INTO golden_path.runs VALUES (7, 'theirs')`);
+  const o = await probe({ ...target, ...FORM, PROBE_HISTORY_DB: db });
+  expect(o.code, describe(o)).toBe(2);
+  expect(o.output).toContain('golden_path.runs (table), golden_path.runs_pkey (index) were not created by golden-path-probe');
+  expect(o.output).not.toContain(POSTGRES_TEST_PASSWORD);
+  expect(o.result?.verdict.status, describe(o)).toBe('pass');
+  expect(await sql(db, 'SELECT * FROM golden_path.runs')).toEqual([{ id: 7, note: 'theirs' }]);
+  expect(await tablesOf(db, 'golden_path')).toEqual(['runs']);
+
+  // In a schema of the probe's own, an object added later is refused the same way.
+  const ours = await pg.newDatabase();
+  await (await History.open(ours)).close();
+  await sql(ours, 'CREATE VIEW golden_path.dashboard AS SELECT 1 AS one');
+  await expect(History.open(ours)).rejects.toThrow('golden_path.dashboard (view) was not created by golden-path-probe');
+});
+
+test('the history of before, its tables in public: moved into the schema with its rows; a team\'s runs table without the mark stays', async ({ pg }) => {
+  // Version 2 as it shipped: runs with users, no location; alerts without scope; the version in public.
+  const previous = await pg.newDatabase({ foreign: false });
   await sql(
     previous,
     `CREATE TABLE runs (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, started_at TEXT NOT NULL, started_ms BIGINT NOT NULL,
        finished_at TEXT NOT NULL, status TEXT NOT NULL, class TEXT, message TEXT NOT NULL, duration_ms INTEGER NOT NULL,
        first_event_ms INTEGER, complete_ms INTEGER, events TEXT NOT NULL, target TEXT NOT NULL, version TEXT, run_dir TEXT NOT NULL,
        failed_check TEXT, users INTEGER NOT NULL DEFAULT 1);
+     CREATE INDEX runs_started_ms ON runs (started_ms);
      CREATE TABLE alerts (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, run_id BIGINT NOT NULL,
        delivered INTEGER NOT NULL, detail TEXT NOT NULL);
      CREATE TABLE golden_path_schema (version INTEGER NOT NULL);
@@ -215,11 +263,24 @@ test('the schema: created in an empty database, and migrated from the previous v
   const migrated = await History.open(previous);
   try {
     expect((await migrated.last(5)).map((r) => [r.runDir, r.users, r.location])).toEqual([['reports/old', 3, '']]);
-    // Alerts of before locations continue a location's (one machine upgrading), never the fleet's.
-    expect((await migrated.lastAlert('eu-west'))?.kind).toBe('failing');
-    expect(await migrated.lastAlert('fleet')).toBeNull();
+    // The identity went along: the next run is number 2.
+    expect((await migrated.record(runResult('2025-01-02T10:00:00.000Z'), 'reports/new')).id).toBe(2);
   } finally {
     await migrated.close();
   }
-  expect(await sql(previous, 'SELECT version FROM golden_path_schema')).toEqual([{ version: HISTORY_SCHEMA_VERSION }]);
+  expect(await tablesOf(previous, 'public')).toEqual([]);
+  expect(await tablesOf(previous, 'golden_path')).toEqual(['alert_state', 'alerts', 'golden_path_schema', 'runs']);
+  expect(await sql(previous, 'SELECT version FROM golden_path.golden_path_schema')).toEqual([{ version: HISTORY_SCHEMA_VERSION }]);
+  expect(await sql(previous, "SELECT indexname FROM pg_indexes WHERE schemaname = 'golden_path' AND tablename = 'runs' ORDER BY 1")).toEqual([
+    { indexname: 'runs_location' },
+    { indexname: 'runs_pkey' },
+    { indexname: 'runs_started_ms' },
+  ]);
+
+  // Marked as the probe's, but a runs table with columns the probe never made (one it adopted by mistake): left where it is, said.
+  const adopted = await pg.newDatabase({ foreign: false });
+  await sql(adopted, `CREATE TABLE golden_path_schema (version INTEGER NOT NULL); INSERT INTO golden_path_schema VALUES (3);
+    CREATE TABLE runs (id SERIAL PRIMARY KEY, job TEXT NOT NULL)`);
+  await expect(History.open(adopted)).rejects.toThrow("public.runs is marked as the probe's history of before (public.golden_path_schema) but has columns the probe never made (job)");
+  expect(await tablesOf(adopted, 'public')).toEqual(['golden_path_schema', 'runs']);
 });

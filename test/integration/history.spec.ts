@@ -12,61 +12,12 @@ import { expect, test } from '@playwright/test';
 import type { Verdict } from '../../src/contract/types';
 import { History, HISTORY_SCHEMA_VERSION } from '../../src/ops/history';
 import { pushMetrics, writeTextfile } from '../../src/ops/metrics';
-import type { RunResult } from '../../src/report/result';
+import { runResult } from './run-result';
 
 const ROOT = resolve(__dirname, '..', '..');
 const HISTORY_MODULE = join(ROOT, 'src', 'ops', 'history.ts');
 /** Four writers start tsx and write 25 rows each; this only stops a hung one, and says so. */
 const WRITERS_LIMIT_MS = 60_000;
-
-function runResult(startedAt: string, verdict: Partial<Verdict> = {}): RunResult {
-  const started = Date.parse(startedAt);
-  return {
-    schemaVersion: 1,
-    startedAt,
-    finishedAt: new Date(started + 6000).toISOString(),
-    durationMs: 6000,
-    target: {
-      embedded: true,
-      profile: 'generic',
-      appUrl: 'http://127.0.0.1:4100',
-      apiUrl: 'http://127.0.0.1:4100',
-      authUrl: 'http://127.0.0.1:4100',
-      login: 'e2e-bypass',
-      version: '2.0.1',
-    },
-    message: 'hello [probe 0123456789ab]',
-    nonce: '0123456789ab',
-    userId: 'u-1',
-    sentAt: 1000,
-    verdict: {
-      status: 'pass',
-      class: null,
-      message: 'all 16 checks passed',
-      checks: [
-        { name: 'events-present', status: 'pass', class: 'missing-event', expected: 'all five', seen: 'all five' },
-      ],
-      events: [
-        { type: 'agent_started', firstSeenMs: 100, count: 1 },
-        { type: 'agent_thinking', firstSeenMs: 200, count: 1 },
-        { type: 'tool_executing', firstSeenMs: 300, count: 1 },
-        { type: 'tool_completed', firstSeenMs: 400, count: 1 },
-        { type: 'agent_completed', firstSeenMs: 900, count: 1 },
-      ],
-      runId: 'r-1',
-      threadId: 't-1',
-      answer: { frames: 'answer', page: 'answer' },
-      timings: { firstEventMs: 100, completeMs: 900 },
-      warnings: [],
-      retries: [],
-      ...verdict,
-    },
-    steps: [],
-    waits: [],
-    sockets: [],
-    timeline: [],
-  };
-}
 
 const TIMEOUT_VERDICT: Partial<Verdict> = {
   status: 'fail',
@@ -249,6 +200,30 @@ test.describe('history', () => {
       expect((await history.last(5)).map((r) => r.users)).toEqual([1, 3]);
     } finally {
       await history.close();
+    }
+  });
+
+  test('a file holding tables the probe did not create is refused, naming them, and left as it was', async ({}, testInfo) => {
+    const path = testInfo.outputPath('theirs.db');
+    const raw = new Database(path);
+    raw.exec(`CREATE TABLE runs (id INTEGER PRIMARY KEY, job TEXT NOT NULL); INSERT INTO runs (job) VALUES ('nightly-etl');`);
+    raw.close();
+    await expect(History.open(path)).rejects.toThrow(
+      `${path}: runs (table) was not created by golden-path-probe: the history's file holds its own tables only, and never adopts another's; give PROBE_HISTORY_DB a file of its own`,
+    );
+    // A file of the probe's own, with a view somebody added: refused the same way.
+    const ours = testInfo.outputPath('ours.db');
+    await (await History.open(ours)).close();
+    const added = new Database(ours);
+    added.exec('CREATE VIEW failures AS SELECT * FROM runs');
+    added.close();
+    await expect(History.open(ours)).rejects.toThrow('failures (view) was not created by golden-path-probe');
+    const after = new Database(path, { readonly: true });
+    try {
+      expect(after.prepare('SELECT * FROM runs').all()).toEqual([{ id: 1, job: 'nightly-etl' }]);
+      expect(after.pragma('user_version', { simple: true })).toBe(0);
+    } finally {
+      after.close();
     }
   });
 

@@ -107,6 +107,23 @@ test('credentials inside a URL the browser opens are refused, naming the variabl
   expect(loadConfig({ ...base, PROBE_PUSHGATEWAY_URL: 'https://push:s3cret@push.example.com' }).ok).toBe(true);
 });
 
+test('PROBE_HISTORY_SCHEMA: golden_path by default, a plain lowercase name of its own, for PostgreSQL only', () => {
+  const base = { PROBE_APP_URL: 'https://app.example.com', PROBE_USERNAME: 'u', PROBE_PASSWORD: 'p' };
+  const pg = { ...base, PROBE_HISTORY_DB: 'postgres://probe@db/probes' };
+  const plain = loadConfig(pg);
+  expect(plain.ok && plain.config.historySchema).toBe('golden_path');
+  const named = loadConfig({ ...pg, PROBE_HISTORY_SCHEMA: 'synthetic_checks' });
+  expect(named.ok && named.config.historySchema).toBe('synthetic_checks');
+  for (const bad of ['public', 'pg_probe', 'Golden', 'golden-path', 'a.b', 'x; DROP TABLE runs']) {
+    const r = loadConfig({ ...pg, PROBE_HISTORY_SCHEMA: bad });
+    expect(!r.ok && r.problems.join('\n'), bad).toContain('PROBE_HISTORY_SCHEMA must be a schema of the history\'s own');
+  }
+  const sqlite = loadConfig({ ...base, PROBE_HISTORY_DB: 'reports/history.db', PROBE_HISTORY_SCHEMA: 'golden_path' });
+  expect(!sqlite.ok && sqlite.problems).toEqual([
+    'PROBE_HISTORY_SCHEMA names a PostgreSQL schema, but PROBE_HISTORY_DB is a SQLite file, which is a namespace of its own: leave PROBE_HISTORY_SCHEMA unset',
+  ]);
+});
+
 test('PROBE_ALERT_LOCATIONS without PROBE_LOCATION is refused, saying why', () => {
   const r = loadConfig({ PROBE_APP_URL: 'https://app.example.com', PROBE_USERNAME: 'u', PROBE_PASSWORD: 'p', PROBE_ALERT_LOCATIONS: '2/3' });
   expect(r).toEqual({
