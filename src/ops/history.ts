@@ -49,6 +49,12 @@ export interface AlertRecord {
   detail: string;
   /** Whose alert: a location's name, FLEET_SCOPE, or '' (recorded before locations existed). */
   scope: string;
+  /**
+   * Epoch ms until which a probe is delivering it (the outbox's claim: decided and recorded first, delivered
+   * outside the lock, then marked); null once the delivery ended, delivered or not. A claim that runs out
+   * (its probe died on the way) counts as not delivered.
+   */
+  sendingUntil: number | null;
 }
 
 /** The schema, one step per entry, written once for both engines (`{id}` is each one's auto-increment key). */
@@ -87,6 +93,8 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE {alerts} ADD COLUMN scope TEXT NOT NULL DEFAULT '';
    CREATE TABLE IF NOT EXISTS {alert_state} (scope TEXT PRIMARY KEY);
    CREATE INDEX IF NOT EXISTS runs_location ON {runs} (location, started_ms);`,
+  // 4: alerts as an outbox: recorded under the scope's lock before they are sent, delivered outside it.
+  `ALTER TABLE {alerts} ADD COLUMN sending_until BIGINT;`,
 ];
 
 const AUTO_ID: Record<Dialect, string> = {
@@ -127,6 +135,7 @@ interface AlertRow {
   delivered: number;
   detail: string;
   scope: string;
+  sending_until: number | null;
 }
 
 const RUN_COLUMNS = [
@@ -137,7 +146,7 @@ const RUN_COLUMNS = [
 /** Every table the probe makes, with every column any version of it had: all else in its namespace is another's. */
 const HISTORY_COLUMNS: HistoryColumns = {
   runs: ['id', ...RUN_COLUMNS],
-  alerts: ['id', 'at', 'kind', 'run_id', 'delivered', 'detail', 'scope'],
+  alerts: ['id', 'at', 'kind', 'run_id', 'delivered', 'detail', 'scope', 'sending_until'],
   alert_state: ['scope'],
 };
 
@@ -235,15 +244,21 @@ export class History {
 
   async recordAlert(a: Omit<AlertRecord, 'id'>): Promise<AlertRecord> {
     const [inserted] = await this.db.all<{ id: number }>(
-      sql(this.db, `INSERT INTO {alerts} (at, kind, run_id, delivered, detail, scope) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`),
-      [a.at, a.kind, a.runId, a.delivered ? 1 : 0, a.detail, a.scope],
+      sql(this.db, `INSERT INTO {alerts} (at, kind, run_id, delivered, detail, scope, sending_until) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`),
+      [a.at, a.kind, a.runId, a.delivered ? 1 : 0, a.detail, a.scope, a.sendingUntil],
     );
     return { id: Number(inserted!.id), ...a };
   }
 
+  /** The end of an alert's delivery: delivered or not, with what the receiver said; its claim released. */
+  async markAlert(id: number, delivered: boolean, detail: string): Promise<void> {
+    await this.db.all(sql(this.db, `UPDATE {alerts} SET delivered = $2, detail = $3, sending_until = NULL WHERE id = $1`), [id, delivered ? 1 : 0, detail]);
+  }
+
   /**
-   * Runs `body` (read the state, decide, send, record the alert) with the alert state of `scope` locked: of
-   * several probes finishing at once, one decides at a time, so exactly one sends and none sends twice.
+   * Runs `body` (read the state, decide, record the alert to send) with the alert state of `scope` locked: of
+   * several probes finishing at once, one decides at a time, so exactly one records it and none twice. The
+   * delivery happens after, outside the lock (an outbox): a slow webhook never holds another probe's record.
    */
   underAlertLock<T>(scope: string, body: () => Promise<T>): Promise<T> {
     return this.db.exclusive(body, scope);
@@ -330,6 +345,7 @@ function toAlert(row: AlertRow): AlertRecord {
     delivered: row.delivered === 1,
     detail: row.detail,
     scope: row.scope,
+    sendingUntil: row.sending_until ?? null,
   };
 }
 

@@ -17,6 +17,8 @@ interface Order {
   status: 'pass' | 'fail';
   webhook: string;
   startedAt: string;
+  /** PROBE_ALERT_LOCATIONS; default 2/3. */
+  alertLocations?: string;
 }
 
 /** The run of this round: a pass, or a fail of class transport, at the round's start, in its location. */
@@ -41,7 +43,7 @@ input.on('line', (line) => {
     PROBE_HISTORY_DB: order.db,
     PROBE_LOCATION: order.location,
     PROBE_ALERT_WEBHOOK: order.webhook,
-    PROBE_ALERT_LOCATIONS: '2/3',
+    PROBE_ALERT_LOCATIONS: order.alertLocations ?? '2/3',
     PROBE_ALERT_AFTER: '1',
   });
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));

@@ -6,7 +6,8 @@
 // test must leave as it was (checked after each test).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -83,43 +84,57 @@ test('three probes in three locations write one PostgreSQL history at once; hist
   expect(shown.output).not.toContain(POSTGRES_TEST_PASSWORD);
 });
 
-/** Three fleet probes (fleet-child.ts) kept running; each round they all finish a run at once. */
+/** What a fleet probe (fleet-child.ts) is told: where its history is, how its run went, where alerts go. */
+interface Order {
+  db: string;
+  webhook: string;
+  status: 'pass' | 'fail';
+  startedAt: string;
+  /** PROBE_ALERT_LOCATIONS; default 2/3. */
+  alertLocations?: string;
+}
+
+/** What a fleet probe did after its run: the lines it logged, and why its run was not recorded, if it was not. */
+interface Outcome {
+  logged: string[];
+  historyProblem?: string;
+}
+
+/** Fleet probes (fleet-child.ts), one per location, kept running; each does what the CLI does after a run when told. */
 class Fleet {
-  private readonly children: Array<{ child: ChildProcess; answers: string[]; waiting: Array<(line: string) => void> }>;
+  private readonly children: Array<{ child: ChildProcess; waiting: Array<(line: string) => void> }>;
 
   constructor(readonly locations: string[]) {
     this.children = locations.map(() => {
       const child = spawn(process.execPath, ['--import', 'tsx', CHILD], { cwd: join(__dirname, '..', '..'), env: { PATH: process.env.PATH, HOME: process.env.HOME }, stdio: ['pipe', 'pipe', 'inherit'] });
-      const entry = { child, answers: [] as string[], waiting: [] as Array<(line: string) => void> };
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        const waiter = entry.waiting.shift();
-        if (waiter) waiter(line);
-        else entry.answers.push(line);
-      });
+      const entry = { child, waiting: [] as Array<(line: string) => void> };
+      createInterface({ input: child.stdout! }).on('line', (line) => entry.waiting.shift()?.(line));
       return entry;
+    });
+  }
+
+  /** The probe of location `i` finishes a run; resolves with what it did after it. */
+  ask(i: number, order: Order): Promise<Outcome> {
+    const entry = this.children[i]!;
+    const answered = new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the fleet probe in ${this.locations[i]} did not answer within ${ROUND_LIMIT_MS} ms`)), ROUND_LIMIT_MS);
+      entry.waiting.push((line) => {
+        clearTimeout(timer);
+        resolve(line);
+      });
+    });
+    entry.child.stdin!.write(`${JSON.stringify({ ...order, location: this.locations[i] })}\n`);
+    return answered.then((line) => {
+      expect(line.startsWith('done ')).toBe(true);
+      return JSON.parse(line.slice(5)) as Outcome;
     });
   }
 
   /** Every location finishes a run with its status at the same moment; resolves with what each logged. */
   async round(db: string, webhook: string, statuses: Array<'pass' | 'fail'>, startedAt: string): Promise<string[][]> {
-    const answers = this.children.map(
-      (entry) =>
-        new Promise<string>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`a fleet probe did not answer within ${ROUND_LIMIT_MS} ms`)), ROUND_LIMIT_MS);
-          entry.waiting.push((line) => {
-            clearTimeout(timer);
-            resolve(line);
-          });
-        }),
-    );
-    this.children.forEach((entry, i) => entry.child.stdin!.write(`${JSON.stringify({ db, webhook, location: this.locations[i], status: statuses[i], startedAt })}\n`));
-    const lines = await Promise.all(answers);
-    return lines.map((line) => {
-      expect(line.startsWith('done ')).toBe(true);
-      const outcome = JSON.parse(line.slice(5)) as { logged: string[]; historyProblem?: string };
-      expect(outcome.historyProblem).toBeUndefined();
-      return outcome.logged;
-    });
+    const outcomes = await Promise.all(statuses.map((status, i) => this.ask(i, { db, webhook, status, startedAt })));
+    for (const o of outcomes) expect(o.historyProblem).toBeUndefined();
+    return outcomes.map((o) => o.logged);
   }
 
   close(): void {
@@ -127,35 +142,136 @@ class Fleet {
   }
 }
 
-test('two of three locations failing, all three finishing at once: exactly one failing alert, then one recovered; 20 times over', async ({ pg }) => {
-  test.setTimeout(240_000);
-  const received: Array<{ kind: string; fleet?: string }> = [];
-  const webhook = createServer((req, res) => {
+interface Webhook {
+  url: string;
+  /** The alerts received, in order. */
+  received: Array<{ kind: string; fleet?: string }>;
+  /** Resolves once `n` alerts were received; bounded by ROUND_LIMIT_MS, failing with `what`. */
+  receivedCount(n: number, what: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A webhook on 127.0.0.1:0 that records each alert, then leaves its answer to `answer`. */
+async function startWebhook(answer: (res: ServerResponse, n: number) => void): Promise<Webhook> {
+  const received: Webhook['received'] = [];
+  const listeners = new Set<() => void>();
+  const server = createServer((req, res) => {
     let body = '';
     req.on('data', (d: Buffer) => (body += d.toString()));
     req.on('end', () => {
       received.push(JSON.parse(body) as { kind: string; fleet?: string });
-      res.end('ok');
+      for (const listener of listeners) listener();
+      answer(res, received.length);
     });
   });
-  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(webhook.address() as { port: number }).port}/hook`;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    received,
+    receivedCount: (n, what) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${what}: the webhook did not receive ${n} alert(s) within ${ROUND_LIMIT_MS} ms`)), ROUND_LIMIT_MS);
+        const check = () => {
+          if (received.length < n) return;
+          clearTimeout(timer);
+          listeners.delete(check);
+          resolve();
+        };
+        listeners.add(check);
+        check();
+      }),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** As long as a slow Slack takes to answer: the delivery happens outside every lock, so nobody waits for it. */
+const SLOW_WEBHOOK_MS = 3_000;
+
+test('two of three locations failing, all three finishing at once, a webhook that takes 3 s: exactly one failing alert, then one recovered; 20 times over', async ({ pg }) => {
+  test.setTimeout(300_000);
+  const webhook = await startWebhook((res) => setTimeout(() => res.end('ok'), SLOW_WEBHOOK_MS));
   const fleet = new Fleet(['eu-west', 'us-east', 'ap-south']);
   try {
     for (let round = 1; round <= 20; round++) {
       const db = await pg.newDatabase();
-      received.length = 0;
+      webhook.received.length = 0;
       const failingAt = new Date().toISOString();
-      const failingLogs = await fleet.round(db, url, ['fail', 'fail', 'pass'], failingAt);
-      expect(received.map((a) => a.kind), `round ${round}: ${JSON.stringify(failingLogs)}`).toEqual(['failing']);
-      expect(received[0]!.fleet).toBe('2 of 3 locations failing (alerting at 2): eu-west, us-east');
+      const failingLogs = await fleet.round(db, webhook.url, ['fail', 'fail', 'pass'], failingAt);
+      expect(webhook.received.map((a) => a.kind), `round ${round}: ${JSON.stringify(failingLogs)}`).toEqual(['failing']);
+      expect(webhook.received[0]!.fleet).toBe('2 of 3 locations failing (alerting at 2): eu-west, us-east');
       expect(failingLogs.flat().filter((l) => l.startsWith('alert failing (fleet): sent'))).toHaveLength(1);
-      const recoveredLogs = await fleet.round(db, url, ['pass', 'pass', 'pass'], new Date(Date.parse(failingAt) + 1000).toISOString());
-      expect(received.map((a) => a.kind), `round ${round}: ${JSON.stringify(recoveredLogs)}`).toEqual(['failing', 'recovered']);
+      const recoveredLogs = await fleet.round(db, webhook.url, ['pass', 'pass', 'pass'], new Date(Date.parse(failingAt) + 1000).toISOString());
+      expect(webhook.received.map((a) => a.kind), `round ${round}: ${JSON.stringify(recoveredLogs)}`).toEqual(['failing', 'recovered']);
     }
   } finally {
     fleet.close();
-    await new Promise((resolve) => webhook.close(resolve));
+    await webhook.close();
+  }
+});
+
+for (const engine of ['PostgreSQL', 'SQLite'] as const) {
+  test(`${engine}: an alert on its way holds nobody: a healthy probe records its run and decides while the webhook has not answered`, async ({ pg }, testInfo) => {
+    const db = engine === 'PostgreSQL' ? await pg.newDatabase() : testInfo.outputPath('history.db');
+    const events: string[] = [];
+    let answer: (() => void) | undefined;
+    const webhook = await startWebhook((res) => {
+      events.push('the webhook received the failing alert');
+      answer = () => {
+        events.push('the webhook answered');
+        res.end('ok');
+      };
+    });
+    const fleet = new Fleet(['eu-west', 'us-east']);
+    try {
+      const startedAt = new Date().toISOString();
+      // eu-west fails and, one failing location being enough here, sends the fleet's failing alert: the webhook keeps it waiting.
+      const failing = fleet.ask(0, { db, webhook: webhook.url, status: 'fail', startedAt, alertLocations: '1' });
+      await webhook.receivedCount(1, 'the failing alert of eu-west');
+      // Meanwhile us-east passes: its run is recorded and its decision made (nothing to send: the alert is on its way).
+      const healthy = await fleet.ask(1, { db, webhook: webhook.url, status: 'pass', startedAt, alertLocations: '1' });
+      events.push(`us-east recorded its run: ${JSON.stringify(healthy)}`);
+      const history = await History.open(db);
+      try {
+        const alert = await history.lastAlert('fleet');
+        events.push(`the history holds runs of ${(await history.since(0)).map((r) => r.location).join(', ')}; its alert ${alert?.kind} delivered: ${alert?.delivered}`);
+      } finally {
+        await history.close();
+      }
+      answer!();
+      const sent = await failing;
+      events.push(`eu-west: ${sent.logged.map((l) => l.replace(/ \(POST .*/, '')).join('; ')}`);
+      expect(events).toEqual([
+        'the webhook received the failing alert',
+        'us-east recorded its run: {"logged":[]}',
+        'the history holds runs of eu-west, us-east; its alert failing delivered: false',
+        'the webhook answered',
+        'eu-west: alert failing (fleet): sent',
+      ]);
+    } finally {
+      fleet.close();
+      await webhook.close();
+    }
+  });
+}
+
+test('a delivery that failed is sent by the next run, once; then nothing more', async ({ pg }) => {
+  // The first two attempts (the delivery and its retry) answer 500; every later one 200.
+  const webhook = await startWebhook((res, n) => res.writeHead(n <= 2 ? 500 : 200).end(n <= 2 ? 'down' : 'ok'));
+  const fleet = new Fleet(['eu-west', 'us-east', 'ap-south']);
+  try {
+    const db = await pg.newDatabase();
+    const t0 = Date.now();
+    const logs: string[] = [];
+    // One location after the other, each failing; one failing location is enough.
+    for (let i = 0; i < 3; i++) {
+      const o = await fleet.ask(i, { db, webhook: webhook.url, status: 'fail', startedAt: new Date(t0 + i * 1000).toISOString(), alertLocations: '1' });
+      logs.push(`${fleet.locations[i]}: ${o.logged.map((l) => l.replace(/ \(POST .*/, '')).join('; ') || '-'}`);
+    }
+    expect(logs).toEqual(['eu-west: alert failing (fleet): NOT delivered', 'us-east: alert failing (fleet): sent', 'ap-south: -']);
+    expect(webhook.received.map((a) => a.kind)).toEqual(['failing', 'failing', 'failing']);
+  } finally {
+    fleet.close();
+    await webhook.close();
   }
 });
 

@@ -116,6 +116,7 @@ test.describe('history', () => {
         delivered: true,
         detail: 'slack: HTTP 200',
         scope: '',
+        sendingUntil: null,
       });
       expect(await history.lastAlert()).toEqual(failing);
       const recovered = await history.recordAlert({
@@ -125,6 +126,7 @@ test.describe('history', () => {
         delivered: false,
         detail: 'webhook: connection refused',
         scope: '',
+        sendingUntil: null,
       });
       expect(recovered).toEqual({
         id: failing.id + 1,
@@ -134,6 +136,7 @@ test.describe('history', () => {
         delivered: false,
         detail: 'webhook: connection refused',
         scope: '',
+        sendingUntil: null,
       });
       expect(await history.lastAlert()).toEqual(recovered);
     } finally {
@@ -152,6 +155,7 @@ test.describe('history', () => {
       delivered: true,
       detail: 'still failing',
       scope: '',
+      sendingUntil: null,
     });
     await first.close();
 
