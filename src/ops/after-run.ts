@@ -92,6 +92,7 @@ async function alertOnChange(
     // record; then marked. A probe deciding while it is on its way sends nothing (decideAlert).
     const outbox = await history.underAlertLock(scope, async () => {
       const now = new Date();
+      if (!fleet) await history.claimBeforeLocations(scope, mine);
       const lastAlert = await history.lastAlert(scope);
       let kind;
       let recent: HistoryRecord[];

@@ -47,7 +47,10 @@ export interface AlertRecord {
   runId: number;
   delivered: boolean;
   detail: string;
-  /** Whose alert: a location's name, FLEET_SCOPE, or '' (recorded before locations existed). */
+  /**
+   * Whose alert: a location's name, FLEET_SCOPE, '' (a probe without PROBE_LOCATION: the whole history is one
+   * machine's), or BEFORE_LOCATIONS until claimed (claimBeforeLocations).
+   */
   scope: string;
   /**
    * Epoch ms until which a probe is delivering it (the outbox's claim: decided and recorded first, delivered
@@ -56,6 +59,9 @@ export interface AlertRecord {
    */
   sendingUntil: number | null;
 }
+
+/** The scope of alerts recorded before locations existed (migration 5), until one scope claims them. */
+export const BEFORE_LOCATIONS = '(before locations)';
 
 /** The schema, one step per entry, written once for both engines (`{id}` is each one's auto-increment key). */
 const MIGRATIONS: readonly string[] = [
@@ -95,6 +101,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX IF NOT EXISTS runs_location ON {runs} (location, started_ms);`,
   // 4: alerts as an outbox: recorded under the scope's lock before they are sent, delivered outside it.
   `ALTER TABLE {alerts} ADD COLUMN sending_until BIGINT;`,
+  // 5: the alerts of before locations existed wait for the one scope they belong to (claimBeforeLocations).
+  `UPDATE {alerts} SET scope = '${BEFORE_LOCATIONS}' WHERE scope = '';`,
 ];
 
 const AUTO_ID: Record<Dialect, string> = {
@@ -107,6 +115,7 @@ export const HISTORY_SCHEMA_VERSION = MIGRATIONS.length;
 
 /** The alert scope of the fleet's alerts (PROBE_ALERT_LOCATIONS); a location's alerts have its name. */
 export const FLEET_SCOPE = 'fleet';
+
 
 interface RunRow {
   id: number;
@@ -232,14 +241,21 @@ export class History {
     return rows.map(toRecord);
   }
 
-  /** The most recently recorded alert of a scope (a location, or FLEET_SCOPE); any scope when none is given. */
+  /** The most recently recorded alert of a scope (a location, '', or FLEET_SCOPE); any scope when none is given. */
   async lastAlert(scope?: string): Promise<AlertRecord | null> {
-    // A location's alerts continue the alerts of before locations existed (scope ''); the fleet's do not.
-    const [row] = await this.db.all<AlertRow>(
-      sql(this.db, `SELECT * FROM {alerts} WHERE CAST($1 AS TEXT) IS NULL OR scope = $1 OR (scope = '' AND $1 <> $2) ORDER BY id DESC LIMIT 1`),
-      [scope ?? null, FLEET_SCOPE],
-    );
+    const [row] = await this.db.all<AlertRow>(sql(this.db, `SELECT * FROM {alerts} WHERE CAST($1 AS TEXT) IS NULL OR scope = $1 ORDER BY id DESC LIMIT 1`), [scope ?? null]);
     return row === undefined ? null : toAlert(row);
+  }
+
+  /**
+   * The state of before locations existed was one machine's: the first probe to decide a location's alert
+   * takes it over, once (under its scope's lock): the alerts of BEFORE_LOCATIONS become `scope`'s, and, when the
+   * probe has a location, the runs of before (location '') become its runs. Every other location starts afresh,
+   * so an episode open then ends with one `recovered`, not one per location. The fleet's alerts never continue it.
+   */
+  async claimBeforeLocations(scope: string, location: string | undefined): Promise<void> {
+    await this.db.all(sql(this.db, `UPDATE {alerts} SET scope = $1 WHERE scope = $2`), [scope, BEFORE_LOCATIONS]);
+    if (location !== undefined && location !== '') await this.db.all(sql(this.db, `UPDATE {runs} SET location = $1 WHERE location = ''`), [location]);
   }
 
   async recordAlert(a: Omit<AlertRecord, 'id'>): Promise<AlertRecord> {

@@ -231,6 +231,39 @@ test.describe('history', () => {
     }
   });
 
+  test('alerts of before locations wait for one scope to claim them: a location (with the runs of before), or one machine without a location', async ({}, testInfo) => {
+    const seed = async (path: string) => {
+      const history = await History.open(path);
+      const run = await history.record({ ...runResult('2025-01-01T10:00:00.000Z', TIMEOUT_VERDICT), location: '' }, 'reports/old');
+      await history.recordAlert({ at: '2025-01-01T10:00:07.000Z', kind: 'failing', runId: run.id, delivered: true, detail: 'sent', scope: '', sendingUntil: null });
+      await history.close();
+      // As a file of version 3 left them: scope '' for the alerts of before locations.
+      const raw = new Database(path);
+      raw.pragma('user_version = 3');
+      raw.exec("ALTER TABLE alerts DROP COLUMN sending_until; UPDATE alerts SET scope = ''");
+      raw.close();
+      return History.open(path);
+    };
+    const located = await seed(testInfo.outputPath('located.db'));
+    try {
+      expect(await located.lastAlert('eu-west')).toBeNull();
+      await located.claimBeforeLocations('eu-west', 'eu-west');
+      await located.claimBeforeLocations('us-east', 'us-east');
+      expect([(await located.lastAlert('eu-west'))?.kind, await located.lastAlert('us-east')]).toEqual(['failing', null]);
+      expect((await located.since(0)).map((r) => r.location)).toEqual(['eu-west']);
+    } finally {
+      await located.close();
+    }
+    const oneMachine = await seed(testInfo.outputPath('one-machine.db'));
+    try {
+      await oneMachine.claimBeforeLocations('', undefined);
+      expect((await oneMachine.lastAlert(''))?.kind).toBe('failing');
+      expect((await oneMachine.since(0)).map((r) => r.location)).toEqual(['']);
+    } finally {
+      await oneMachine.close();
+    }
+  });
+
   test('a file written by a newer schema is refused, naming the file and both versions', async ({}, testInfo) => {
     const path = testInfo.outputPath('future.db');
     const raw = new Database(path);
