@@ -69,6 +69,11 @@ export class Redactor {
     for (const s of secrets) this.add(s);
   }
 
+  /** How many values it knows (each in its raw, JSON and URL forms): grows whenever it learns one. */
+  get known(): number {
+    return this.secrets.size;
+  }
+
   /** Learn a secret value; very short values are ignored because they would redact ordinary text. */
   add(secret: string | undefined): void {
     if (!secret || secret.length < 4) return;
