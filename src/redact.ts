@@ -40,6 +40,12 @@ const valueOf =
   (match, before, name, middle, after) =>
     test(name!) ? `${before}${name}${middle}${REDACTED}${after}` : match;
 
+/**
+ * What every name of a credential contains (a cheap first look, case aside, before isCredentialName or
+ * isCredentialParam decides): most fields of a frame are passed over without a call.
+ */
+const HINT = '(?=[\\w.-]*?(?:token|secret|pass|pwd|key|auth|jwt|ticket|cookie|sid|sess|credential|code|sig))';
+
 const SECRET_SHAPES: Array<[RegExp, Replace]> = [
   // JWT-looking strings: three base64url parts, the first a JSON header.
   [/eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g, () => REDACTED],
@@ -50,14 +56,14 @@ const SECRET_SHAPES: Array<[RegExp, Replace]> = [
   // Credentials inside a URL's authority: scheme://user:password@host.
   [/(\/\/[^/@\s:]+:)[^/@\s]+(@)/g, (_m, before, after) => `${before}${REDACTED}${after}`],
   // JSON fields named as credentials (`"accessToken": "..."`), and the same inside a JSON string (`\"...\"`).
-  [/(")([^"\\]{1,64})("\s*:\s*")(?:[^"\\]|\\.)*(")/g, valueOf(isCredentialName)],
-  [/(\\")([^"\\]{1,64})(\\"\s*:\s*\\")(?:[^"\\]|\\[^"])*(\\")/g, valueOf(isCredentialName)],
+  [new RegExp(`(")${HINT}([^"\\\\]{1,64})("\\s*:\\s*")(?:[^"\\\\]|\\\\.)*(")`, 'gi'), valueOf(isCredentialName)],
+  [new RegExp(`(\\\\")${HINT}([^"\\\\]{1,64})(\\\\"\\s*:\\s*\\\\")(?:[^"\\\\]|\\\\[^"])*(\\\\")`, 'gi'), valueOf(isCredentialName)],
   // URL parameters (`?ticket=`, `#access_token=`), and form or cookie pairs (`client_secret=`, `; refresh_token=`).
-  [/([?&#])([\w.-]{1,64})(=)[^&#\s"';,]+()/g, valueOf(isCredentialParam)],
-  [/(^|[;,\s])([\w.-]{1,64})(=)[^&#\s"';,]+()/g, valueOf(isCredentialName)],
+  [new RegExp(`([?&#])${HINT}([\\w.-]{1,64})(=)[^&#\\s"';,]+()`, 'gi'), valueOf(isCredentialParam)],
+  [new RegExp(`(^|[;,\\s])${HINT}([\\w.-]{1,64})(=)[^&#\\s"';,]+()`, 'gi'), valueOf(isCredentialName)],
   // Header lines (`X-Api-Key: ...`, `Authorization: Token ...`); an auth scheme before the value is kept.
   [
-    /()\b([a-z][\w-]{2,63})(\s*:\s*(?:(?:Bearer|Basic|Token|Digest)\s+)?)(?!\[REDACTED\]|(?:Bearer|Basic|Token|Digest)\s)[^\s,;"']+()/gi,
+    new RegExp(`()\\b${HINT}([a-z][\\w-]{2,63})(\\s*:\\s*(?:(?:Bearer|Basic|Token|Digest)\\s+)?)(?!\\[REDACTED\\]|(?:Bearer|Basic|Token|Digest)\\s)[^\\s,;"']+()`, 'gi'),
     valueOf((name) => isCredentialName(name) && readsAsHeader(name)),
   ],
 ];
