@@ -113,8 +113,9 @@ async function alertOnChange(
     });
     if (!outbox) return;
     const delivery = await deliverAlert(config.alert.webhook!, outbox.payload, { timeoutMs: DELIVERY_TIMEOUT_MS, retries: 1 });
-    await history.markAlert(outbox.row.id, delivery.ok, delivery.detail);
+    // Said before it is marked: a history gone meanwhile must not hide that the alert went out.
     log(`alert ${outbox.row.kind}${fleet ? ' (fleet)' : ''}: ${delivery.ok ? 'sent' : 'NOT delivered'} (${delivery.detail})`);
+    await history.markAlert(outbox.row.id, delivery.ok, delivery.detail);
   } catch (err) {
     log(`alert: failed: ${(err as Error).message}`);
   }
