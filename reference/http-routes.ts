@@ -7,7 +7,7 @@ import { checkFlood, newId } from './events';
 import { FAULT_NAMES, FAULTS, UnknownFaultError, type HttpOverride } from './faults';
 import { callbackPage, chatPage, loginPage, type PageConfig } from './pages';
 import type { ReferenceState } from './state';
-import { bearer, isReferenceUsername, makeUser, REFERENCE_CREDENTIALS, safeEqual, userOfClaims, type User } from './tokens';
+import { bearer, isReferenceUsername, makeUser, REFERENCE_CREDENTIALS, safeEqual, SESSION_COOKIE, userOfClaims, type User } from './tokens';
 
 export interface Urls {
   appUrl: string;
@@ -63,7 +63,7 @@ const ROUTES: Record<string, Handler> = {
       isReferenceUsername(body.username) &&
       safeEqual(body.password, REFERENCE_CREDENTIALS.password);
     if (!ok) throw new HttpError(401, { error: 'Invalid credentials' });
-    json(res, 200, d.state.tokens.issue(makeUser(body.username as string), d.state.fault.externalSub));
+    json(res, 200, signIn(res, d, makeUser(body.username as string)));
   },
   'POST /auth/e2e/test-auth': async (req, res, d) => {
     override(d.state.fault.onLogin?.('bypass'));
@@ -71,13 +71,13 @@ const ROUTES: Record<string, Handler> = {
     if (typeof key !== 'string' || !safeEqual(key, REFERENCE_CREDENTIALS.bypassKey)) throw new HttpError(401, { error: 'Invalid E2E bypass key' });
     const body = await readJson(req);
     if (typeof body.email !== 'string' || !body.email.includes('@')) throw new HttpError(400, { error: 'email is required' });
-    json(res, 200, d.state.tokens.issue(makeUser(body.email, typeof body.name === 'string' ? body.name : undefined), d.state.fault.externalSub));
+    json(res, 200, signIn(res, d, makeUser(body.email, typeof body.name === 'string' ? body.name : undefined)));
   },
   // The OAuth-like path: no real consent screen; it signs in the reference user and goes back to the app.
   'GET /auth/oauth/google': (_req, res, d) => {
     const refused = d.state.fault.onLogin?.('oauth');
     if (refused) return redirect(res, `${d.urls.appUrl}/login?error=${encodeURIComponent(String(refused.body.error ?? `HTTP ${refused.status}`))}`);
-    const { access_token } = d.state.tokens.issue(makeUser(REFERENCE_CREDENTIALS.username), d.state.fault.externalSub);
+    const { access_token } = d.state.tokens.issue(makeUser(REFERENCE_CREDENTIALS.username), d.state.credentials, d.state.fault.externalSub);
     redirect(res, `${d.urls.appUrl}/auth/callback?access_token=${encodeURIComponent(access_token)}`);
   },
 
@@ -215,6 +215,13 @@ function health(_req: IncomingMessage, res: ServerResponse, d: RouteDeps): void 
 
 function pageConfig(d: RouteDeps): PageConfig {
   return { apiUrl: d.urls.apiUrl, authUrl: d.urls.authUrl, wsUrl: d.urls.wsUrl, ...d.state.settings(), page: d.state.pageFlags() };
+}
+
+/** A login's tokens, in the style the server issues; opaque ones come with an HttpOnly session cookie. */
+function signIn(res: ServerResponse, d: RouteDeps, user: User): ReturnType<ReferenceState['tokens']['issue']> {
+  const style = d.state.credentials;
+  if (style === 'opaque') res.setHeader('Set-Cookie', `${SESSION_COOKIE}=${d.state.tokens.newSession()}; HttpOnly; Path=/; SameSite=Lax`);
+  return d.state.tokens.issue(user, style, d.state.fault.externalSub);
 }
 
 function requireUser(req: IncomingMessage, d: RouteDeps): User {

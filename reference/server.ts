@@ -9,9 +9,9 @@ import { checkFlood, type AnswerIn, type FloodSpec, type SendOver } from './even
 import { createRequestHandler, type HostRole, type Urls } from './http-routes';
 import { SocketHub } from './sockets';
 import { ReferenceState } from './state';
-import { ACCESS_TOKEN_TTL_S, type Clock } from './tokens';
+import { ACCESS_TOKEN_TTL_S, type Clock, type CredentialStyle } from './tokens';
 
-export { issueToken, REFERENCE_CREDENTIALS, referenceUsername } from './tokens';
+export { issueOpaqueToken, issueToken, REFERENCE_CREDENTIALS, referenceUsername } from './tokens';
 export { FAULT_NAMES, FAULTS, RENAMED_DIALECT, UnknownFaultError, type Fault, type FaultName } from './faults';
 
 export type ReferenceLayout = 'single' | 'netra';
@@ -62,6 +62,10 @@ export interface ReferenceServer {
   setFault(name: string, options?: { delayMs?: number; flood?: Partial<FloodSpec> }): void;
   /** Back to the start fault; drops threads, tickets, runs under way and open sockets. */
   reset(): void;
+  /** The tokens logins issue from now on (until reset): the platform's JWTs, or opaque ones with an HttpOnly session cookie. */
+  setCredentials(style: CredentialStyle): void;
+  /** Every credential issued since the last reset: tokens, refresh tokens, session cookies, tickets. */
+  issuedCredentials(): string[];
   close(): Promise<void>;
 }
 
@@ -140,6 +144,8 @@ export async function startReference(opts: ReferenceOptions = {}): Promise<Refer
     port: (servers[0]?.address() as AddressInfo).port,
     setFault: (name, options) => state.setFault(name, options?.delayMs, checkFlood(options?.flood)),
     reset,
+    setCredentials: (style) => (state.credentials = style),
+    issuedCredentials: () => [...state.tokens.issued, ...state.tickets.issued],
     close: () => {
       closing ??= (async () => {
         runner.cancelAll();

@@ -9,7 +9,7 @@ import type { AgentRunner, Delivery } from './agent';
 import { newId, type Frame } from './events';
 import type { HostRole } from './http-routes';
 import type { ReferenceState } from './state';
-import { userOfClaims, type User } from './tokens';
+import { SESSION_COOKIE, userOfClaims, type User } from './tokens';
 
 const JWT_PROTOCOL_PREFIX = 'jwt.';
 const HEARTBEAT_MS = 15_000;
@@ -63,7 +63,7 @@ export class SocketHub implements Delivery {
       const auth = authOf.get(req);
       if (!auth?.user) return void ws.close(1003, 'Invalid token');
       if (auth.path === NOTIFICATIONS_PATH) this.onNotificationConnection(ws);
-      else this.onConnection(ws, auth.user);
+      else this.onConnection(ws, auth.user, req);
     });
   }
 
@@ -150,7 +150,7 @@ export class SocketHub implements Delivery {
     else ws.send(text);
   }
 
-  private onConnection(ws: WebSocket, user: User): void {
+  private onConnection(ws: WebSocket, user: User, req: IncomingMessage): void {
     const sockets = this.byUser.get(user.id) ?? new Set<WebSocket>();
     sockets.add(ws);
     // Re-inserted, so the user who connected last comes last.
@@ -162,11 +162,12 @@ export class SocketHub implements Delivery {
     const send = (frame: Frame) => this.transmit(ws, JSON.stringify(frame));
     if (behaviour.greet !== false) {
       const timestamp = new Date().toISOString();
+      const credentials = this.echoedCredentials(user, req);
       // The platform's own greeting names the user cut short (`user_id[:8] + "..."`) at the top level.
       send(
         behaviour.truncatedGreeting
-          ? { type: 'connection_established', mode: 'main', user_id: `${user.id.slice(0, 8)}...`, connection_id: newId('conn'), timestamp }
-          : { type: 'connection_established', data: { user_id: user.id, connection_id: newId('conn') }, timestamp },
+          ? { type: 'connection_established', mode: 'main', user_id: `${user.id.slice(0, 8)}...`, connection_id: newId('conn'), ...credentials, timestamp }
+          : { type: 'connection_established', data: { user_id: user.id, connection_id: newId('conn'), ...credentials }, timestamp },
       );
     }
 
@@ -192,6 +193,17 @@ export class SocketHub implements Delivery {
     const waiters = this.onlineWaiters.get(user.id);
     this.onlineWaiters.delete(user.id);
     for (const ready of waiters ?? []) ready();
+  }
+
+  /**
+   * Opaque style only: the greeting echoes the connection's session cookie and the user's refresh token under
+   * names that say nothing (`session.id`, `session.resume`), as some servers do: only a probe that learned them
+   * by value keeps them out of its files.
+   */
+  private echoedCredentials(user: User, req: IncomingMessage): Frame {
+    if (this.state.credentials !== 'opaque') return {};
+    const cookie = String(req.headers.cookie ?? '').split(/;\s*/).find((c) => c.startsWith(`${SESSION_COOKIE}=`));
+    return { session: { id: cookie?.slice(SESSION_COOKIE.length + 1) ?? null, resume: this.state.tokens.refreshOf.get(user.id) ?? null } };
   }
 
   /**

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_FLOOD, type AnswerIn, type FloodSpec, type Persisted, type SendOver } from './events';
 import { getFault, NETRA_PLATFORM, type Fault, type PageFlags, type RunRecord, type SocketBehaviour } from './faults';
-import { TicketStore, TokenService, type Clock } from './tokens';
+import { TicketStore, TokenService, type Clock, type CredentialStyle } from './tokens';
 
 export interface StateOptions {
   speed: number;
@@ -40,6 +40,8 @@ export class ReferenceState {
   upgradeAttempts = 0;
   /** The runs since the fault was set (or reset), which the faults of several users see; a fresh one with either. */
   runLog = new RunLog();
+  /** The tokens logins issue, JWTs unless a test asks for opaque ones (back to JWTs on reset). */
+  credentials: CredentialStyle = 'jwt';
 
   constructor(readonly options: StateOptions) {
     getFault(options.fault); // fail at start, not at the first request
@@ -91,6 +93,8 @@ export class ReferenceState {
     this.threads.clear();
     this.messages.clear();
     this.tickets.clear();
+    this.tokens.forgetIssued();
+    this.credentials = 'jwt';
     this.upgradeAttempts = 0;
     this.runLog = new RunLog();
     this.generation++;

@@ -121,6 +121,30 @@ export function issueToken(email: string, opts: { ttlSec?: number; name?: string
   return sign(TEST_HELPER_SECRET, accessClaims(makeUser(email, opts.name), Math.floor(Date.now() / 1000), ttl));
 }
 
+/**
+ * The tokens a reference issues: JWTs (the platform's), or opaque random strings with nothing to recognise
+ * them by, as many other platforms issue, with an HttpOnly session cookie beside them. A probe must keep both
+ * out of what it writes.
+ */
+export type CredentialStyle = 'jwt' | 'opaque';
+
+/** The session cookie an opaque-style login sets (HttpOnly: the page's scripts never see it). */
+export const SESSION_COOKIE = 'ref_session';
+
+/** Opaque tokens of issueOpaqueToken(): every TokenService of this process accepts them, as issueToken()'s JWTs. */
+const TEST_HELPER_OPAQUE = new Map<string, TokenClaims>();
+
+function opaqueValue(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** A test helper: an opaque access token for `email` that every reference server of this process accepts. */
+export function issueOpaqueToken(email: string): string {
+  const token = opaqueValue();
+  TEST_HELPER_OPAQUE.set(token, accessClaims(makeUser(email), Math.floor(Date.now() / 1000), ACCESS_TOKEN_TTL_S));
+  return token;
+}
+
 export interface TokenOptions {
   /** Lifetime of access tokens in seconds. Default ACCESS_TOKEN_TTL_S. */
   ttlSec?: number;
@@ -139,22 +163,48 @@ export class TokenService {
     this.clock = opts.clock ?? Date.now;
   }
 
+  /** Opaque tokens issued (value -> claims): verified by lookup, as an opaque token can only be. */
+  private readonly opaque = new Map<string, TokenClaims>();
+  /** Every credential value issued (tokens, refresh tokens, session cookies), for tests that look for them anywhere. */
+  readonly issued: string[] = [];
+  /** The refresh token last issued to each user, by user id. */
+  readonly refreshOf = new Map<string, string>();
+
   /** `externalSub`: tokens as an external identity provider makes them, `sub` not the user id (accessClaims). */
-  issue(user: User, externalSub = false): { access_token: string; refresh_token: string; token_type: 'Bearer'; expires_in: number; user: User } {
+  issue(user: User, style: CredentialStyle = 'jwt', externalSub = false): { access_token: string; refresh_token: string; token_type: 'Bearer'; expires_in: number; user: User } {
     const now = Math.floor(this.clock() / 1000);
+    const access = accessClaims(user, now, this.ttlSec, externalSub);
     const refresh: TokenClaims = { ...accessClaims(user, now, REFRESH_TOKEN_TTL_S, externalSub), typ: 'refresh' };
-    return {
-      access_token: sign(this.secret, accessClaims(user, now, this.ttlSec, externalSub)),
-      refresh_token: sign(this.secret, refresh),
-      token_type: 'Bearer',
-      expires_in: this.ttlSec,
-      user,
-    };
+    const [accessToken, refreshToken] = style === 'jwt' ? [sign(this.secret, access), sign(this.secret, refresh)] : [this.opaqueFor(access), this.opaqueFor(refresh)];
+    this.issued.push(accessToken, refreshToken);
+    this.refreshOf.set(user.id, refreshToken);
+    return { access_token: accessToken, refresh_token: refreshToken, token_type: 'Bearer', expires_in: this.ttlSec, user };
+  }
+
+  /** A session cookie's value (opaque style); recorded as issued. */
+  newSession(): string {
+    const value = opaqueValue();
+    this.issued.push(value);
+    return value;
+  }
+
+  /** Forgets what was issued (reset): the tokens themselves stay valid until they expire. */
+  forgetIssued(): void {
+    this.issued.length = 0;
+    this.refreshOf.clear();
+  }
+
+  private opaqueFor(claims: TokenClaims): string {
+    const token = opaqueValue();
+    this.opaque.set(token, claims);
+    return token;
   }
 
   /** The claims of a valid, unexpired access token (signed by this server, or by issueToken()); null for anything else. */
   verifyAccess(token: string | undefined | null): TokenClaims | null {
     if (!token) return null;
+    const opaque = this.opaque.get(token) ?? TEST_HELPER_OPAQUE.get(token);
+    if (opaque) return opaque.typ === 'access' && opaque.exp * 1000 > this.clock() ? opaque : null;
     const parts = token.split('.');
     if (parts.length !== 3) return null;
     const [head, body, sig] = parts as [string, string, string];
@@ -185,12 +235,15 @@ interface Ticket {
 /** WebSocket tickets: single use and short-lived, like the platform's, so a leaked URL is worth little. */
 export class TicketStore {
   private tickets = new Map<string, Ticket>();
+  /** Every ticket issued since the last clear(), for tests that look for them anywhere. */
+  readonly issued: string[] = [];
 
   constructor(private readonly clock: Clock = Date.now) {}
 
   issue(user: User): { ticket: string; expires_in: number } {
     this.sweep();
     const ticket = randomBytes(24).toString('base64url');
+    this.issued.push(ticket);
     this.tickets.set(ticket, { user, expiresAt: this.clock() + TICKET_TTL_S * 1000 });
     return { ticket, expires_in: TICKET_TTL_S };
   }
@@ -206,6 +259,7 @@ export class TicketStore {
 
   clear(): void {
     this.tickets.clear();
+    this.issued.length = 0;
   }
 
   private sweep(): void {

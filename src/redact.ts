@@ -1,23 +1,71 @@
 // Secrets must never reach an artifact. Everything the probe writes (frames, reports, console, step errors)
 // goes through one Redactor, which knows two things: the secret values of this run (password, bypass key,
-// tokens and tickets as they are learned) and the shapes secrets take on the wire (Bearer headers, JWTs,
-// ticket/token query parameters, `jwt.<token>` subprotocols, token fields in JSON).
+// tokens, cookies and tickets as they are learned: capture/credentials.ts) and the shapes secrets take on the
+// wire (Bearer headers, JWTs, `jwt.<token>` subprotocols, and the values of fields, parameters and headers
+// whose name says they hold a credential).
 
 export const REDACTED = '[REDACTED]';
 
-const SECRET_SHAPES: RegExp[] = [
+/**
+ * Whether a field, parameter or header name says it holds a credential. By rule, not by list, so that every
+ * spelling of a name is one: lowercased, without `-` and `_` (`accessToken`, `access_token`, `Access-Token`
+ * and `ACCESS_TOKEN` are all `accesstoken`), a name ending in token, secret, password, apikey (`x-api-key`),
+ * ... or one of a few names that are credentials whole (`authorization`, `ticket`, `jwt`).
+ */
+export function isCredentialName(name: string): boolean {
+  return CREDENTIAL_NAME.test(name.toLowerCase().replace(/[-_]/g, ''));
+}
+
+const CREDENTIAL_NAME =
+  /(?:token|secret|password|passwd|passphrase|apikey|accesskey|privatekey|bypasskey|credentials?|sessionid|cookie)$|^(?:authorization|proxyauthorization|auth|jwt|ticket|sid)$/;
+
+/** In a URL, a few short names carry credentials too (`?key=`, an OAuth `?code=`, a signed URL's `?sig=`). */
+export function isCredentialParam(name: string): boolean {
+  return isCredentialName(name) || /^(?:key|code|sig|session|pwd)$|signature$/.test(name.toLowerCase().replace(/[-_]/g, ''));
+}
+
+/** Whether a name reads as a header or an identifier (a `-` or `_`, camelCase, or a header name of its own), not as a word of prose. */
+function readsAsHeader(name: string): boolean {
+  return /[-_]/.test(name) || /[a-z][A-Z]/.test(name) || /^(?:authorization|cookie|apikey)$/i.test(name);
+}
+
+type Replace = (match: string, ...groups: string[]) => string;
+
+/**
+ * Replaces the value after a name when `test(name)` says it holds a credential, keeping what surrounds it.
+ * Its patterns have four groups: before the name, the name, between the name and the value, after the value.
+ */
+const valueOf =
+  (test: (name: string) => boolean): Replace =>
+  (match, before, name, middle, after) =>
+    test(name!) ? `${before}${name}${middle}${REDACTED}${after}` : match;
+
+/**
+ * What every name of a credential contains (a cheap first look, case aside, before isCredentialName or
+ * isCredentialParam decides): most fields of a frame are passed over without a call.
+ */
+const HINT = '(?=[\\w.-]*?(?:token|secret|pass|pwd|key|auth|jwt|ticket|cookie|sid|sess|credential|code|sig))';
+
+const SECRET_SHAPES: Array<[RegExp, Replace]> = [
   // JWT-looking strings: three base64url parts, the first a JSON header.
-  /eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g,
+  [/eyJ[\w-]{4,}\.[\w-]{4,}\.[\w-]*/g, () => REDACTED],
   // Authorization values.
-  /\b(Bearer|Basic)\s+[\w.~+/=-]+/gi,
-  // Query parameters that carry credentials.
-  /([?&](?:ticket|token|access_token|refresh_token|id_token|jwt|key|api_key|password|code)=)[^&#\s"']+/gi,
+  [/\b(Bearer|Basic)\s+[\w.~+/=-]+/gi, (_m, scheme) => `${scheme} ${REDACTED}`],
   // The WebSocket subprotocol form of a token.
-  /\bjwt\.[\w.-]{8,}/g,
+  [/\bjwt\.[\w.-]{8,}/g, () => REDACTED],
   // Credentials inside a URL's authority: scheme://user:password@host.
-  /(\/\/[^/@\s:]+:)[^/@\s]+(@)/g,
-  // JSON fields that carry credentials.
-  /("(?:access_token|refresh_token|id_token|token|ticket|password|jwt_token|api_key|bypass_key)"\s*:\s*")[^"]*(")/gi,
+  [/(\/\/[^/@\s:]+:)[^/@\s]+(@)/g, (_m, before, after) => `${before}${REDACTED}${after}`],
+  // JSON fields named as credentials (`"accessToken": "..."`), and the same inside a JSON string (`\"...\"`).
+  [new RegExp(`(")${HINT}([^"\\\\]{1,64})("\\s*:\\s*")(?:[^"\\\\]|\\\\.)*(")`, 'gi'), valueOf(isCredentialName)],
+  [new RegExp(`(\\\\")${HINT}([^"\\\\]{1,64})(\\\\"\\s*:\\s*\\\\")(?:[^"\\\\]|\\\\[^"])*(\\\\")`, 'gi'), valueOf(isCredentialName)],
+  // URL parameters (`?ticket=`, `#access_token=`), and form or cookie pairs (`client_secret=`, `; refresh_token=`).
+  [new RegExp(`([?&#])${HINT}([\\w.-]{1,64})(=)[^&#\\s"';,]+()`, 'gi'), valueOf(isCredentialParam)],
+  [new RegExp(`(^|[;,\\s])${HINT}([\\w.-]{1,64})(=)[^&#\\s"';,]+()`, 'gi'), valueOf(isCredentialName)],
+  // Header lines (`X-Api-Key: ...`, `Authorization: Token ...`); an auth scheme before the value is kept.
+  [
+    new RegExp(`()\\b${HINT}([a-z][\\w-]{2,63})(\\s*:\\s*(?:(?:Bearer|Basic|Token|Digest)\\s+)?)(?!\\[REDACTED\\]|(?:Bearer|Basic|Token|Digest)\\s)[^\\s,;"']+()`, 'gi'),
+    valueOf((name) => isCredentialName(name) && readsAsHeader(name)),
+  ],
 ];
 
 export class Redactor {
@@ -25,6 +73,11 @@ export class Redactor {
 
   constructor(secrets: Array<string | undefined> = []) {
     for (const s of secrets) this.add(s);
+  }
+
+  /** How many values it knows (each in its raw, JSON and URL forms): grows whenever it learns one. */
+  get known(): number {
+    return this.secrets.size;
   }
 
   /** Learn a secret value; very short values are ignored because they would redact ordinary text. */
@@ -41,15 +94,7 @@ export class Redactor {
     let out = text;
     // Longest first, so that a secret containing another is replaced whole.
     for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(s).join(REDACTED);
-    for (const shape of SECRET_SHAPES) {
-      out = out.replace(shape, (...m: string[]) => {
-        const groups = m.slice(1, -2).filter((g) => typeof g === 'string');
-        // Keep the recognisable prefix (`?ticket=`, `Bearer`, `"token": "`) so the reader sees what was removed.
-        if (groups.length >= 2) return `${groups[0]}${REDACTED}${groups[1]}`;
-        if (groups.length === 1) return /^(Bearer|Basic)$/i.test(groups[0]!) ? `${groups[0]} ${REDACTED}` : `${groups[0]}${REDACTED}`;
-        return REDACTED;
-      });
-    }
+    for (const [shape, replace] of SECRET_SHAPES) out = out.replace(shape, replace);
     return out;
   }
 

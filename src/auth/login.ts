@@ -7,6 +7,7 @@ import { request } from 'undici';
 import type { ProbeConfig } from '../config/load';
 import { ProbeStepError } from '../errors';
 import type { Redactor } from '../redact';
+import { learnCredentialFields, learnSetCookies } from '../capture/credentials';
 import { resumeFromState } from './storage-state';
 import { userOfToken, type LoginUser } from './token';
 
@@ -86,6 +87,9 @@ async function bypassToken(config: ProbeConfig, redactor: Redactor): Promise<{ t
     });
     status = res.statusCode;
     body = await res.body.json().catch(() => undefined);
+    // The refresh token and any session cookie beside the access token: none of them may reach an artifact.
+    learnSetCookies(res.headers['set-cookie'], redactor);
+    learnCredentialFields(body, redactor);
   } catch (err) {
     throw new ProbeStepError('transport', `log in: POST ${url} failed: ${redactor.redact((err as Error).message)}`);
   }

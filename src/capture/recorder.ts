@@ -11,6 +11,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { CDPSession, Page, Request } from '@playwright/test';
 import type { FrameRecord, HttpFailureRecord, HttpSendRecord, SocketRecord } from '../contract/types';
+import { redactFile, watchCredentials, watchSetCookies } from './credentials';
 import type { Redactor } from '../redact';
 import type { Clock } from './clock';
 import { pageSocketObserver, SOCKET_BINDING, type PageSocketEvent } from './page-socket-observer';
@@ -56,11 +57,13 @@ export class Recorder {
   private browserOffsetMs: number | null = null;
   /** The last browser time given: events arrive in order, and so do their times. */
   private lastBrowserTime = 0;
+  /** What the redactor knew when the first frame was written: anything learned later is taken out at close. */
+  private learnedAtFirstFrame: number | undefined;
 
   constructor(
     private readonly clock: Clock,
     private readonly redactor: Redactor,
-    framesPath: string,
+    private readonly framesPath: string,
     /** Marks the probe's own message in outgoing HTTP requests (the REST send path). */
     private readonly nonce: string,
     /** Origins of the target's hosts (app, API, auth): only their failed requests are evidence. */
@@ -73,6 +76,7 @@ export class Recorder {
 
   /** Must run before the page's first navigation. Chromium only: the frames come from its DevTools protocol. */
   async attach(page: Page): Promise<void> {
+    await watchCredentials(page, this.redactor);
     await page.exposeBinding(SOCKET_BINDING, (_source, event: PageSocketEvent) => this.onPageSocketEvent(event));
     await page.addInitScript(pageSocketObserver);
     await this.listenToSockets(await page.context().newCDPSession(page));
@@ -102,6 +106,7 @@ export class Recorder {
   async close(): Promise<void> {
     await new Promise<void>((resolve) => this.out.end(resolve));
     if (this.writeError) throw new Error(`frames.ndjson could not be written: ${this.writeError.message}`);
+    if (this.redactor.known > (this.learnedAtFirstFrame ?? Infinity)) await redactFile(this.framesPath, this.redactor);
   }
 
   private async listenToSockets(cdp: CDPSession): Promise<void> {
@@ -110,6 +115,7 @@ export class Recorder {
       const record = this.byRequestId.get(requestId);
       if (record) record.openedAt = this.browserTime(timestamp);
     });
+    watchSetCookies(cdp, this.redactor);
     cdp.on('Network.webSocketFrameReceived', (e) => this.onFrame('in', e));
     cdp.on('Network.webSocketFrameSent', (e) => this.onFrame('out', e));
     cdp.on('Network.webSocketFrameError', ({ requestId, errorMessage }) => {
@@ -158,6 +164,7 @@ export class Recorder {
       response.opcode === 1
         ? { t, socket, dir, kind: 'text', payload: this.redactor.redact(response.payloadData) }
         : { t, socket, dir, kind: 'binary', ...decodeBinary(Buffer.from(response.payloadData, 'base64'), this.redactor) };
+    this.learnedAtFirstFrame ??= this.redactor.known;
     this.out.write(JSON.stringify(frame) + '\n');
     this.sink(frame);
     this.changed();

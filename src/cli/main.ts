@@ -160,7 +160,7 @@ async function run(config: ProbeConfig, env: NodeJS.ProcessEnv, stop?: AbortSign
   const startedAt = new Date();
   // The history is opened, its schema migrated, before the browser starts: one that cannot be reached is said
   // now, with where it is; the run goes on and writes its files, and exits 2 (its record is lost).
-  const historyDown = config.historyDb ? await lazy.afterRun().openHistoryProblem(config.historyDb) : undefined;
+  const historyDown = config.historyDb ? await lazy.afterRun().openHistoryProblem(config.historyDb, config.historySchema) : undefined;
   if (historyDown) console.error(`golden-path-probe: history: ${historyDown}; the run goes on, and exits 2`);
   let outcome = await judgedRun(config, env, runDir, startedAt, stop);
   if (stop?.aborted) {
@@ -283,7 +283,7 @@ async function historyCommand(config: ProbeConfig, options: Record<string, strin
   const { History, historyStats, renderHistory, renderHistoryByLocation } = lazy.history();
   let history;
   try {
-    history = await History.open(config.historyDb);
+    history = await History.open(config.historyDb, config.historySchema);
   } catch (err) {
     return fatal(`history: ${(err as Error).message}`);
   }

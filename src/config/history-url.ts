@@ -1,5 +1,6 @@
 // PROBE_HISTORY_DB is a file path (SQLite) or a postgres:// URL (PostgreSQL). A URL may carry a password:
-// these say which it is, how it may be printed, and what the redactor must hide.
+// these say which it is, how it may be printed, and what the redactor must hide; and which schema names
+// (PROBE_HISTORY_SCHEMA) the history may live in.
 
 export function isPostgresUrl(setting: string): boolean {
   return /^postgres(ql)?:\/\//i.test(setting);
@@ -25,4 +26,12 @@ export function historyDbSecret(setting: string | null): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A schema name the history can use: a plain lowercase identifier (never quoted, so it reads the same in
+ * psql), not `public` (everyone's) nor one of PostgreSQL's own.
+ */
+export function isSchemaName(name: string): boolean {
+  return /^[a-z_][a-z0-9_]{0,62}$/.test(name) && name !== 'public' && name !== 'information_schema' && !name.startsWith('pg_');
 }

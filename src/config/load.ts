@@ -11,7 +11,7 @@ import type { Budgets } from '../contract/types';
 import { loadContractFile } from './contract-file';
 import { PROFILES_BY_NAME } from './profiles';
 import { sessionLogins, type SessionLogin } from './users';
-import { isPostgresUrl } from './history-url';
+import { isPostgresUrl, isSchemaName } from './history-url';
 import { didYouMean } from './suggest';
 import { INTERNAL_VARIABLES, LOGIN_STRATEGIES, VARIABLES, type LoginStrategy, type ProfileName, type TokenHandoff, type VariableSpec } from './variables';
 
@@ -68,6 +68,8 @@ export interface ProbeConfig {
   everyMs?: number;
   /** The history database; null: keep none. */
   historyDb: string | null;
+  /** PostgreSQL: the schema of the history's own (PROBE_HISTORY_SCHEMA). */
+  historySchema: string;
   alert: {
     webhook?: string;
     format: 'json' | 'slack';
@@ -208,6 +210,7 @@ export function loadConfig(env: Env): ConfigResult {
     retriesBeforeSend: Number(value('PROBE_RETRIES_BEFORE_SEND')),
     everyMs: optionalDuration(value('PROBE_EVERY')),
     historyDb: historyDbOf(value('PROBE_HISTORY_DB'), value('PROBE_REPORT_DIR')!),
+    historySchema: value('PROBE_HISTORY_SCHEMA')!,
     alert: {
       webhook: value('PROBE_ALERT_WEBHOOK'),
       format: value('PROBE_ALERT_FORMAT') as 'json' | 'slack',
@@ -245,6 +248,10 @@ export function loadConfig(env: Env): ConfigResult {
     if (!m || min < 1 || (size !== undefined && size < min))
       problems.push(`PROBE_ALERT_LOCATIONS must be N or N/M locations (1 <= N <= M), like 2 or 2/3; got ${JSON.stringify(alertLocations)}`);
     else config.alert.locations = size === undefined ? { min } : { min, size };
+    // Without it each probe records its host name, which a CronJob's pod changes every run: no location
+    // would ever build a failure streak, and the fleet's alert would never fire.
+    if (!config.locationGiven)
+      problems.push('PROBE_ALERT_LOCATIONS needs PROBE_LOCATION on every probe of the fleet: without it each run is tagged with its host name (a new one for every pod of a CronJob), no location ever builds a failure streak, and the fleet alert would never fire');
   }
   if (config.historyDb !== null && isPostgresUrl(config.historyDb)) {
     try {
@@ -252,7 +259,11 @@ export function loadConfig(env: Env): ConfigResult {
     } catch {
       problems.push('PROBE_HISTORY_DB is a postgres:// URL that does not parse (its value is not shown: it may hold a password)');
     }
+  } else if (given('PROBE_HISTORY_SCHEMA') && config.historyDb !== null) {
+    problems.push('PROBE_HISTORY_SCHEMA names a PostgreSQL schema, but PROBE_HISTORY_DB is a SQLite file, which is a namespace of its own: leave PROBE_HISTORY_SCHEMA unset');
   }
+  if (!isSchemaName(config.historySchema))
+    problems.push(`PROBE_HISTORY_SCHEMA must be a schema of the history's own, a lowercase name of letters, digits and _ (not public, nor pg_...), got ${JSON.stringify(config.historySchema)}`);
   const contractFile = value('PROBE_CONTRACT');
   if (contractFile) {
     const loadedContract = loadContractFile(contractFile);
@@ -356,6 +367,8 @@ function checkValue(v: VariableSpec, raw: string): string | undefined {
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:')
         return `${v.name} must be an http or https URL, got ${shown}`;
+      if ((url.username || url.password) && !v.basicAuth)
+        return `${v.name} must not carry credentials (user:password@), got ${shown}: the browser opens this URL, and Playwright's step titles and HTML report would show them; log in through PROBE_LOGIN`;
       return undefined;
     }
     case 'ms': {

@@ -10,6 +10,12 @@ export interface VariableSpec {
   default?: string;
   /** Allowed values, for kind `enum`. */
   values?: readonly string[];
+  /**
+   * Kind `url`: credentials written in the URL (`https://user:password@host`) are sent as Basic auth by the
+   * probe's own HTTP client and never shown. Without it they are refused: the browser's URLs reach
+   * Playwright's step titles and HTML report, which no redactor passes over.
+   */
+  basicAuth?: boolean;
   description: string;
 }
 
@@ -258,6 +264,13 @@ export const VARIABLES: readonly VariableSpec[] = [
       'The history of every run (and the alert state): a file path (SQLite, for one machine) or a `postgres://user:password@host:port/db` URL (PostgreSQL, shared by a fleet; `?sslmode=require` for TLS; its password is never printed). Default: <PROBE_REPORT_DIR>/history.db; `off` keeps none.',
   },
   {
+    name: 'PROBE_HISTORY_SCHEMA',
+    kind: 'string',
+    default: 'golden_path',
+    description:
+      'PostgreSQL only: the schema of its own that holds the history (runs, alerts, alert_state, golden_path_schema), created when missing; an object in it the probe did not create is an error (exit 2), never adopted. A SQLite file is its own namespace.',
+  },
+  {
     name: 'PROBE_LOCATION',
     kind: 'string',
     description: 'Where this probe runs (a region, a cluster, a CI runner): tags every run in result.json, the history, the metrics (label `location`), alerts and reports. Default: the host name. Given, alerts and window metrics follow this location\'s runs only; unset, the whole history is one machine\'s.',
@@ -266,7 +279,7 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'PROBE_ALERT_LOCATIONS',
     kind: 'string',
     description:
-      'Fleet alerts: `N` or `N/M`. The fleet is failing when at least N locations are failing by the per-location rule (PROBE_ALERT_AFTER, PROBE_ALERT_WINDOW), counted over the locations seen within the window (PROBE_ALERT_WINDOW, else 1h); M, the fleet\'s size, is for the message. One alert per change of the fleet\'s state.',
+      'Fleet alerts: `N` or `N/M`. The fleet is failing when at least N locations are failing by the per-location rule (PROBE_ALERT_AFTER, PROBE_ALERT_WINDOW), counted over the locations seen within the window (PROBE_ALERT_WINDOW, else 1h); M, the fleet\'s size, is for the message. One alert per change of the fleet\'s state. Needs PROBE_LOCATION on every probe (a host name changes with every pod).',
   },
   {
     name: 'PROBE_ALERT_WEBHOOK',
@@ -286,7 +299,12 @@ export const VARIABLES: readonly VariableSpec[] = [
     kind: 'path',
     description: "Write Prometheus metrics here after each run, for node_exporter's textfile collector (written atomically).",
   },
-  { name: 'PROBE_PUSHGATEWAY_URL', kind: 'url', description: 'Also push the metrics to this Prometheus Pushgateway.' },
+  {
+    name: 'PROBE_PUSHGATEWAY_URL',
+    kind: 'url',
+    basicAuth: true,
+    description: 'Also push the metrics to this Prometheus Pushgateway (`https://user:password@host` is sent as Basic auth, never shown).',
+  },
   {
     name: 'PROBE_REFERENCE_SPEED',
     kind: 'number',

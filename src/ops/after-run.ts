@@ -1,5 +1,6 @@
 // What happens after every run, in order: the verdict goes into the history, an alert goes out when the
-// state changed (a location's, or the fleet's with PROBE_ALERT_LOCATIONS), metrics are written. Each part is
+// state changed (a location's, or the fleet's with PROBE_ALERT_LOCATIONS; recorded first, then sent: an
+// outbox), metrics are written. Each part is
 // optional and independent: one that fails is logged and never changes the run's verdict; a history that was
 // configured and could not be written makes the exit code 2 (the caller's), for a fleet's record lost.
 
@@ -21,6 +22,11 @@ const lazy = {
 const RECENT_RUNS = 200;
 const METRICS_WINDOW_MS = 24 * 60 * 60 * 1000;
 const DELIVERY_TIMEOUT_MS = 5_000;
+/**
+ * How long an alert recorded for delivery is its probe's to send: the delivery's bound with room to spare (and
+ * for clocks of a fleet a few seconds apart). A probe that died on the way leaves it to the next run after it.
+ */
+const SENDING_CLAIM_MS = 3 * DELIVERY_TIMEOUT_MS;
 /** Fleet alerts: the locations that ran within this long count, unless PROBE_ALERT_WINDOW says another time. */
 export const FLEET_WINDOW_MS = 60 * 60 * 1000;
 
@@ -30,9 +36,9 @@ export interface AfterRunOutcome {
 }
 
 /** Opens the history (migrating its schema) and closes it: why it cannot be used, or undefined. */
-export async function openHistoryProblem(setting: string): Promise<string | undefined> {
+export async function openHistoryProblem(setting: string, schema: string): Promise<string | undefined> {
   try {
-    await (await lazy.history().History.open(setting)).close();
+    await (await lazy.history().History.open(setting, schema)).close();
     return undefined;
   } catch (err) {
     return (err as Error).message;
@@ -45,7 +51,7 @@ export async function afterRun(config: ProbeConfig, result: RunResult, runDir: s
   let historyProblem: string | undefined;
   try {
     if (config.historyDb) {
-      history = await lazy.history().History.open(config.historyDb);
+      history = await lazy.history().History.open(config.historyDb, config.historySchema);
       record = await history.record(result, runDir);
     }
   } catch (err) {
@@ -81,9 +87,12 @@ async function alertOnChange(
   const mine = ownLocation(config);
   const scope = fleet ? FLEET_SCOPE : (mine ?? '');
   try {
-    // Decided, sent and recorded under the lock of its scope: of probes finishing together, one at a time.
-    await history.underAlertLock(scope, async () => {
+    // The outbox: decided and recorded in one short transaction under the lock of its scope (of probes finishing
+    // together, one at a time), then delivered outside it, so that a slow webhook holds no other probe's
+    // record; then marked. A probe deciding while it is on its way sends nothing (decideAlert).
+    const outbox = await history.underAlertLock(scope, async () => {
       const now = new Date();
+      if (!fleet) await history.claimBeforeLocations(scope, mine);
       const lastAlert = await history.lastAlert(scope);
       let kind;
       let recent: HistoryRecord[];
@@ -97,12 +106,16 @@ async function alertOnChange(
         recent = await history.last(RECENT_RUNS, mine);
         kind = decideAlert(recent, lastAlert, policy, now);
       }
-      if (!kind) return;
-      const alert = buildAlert(kind, recent, result, runDir, fleetLine);
-      const delivery = await deliverAlert(config.alert.webhook!, alertPayload(alert, config.alert.format), { timeoutMs: DELIVERY_TIMEOUT_MS, retries: 1 });
-      await history.recordAlert({ at: new Date().toISOString(), kind, runId: record.id, delivered: delivery.ok, detail: delivery.detail, scope });
-      log(`alert ${kind}${fleet ? ' (fleet)' : ''}: ${delivery.ok ? 'sent' : 'NOT delivered'} (${delivery.detail})`);
+      if (!kind) return undefined;
+      const sendingUntil = Date.now() + SENDING_CLAIM_MS;
+      const row = await history.recordAlert({ at: now.toISOString(), kind, runId: record.id, delivered: false, detail: 'on its way', scope, sendingUntil });
+      return { row, payload: alertPayload(buildAlert(kind, recent, result, runDir, fleetLine), config.alert.format) };
     });
+    if (!outbox) return;
+    const delivery = await deliverAlert(config.alert.webhook!, outbox.payload, { timeoutMs: DELIVERY_TIMEOUT_MS, retries: 1 });
+    // Said before it is marked: a history gone meanwhile must not hide that the alert went out.
+    log(`alert ${outbox.row.kind}${fleet ? ' (fleet)' : ''}: ${delivery.ok ? 'sent' : 'NOT delivered'} (${delivery.detail})`);
+    await history.markAlert(outbox.row.id, delivery.ok, delivery.detail);
   } catch (err) {
     log(`alert: failed: ${(err as Error).message}`);
   }

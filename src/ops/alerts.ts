@@ -99,7 +99,9 @@ function streakBefore(recent: HistoryRecord[], end: number): HistoryRecord[] {
  *   a `reminder` once `remindEveryMs` has passed since the last alert; else nothing;
  * - the newest run failed and no episode is open: `failing` after `after` consecutive failures, or
  *   `window.failures` failures within `window.withinMs` of now; only runs after the last `recovered` count,
- *   so the failures of a closed episode never open the next one.
+ *   so the failures of a closed episode never open the next one;
+ * - before all of these: while another probe is delivering the last alert (its claim runs), nothing: that one
+ *   is on its way, and the next run decides on what holds then.
  */
 export function decideAlert(
   recent: HistoryRecord[],
@@ -132,6 +134,7 @@ function isFailingNow(runs: HistoryRecord[], policy: AlertPolicy, now: Date): bo
  * alert again until delivered, then reminders; `failing` when one opens.
  */
 function transition(opens: boolean, holds: boolean, lastAlert: AlertRecord | null, remindEveryMs: number | null, now: Date): AlertKind | null {
+  if (lastAlert !== null && !lastAlert.delivered && lastAlert.sendingUntil !== null && lastAlert.sendingUntil > now.getTime()) return null;
   const episode = lastAlert !== null && lastAlert.kind !== 'recovered' ? lastAlert : null;
   if (!holds) {
     if (episode) return 'recovered';

@@ -4,12 +4,15 @@
 // `exclusive()` is the one way to serialize probes: a transaction that holds the database's write lock
 // (SQLite: BEGIN IMMEDIATE) or, on PostgreSQL, the row of `alert_state` it names (SELECT ... FOR UPDATE),
 // else a transaction-scoped advisory lock (the schema's migrations, before any table exists).
+// On PostgreSQL every table is named with the history's own schema (PROBE_HISTORY_SCHEMA, `table()`), never
+// through the search_path (which a pooler may not keep), so that a table of somebody else's in `public` is
+// never read or written.
 
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Client, ClientConfig } from 'pg';
-import { describeHistoryDb, isPostgresUrl } from '../config/history-url';
+import { describeHistoryDb, isPostgresUrl, isSchemaName } from '../config/history-url';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -17,6 +20,10 @@ export interface SqlDb {
   readonly dialect: Dialect;
   /** Where the history is, as it may be printed: the file, or the URL without its password. */
   readonly where: string;
+  /** PostgreSQL: the schema that holds the history (validated as a plain identifier); SQLite: null, the file is its own. */
+  readonly schema: string | null;
+  /** A table of the history as statements name it: `golden_path.runs` on PostgreSQL, `runs` on SQLite. */
+  table(name: string): string;
   all<T>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Runs statements without parameters, several at once (the schema's migrations). */
   exec(sql: string): Promise<void>;
@@ -36,13 +43,21 @@ export const HISTORY_LOCK_TIMEOUT_MS = 15_000;
 /** How long the probe tries to reach a PostgreSQL server before it says it cannot. */
 export const POSTGRES_CONNECT_TIMEOUT_MS = 5_000;
 
-export async function openDb(setting: string): Promise<SqlDb> {
-  return isPostgresUrl(setting) ? PostgresDb.connect(setting) : SqliteDb.open(setting);
+/** The history's PostgreSQL schema unless PROBE_HISTORY_SCHEMA says another. */
+export const DEFAULT_HISTORY_SCHEMA = 'golden_path';
+
+export async function openDb(setting: string, schema = DEFAULT_HISTORY_SCHEMA): Promise<SqlDb> {
+  return isPostgresUrl(setting) ? PostgresDb.connect(setting, schema) : SqliteDb.open(setting);
 }
 
 /* eslint-disable @typescript-eslint/no-require-imports -- each engine is loaded only when it is used */
 class SqliteDb implements SqlDb {
   readonly dialect = 'sqlite';
+  readonly schema = null;
+
+  table(name: string): string {
+    return name;
+  }
 
   private constructor(
     private readonly db: BetterSqlite3.Database,
@@ -111,11 +126,14 @@ class PostgresDb implements SqlDb {
   private constructor(
     private readonly client: Client,
     readonly where: string,
+    readonly schema: string,
   ) {}
 
-  static async connect(url: string): Promise<PostgresDb> {
+  static async connect(url: string, schema: string): Promise<PostgresDb> {
     const pg = require('pg') as typeof import('pg');
     const where = describeHistoryDb(url);
+    // The config refuses any other name; checked again here, since it goes into SQL.
+    if (!isSchemaName(schema)) throw new Error(`${JSON.stringify(schema)} is not a schema name the history can use`);
     const config: ClientConfig = {
       connectionString: url,
       connectionTimeoutMillis: POSTGRES_CONNECT_TIMEOUT_MS,
@@ -134,7 +152,11 @@ class PostgresDb implements SqlDb {
       await client.end().catch(() => undefined);
       throw new Error(`PostgreSQL at ${where} cannot be reached: ${reason(err)}`);
     }
-    return new PostgresDb(client, where);
+    return new PostgresDb(client, where, schema);
+  }
+
+  table(name: string): string {
+    return `${this.schema}.${name}`;
   }
 
   async all<T>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -150,14 +172,14 @@ class PostgresDb implements SqlDb {
   }
 
   async schemaVersion(): Promise<number> {
-    await this.all('CREATE TABLE IF NOT EXISTS golden_path_schema (version INTEGER NOT NULL)');
-    const rows = await this.all<{ version: number }>('SELECT version FROM golden_path_schema');
+    // history-namespace.ts made the table when it claimed the schema.
+    const rows = await this.all<{ version: number }>(`SELECT version FROM ${this.table('golden_path_schema')}`);
     return rows[0]?.version ?? 0;
   }
 
   async setSchemaVersion(version: number): Promise<void> {
-    await this.all('DELETE FROM golden_path_schema');
-    await this.all('INSERT INTO golden_path_schema (version) VALUES ($1)', [version]);
+    await this.all(`DELETE FROM ${this.table('golden_path_schema')}`);
+    await this.all(`INSERT INTO ${this.table('golden_path_schema')} (version) VALUES ($1)`, [version]);
   }
 
   async exclusive<T>(body: () => Promise<T>, row?: string): Promise<T> {
@@ -166,8 +188,8 @@ class PostgresDb implements SqlDb {
       if (row === undefined) await this.all('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
       else {
         // A probe that inserts the row second waits for the first's commit, then both lock the same row.
-        await this.all('INSERT INTO alert_state (scope) VALUES ($1) ON CONFLICT DO NOTHING', [row]);
-        await this.all('SELECT scope FROM alert_state WHERE scope = $1 FOR UPDATE', [row]);
+        await this.all(`INSERT INTO ${this.table('alert_state')} (scope) VALUES ($1) ON CONFLICT DO NOTHING`, [row]);
+        await this.all(`SELECT scope FROM ${this.table('alert_state')} WHERE scope = $1 FOR UPDATE`, [row]);
       }
       const result = await body();
       await this.all('COMMIT');

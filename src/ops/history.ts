@@ -6,9 +6,11 @@
 //
 // Several probe processes (a loop, a cron job, an engineer, a fleet) may write at once: the schema is created
 // and migrated under a lock, so two first openers do not race, and an alert is decided under the lock of its
-// scope. MIGRATIONS[i] takes the schema from version i to i + 1.
+// scope. MIGRATIONS[i] takes the schema from version i to i + 1. Statements name tables as `{runs}`, which
+// becomes the history's own schema's table on PostgreSQL (history-namespace.ts: never anybody else's).
 
 import { openDb, type Dialect, type SqlDb } from './history-db';
+import { claimNamespace, type HistoryColumns } from './history-namespace';
 import type { FailureClass, Status } from '../contract/types';
 import type { RunResult } from '../report/result';
 import { targetName } from '../report/target-name';
@@ -49,13 +51,25 @@ export interface AlertRecord {
   runId: number;
   delivered: boolean;
   detail: string;
-  /** Whose alert: a location's name, FLEET_SCOPE, or '' (recorded before locations existed). */
+  /**
+   * Whose alert: a location's name, FLEET_SCOPE, '' (a probe without PROBE_LOCATION: the whole history is one
+   * machine's), or BEFORE_LOCATIONS until claimed (claimBeforeLocations).
+   */
   scope: string;
+  /**
+   * Epoch ms until which a probe is delivering it (the outbox's claim: decided and recorded first, delivered
+   * outside the lock, then marked); null once the delivery ended, delivered or not. A claim that runs out
+   * (its probe died on the way) counts as not delivered.
+   */
+  sendingUntil: number | null;
 }
+
+/** The scope of alerts recorded before locations existed (migration 5), until one scope claims them. */
+export const BEFORE_LOCATIONS = '(before locations)';
 
 /** The schema, one step per entry, written once for both engines (`{id}` is each one's auto-increment key). */
 const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS runs (
+  `CREATE TABLE IF NOT EXISTS {runs} (
      id             {id},
      started_at     TEXT    NOT NULL,
      started_ms     BIGINT  NOT NULL,
@@ -72,8 +86,8 @@ const MIGRATIONS: readonly string[] = [
      run_dir        TEXT    NOT NULL,
      failed_check   TEXT
    );
-   CREATE INDEX IF NOT EXISTS runs_started_ms ON runs (started_ms);
-   CREATE TABLE IF NOT EXISTS alerts (
+   CREATE INDEX IF NOT EXISTS runs_started_ms ON {runs} (started_ms);
+   CREATE TABLE IF NOT EXISTS {alerts} (
      id        {id},
      at        TEXT    NOT NULL,
      kind      TEXT    NOT NULL CHECK (kind IN ('failing', 'recovered', 'reminder')),
@@ -82,15 +96,19 @@ const MIGRATIONS: readonly string[] = [
      detail    TEXT    NOT NULL
    );`,
   // 2: runs of several sessions at once (PROBE_USERS).
-  `ALTER TABLE runs ADD COLUMN users INTEGER NOT NULL DEFAULT 1;`,
+  `ALTER TABLE {runs} ADD COLUMN users INTEGER NOT NULL DEFAULT 1;`,
   // 3: a fleet. Where each run ran; whose alert an alert is (a location, or the fleet); the rows probes lock
   // to decide an alert one at a time. Rows of before have location and scope '' (one machine).
-  `ALTER TABLE runs ADD COLUMN location TEXT NOT NULL DEFAULT '';
-   ALTER TABLE alerts ADD COLUMN scope TEXT NOT NULL DEFAULT '';
-   CREATE TABLE IF NOT EXISTS alert_state (scope TEXT PRIMARY KEY);
-   CREATE INDEX IF NOT EXISTS runs_location ON runs (location, started_ms);`,
-  // 4: when the answer became visible in the page (null for runs of before, and runs with no visible answer).
-  `ALTER TABLE runs ADD COLUMN answer_visible_ms INTEGER;`,
+  `ALTER TABLE {runs} ADD COLUMN location TEXT NOT NULL DEFAULT '';
+   ALTER TABLE {alerts} ADD COLUMN scope TEXT NOT NULL DEFAULT '';
+   CREATE TABLE IF NOT EXISTS {alert_state} (scope TEXT PRIMARY KEY);
+   CREATE INDEX IF NOT EXISTS runs_location ON {runs} (location, started_ms);`,
+  // 4: alerts as an outbox: recorded under the scope's lock before they are sent, delivered outside it.
+  `ALTER TABLE {alerts} ADD COLUMN sending_until BIGINT;`,
+  // 5: the alerts of before locations existed wait for the one scope they belong to (claimBeforeLocations).
+  `UPDATE {alerts} SET scope = '${BEFORE_LOCATIONS}' WHERE scope = '';`,
+  // 6: when the answer became visible in the page (null for runs of before, and runs with no visible answer).
+  `ALTER TABLE {runs} ADD COLUMN answer_visible_ms INTEGER;`,
 ];
 
 const AUTO_ID: Record<Dialect, string> = {
@@ -103,6 +121,7 @@ export const HISTORY_SCHEMA_VERSION = MIGRATIONS.length;
 
 /** The alert scope of the fleet's alerts (PROBE_ALERT_LOCATIONS); a location's alerts have its name. */
 export const FLEET_SCOPE = 'fleet';
+
 
 interface RunRow {
   id: number;
@@ -132,12 +151,25 @@ interface AlertRow {
   delivered: number;
   detail: string;
   scope: string;
+  sending_until: number | null;
 }
 
 const RUN_COLUMNS = [
   'started_at', 'started_ms', 'finished_at', 'status', 'class', 'message', 'duration_ms', 'first_event_ms',
   'complete_ms', 'answer_visible_ms', 'events', 'target', 'version', 'run_dir', 'failed_check', 'users', 'location',
 ] as const;
+
+/** Every table the probe makes, with every column any version of it had: all else in its namespace is another's. */
+const HISTORY_COLUMNS: HistoryColumns = {
+  runs: ['id', ...RUN_COLUMNS],
+  alerts: ['id', 'at', 'kind', 'run_id', 'delivered', 'detail', 'scope', 'sending_until'],
+  alert_state: ['scope'],
+};
+
+/** A statement with its `{table}` names (and `{id}`, the auto-increment key) as this engine writes them. */
+function sql(db: SqlDb, text: string): string {
+  return text.replace(/\{(\w+)\}/g, (token, name: string) => (name === 'id' ? AUTO_ID[db.dialect] : name in HISTORY_COLUMNS ? db.table(name) : token));
+}
 
 export class History {
   private constructor(private readonly db: SqlDb) {}
@@ -148,11 +180,12 @@ export class History {
   }
 
   /**
-   * Opens the history (a file path: SQLite, creating folders and file; a postgres:// URL: PostgreSQL) and
-   * migrates its schema, under a lock, so that probes starting together do not race.
+   * Opens the history (a file path: SQLite, creating folders and file; a postgres:// URL: PostgreSQL, in
+   * `schema`, default golden_path) and migrates its schema, under a lock, so that probes starting together
+   * do not race.
    */
-  static async open(setting: string): Promise<History> {
-    const db = await openDb(setting);
+  static async open(setting: string, schema?: string): Promise<History> {
+    const db = await openDb(setting, schema);
     try {
       await migrate(db);
       return new History(db);
@@ -184,7 +217,7 @@ export class History {
     };
     const values: Record<string, unknown> = { ...row, started_ms: epochMs(result.startedAt) ?? epochMs(result.finishedAt) ?? Date.now() };
     const [inserted] = await this.db.all<{ id: number }>(
-      `INSERT INTO runs (${RUN_COLUMNS.join(', ')}) VALUES (${RUN_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id`,
+      sql(this.db, `INSERT INTO {runs} (${RUN_COLUMNS.join(', ')}) VALUES (${RUN_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id`),
       RUN_COLUMNS.map((c) => values[c]),
     );
     return toRecord({ id: Number(inserted!.id), ...row });
@@ -199,7 +232,7 @@ export class History {
       );
     }
     const rows = await this.db.all<RunRow>(
-      `SELECT * FROM runs WHERE ${OF_LOCATION} AND started_ms >= $2 ORDER BY started_ms, id`,
+      sql(this.db, `SELECT * FROM {runs} WHERE ${OF_LOCATION} AND started_ms >= $2 ORDER BY started_ms, id`),
       [location ?? null, Math.floor(from)],
     );
     return rows.map(toRecord);
@@ -210,33 +243,46 @@ export class History {
     const limit = Math.floor(n);
     if (!(limit > 0)) return [];
     const rows = await this.db.all<RunRow>(
-      `SELECT * FROM (SELECT * FROM runs WHERE ${OF_LOCATION} ORDER BY started_ms DESC, id DESC LIMIT $2) AS recent ORDER BY started_ms, id`,
+      sql(this.db, `SELECT * FROM (SELECT * FROM {runs} WHERE ${OF_LOCATION} ORDER BY started_ms DESC, id DESC LIMIT $2) AS recent ORDER BY started_ms, id`),
       [location ?? null, limit],
     );
     return rows.map(toRecord);
   }
 
-  /** The most recently recorded alert of a scope (a location, or FLEET_SCOPE); any scope when none is given. */
+  /** The most recently recorded alert of a scope (a location, '', or FLEET_SCOPE); any scope when none is given. */
   async lastAlert(scope?: string): Promise<AlertRecord | null> {
-    // A location's alerts continue the alerts of before locations existed (scope ''); the fleet's do not.
-    const [row] = await this.db.all<AlertRow>(
-      `SELECT * FROM alerts WHERE CAST($1 AS TEXT) IS NULL OR scope = $1 OR (scope = '' AND $1 <> $2) ORDER BY id DESC LIMIT 1`,
-      [scope ?? null, FLEET_SCOPE],
-    );
+    const [row] = await this.db.all<AlertRow>(sql(this.db, `SELECT * FROM {alerts} WHERE CAST($1 AS TEXT) IS NULL OR scope = $1 ORDER BY id DESC LIMIT 1`), [scope ?? null]);
     return row === undefined ? null : toAlert(row);
+  }
+
+  /**
+   * The state of before locations existed was one machine's: the first probe to decide a location's alert
+   * takes it over, once (under its scope's lock): the alerts of BEFORE_LOCATIONS become `scope`'s, and, when the
+   * probe has a location, the runs of before (location '') become its runs. Every other location starts afresh,
+   * so an episode open then ends with one `recovered`, not one per location. The fleet's alerts never continue it.
+   */
+  async claimBeforeLocations(scope: string, location: string | undefined): Promise<void> {
+    await this.db.all(sql(this.db, `UPDATE {alerts} SET scope = $1 WHERE scope = $2`), [scope, BEFORE_LOCATIONS]);
+    if (location !== undefined && location !== '') await this.db.all(sql(this.db, `UPDATE {runs} SET location = $1 WHERE location = ''`), [location]);
   }
 
   async recordAlert(a: Omit<AlertRecord, 'id'>): Promise<AlertRecord> {
     const [inserted] = await this.db.all<{ id: number }>(
-      `INSERT INTO alerts (at, kind, run_id, delivered, detail, scope) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-      [a.at, a.kind, a.runId, a.delivered ? 1 : 0, a.detail, a.scope],
+      sql(this.db, `INSERT INTO {alerts} (at, kind, run_id, delivered, detail, scope, sending_until) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`),
+      [a.at, a.kind, a.runId, a.delivered ? 1 : 0, a.detail, a.scope, a.sendingUntil],
     );
     return { id: Number(inserted!.id), ...a };
   }
 
+  /** The end of an alert's delivery: delivered or not, with what the receiver said; its claim released. */
+  async markAlert(id: number, delivered: boolean, detail: string): Promise<void> {
+    await this.db.all(sql(this.db, `UPDATE {alerts} SET delivered = $2, detail = $3, sending_until = NULL WHERE id = $1`), [id, delivered ? 1 : 0, detail]);
+  }
+
   /**
-   * Runs `body` (read the state, decide, send, record the alert) with the alert state of `scope` locked: of
-   * several probes finishing at once, one decides at a time, so exactly one sends and none sends twice.
+   * Runs `body` (read the state, decide, record the alert to send) with the alert state of `scope` locked: of
+   * several probes finishing at once, one decides at a time, so exactly one records it and none twice. The
+   * delivery happens after, outside the lock (an outbox): a slow webhook never holds another probe's record.
    */
   underAlertLock<T>(scope: string, body: () => Promise<T>): Promise<T> {
     return this.db.exclusive(body, scope);
@@ -254,6 +300,7 @@ async function migrate(db: SqlDb): Promise<void> {
   // Under the lock: the first of several probes opening a new database creates the schema; the others wait
   // for it, then see the version it wrote and do nothing.
   await db.exclusive(async () => {
+    await claimNamespace(db, HISTORY_COLUMNS);
     const current = await db.schemaVersion();
     if (current > MIGRATIONS.length) {
       throw new Error(
@@ -261,7 +308,7 @@ async function migrate(db: SqlDb): Promise<void> {
       );
     }
     for (let version = current; version < MIGRATIONS.length; version++) {
-      await db.exec((MIGRATIONS[version] ?? '').replaceAll('{id}', AUTO_ID[db.dialect]));
+      await db.exec(sql(db, MIGRATIONS[version] ?? ''));
       await db.setSchemaVersion(version + 1);
     }
   });
@@ -323,6 +370,7 @@ function toAlert(row: AlertRow): AlertRecord {
     delivered: row.delivered === 1,
     detail: row.detail,
     scope: row.scope,
+    sendingUntil: row.sending_until ?? null,
   };
 }
 

@@ -2,10 +2,7 @@
 // credentials replaced with [REDACTED]. Plus a Redactor that knows the secret values a URL carried, so that a
 // server echoing them back (in an error body, say) cannot smuggle them into a detail line.
 
-import { REDACTED, Redactor } from '../redact';
-
-/** Parameter names whose values are credentials: token, access_token, ticket, key, api_key, apikey, ... */
-const SECRET_PARAM = /token|ticket|key|secret|passw|pwd|jwt|signature|^sig$|^code$|session|credential/i;
+import { isCredentialParam, REDACTED, Redactor } from '../redact';
 
 function decode(text: string): string {
   try {
@@ -21,7 +18,7 @@ function redactParams(params: string, found: string[]): string {
     .split('&')
     .map((pair) => {
       const eq = pair.indexOf('=');
-      if (eq < 0 || !SECRET_PARAM.test(decode(pair.slice(0, eq)))) return pair;
+      if (eq < 0 || !isCredentialParam(decode(pair.slice(0, eq)))) return pair;
       const value = pair.slice(eq + 1);
       if (value) found.push(value, decode(value));
       return `${pair.slice(0, eq)}=${REDACTED}`;

@@ -16,6 +16,7 @@ import { describeClose, RECONNECT_CLOSE_CODES } from '../contract/close-codes';
 import { FrameLog } from '../contract/frame-log';
 import type { Budgets, Evidence, FailureClass, FramedEvidence, SocketRecord, StepFailure, Verdict } from '../contract/types';
 import { ProbeStepError } from '../errors';
+import { learnCredentialFields } from '../capture/credentials';
 import type { Redactor } from '../redact';
 import { FinishWatcher } from '../run/finished';
 import { ProtocolTraffic } from './traffic';
@@ -55,8 +56,6 @@ const CLOSE_WAIT_MS = 2_000;
 const MAX_RECONNECTS = 1;
 /** The name the bypass login gives the test user. */
 const BYPASS_USER_NAME = 'Golden Path Probe';
-/** Response fields that carry credentials; every one is learned by the redactor as soon as it is read. */
-const SECRET_FIELDS = ['access_token', 'refresh_token', 'id_token', 'token', 'ticket'];
 
 export async function runProtocolProbe(opts: ProtocolProbeOptions): Promise<ProtocolRun> {
   return new ProtocolProbe(opts).run();
@@ -336,10 +335,7 @@ class ProtocolProbe {
 
   /** Tokens and tickets go to the redactor the moment they are read, before anything can record them. */
   private learnSecrets(body: unknown): void {
-    for (const name of SECRET_FIELDS) {
-      const value = field(body, name);
-      if (typeof value === 'string') this.opts.redactor.add(value);
-    }
+    learnCredentialFields(body, this.opts.redactor);
   }
 
   /** 401/403: auth; anything else but 2xx: transport. */

@@ -453,7 +453,8 @@ export class ProbeRun {
     const preflight = this.preflight();
     if (preflight?.degraded) verdict.warnings.push(`preflight: ${preflight.message}`);
     this.verdict = this.redactor.redactValue(verdict);
-    return {
+    // Through the redactor again as a whole: a credential learned late may sit in a timeline row of before.
+    return this.redactor.redactValue({
       message: this.message,
       nonce: this.nonce,
       userId: this.verdict.userId ?? this.user.userId,
@@ -463,7 +464,7 @@ export class ProbeRun {
       waits: this.waits,
       sockets: this.recorder.sockets,
       timeline: this.timeline.rows(this.recorder.sockets, this.sentAt),
-    };
+    });
   }
 
   /** preflight.json, which the CLI wrote before the browser started: read once. */

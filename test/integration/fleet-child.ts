@@ -7,7 +7,9 @@
 import { createInterface } from 'node:readline';
 import { loadConfig } from '../../src/config/load';
 import { afterRun } from '../../src/ops/after-run';
+import type { Verdict } from '../../src/contract/types';
 import type { RunResult } from '../../src/report/result';
+import { runResult } from './run-result';
 
 interface Order {
   db: string;
@@ -15,39 +17,20 @@ interface Order {
   status: 'pass' | 'fail';
   webhook: string;
   startedAt: string;
+  /** PROBE_ALERT_LOCATIONS; default 2/3. */
+  alertLocations?: string;
 }
 
+/** The run of this round: a pass, or a fail of class transport, at the round's start, in its location. */
 function result(o: Order): RunResult {
-  const failed = o.status === 'fail';
-  return {
-    schemaVersion: 1,
-    startedAt: o.startedAt,
-    finishedAt: o.startedAt,
-    durationMs: 5000,
-    target: { embedded: false, profile: 'generic', appUrl: 'https://staging.example.com', apiUrl: 'https://staging.example.com', authUrl: 'https://staging.example.com', login: 'form' },
-    location: o.location,
-    message: 'hello [probe 0123456789ab]',
-    nonce: '0123456789ab',
-    userId: 'u-1',
-    sentAt: 1000,
-    verdict: {
-      status: o.status,
-      class: failed ? 'transport' : null,
-      message: failed ? 'transport: socket 0 closed 1011' : 'all 17 checks passed',
-      checks: [{ name: 'transport', status: failed ? 'fail' : 'pass', class: 'transport', expected: 'no close', seen: failed ? 'closed 1011' : 'open' }],
-      events: [{ type: 'agent_started', firstSeenMs: 100, count: 1 }],
-      runId: 'r-1',
-      threadId: 't-1',
-      answer: { frames: null, page: null },
-      timings: { firstEventMs: 100, completeMs: failed ? null : 900 },
-      warnings: [],
-      retries: [],
-    },
-    steps: [],
-    waits: [],
-    sockets: [],
-    timeline: [],
+  const failed: Partial<Verdict> = {
+    status: 'fail',
+    class: 'transport',
+    message: 'transport: socket 0 closed 1011',
+    checks: [{ name: 'transport', status: 'fail', class: 'transport', expected: 'no close', seen: 'closed 1011' }],
+    timings: { firstEventMs: 100, completeMs: null },
   };
+  return { ...runResult(o.startedAt, o.status === 'fail' ? failed : {}), location: o.location };
 }
 
 const input = createInterface({ input: process.stdin });
@@ -60,7 +43,7 @@ input.on('line', (line) => {
     PROBE_HISTORY_DB: order.db,
     PROBE_LOCATION: order.location,
     PROBE_ALERT_WEBHOOK: order.webhook,
-    PROBE_ALERT_LOCATIONS: '2/3',
+    PROBE_ALERT_LOCATIONS: order.alertLocations ?? '2/3',
     PROBE_ALERT_AFTER: '1',
   });
   if (!loaded.ok) throw new Error(loaded.problems.join('; '));

@@ -12,61 +12,12 @@ import { expect, test } from '@playwright/test';
 import type { Verdict } from '../../src/contract/types';
 import { History, HISTORY_SCHEMA_VERSION } from '../../src/ops/history';
 import { pushMetrics, writeTextfile } from '../../src/ops/metrics';
-import type { RunResult } from '../../src/report/result';
+import { runResult } from './run-result';
 
 const ROOT = resolve(__dirname, '..', '..');
 const HISTORY_MODULE = join(ROOT, 'src', 'ops', 'history.ts');
 /** Four writers start tsx and write 25 rows each; this only stops a hung one, and says so. */
 const WRITERS_LIMIT_MS = 60_000;
-
-function runResult(startedAt: string, verdict: Partial<Verdict> = {}): RunResult {
-  const started = Date.parse(startedAt);
-  return {
-    schemaVersion: 1,
-    startedAt,
-    finishedAt: new Date(started + 6000).toISOString(),
-    durationMs: 6000,
-    target: {
-      embedded: true,
-      profile: 'generic',
-      appUrl: 'http://127.0.0.1:4100',
-      apiUrl: 'http://127.0.0.1:4100',
-      authUrl: 'http://127.0.0.1:4100',
-      login: 'e2e-bypass',
-      version: '2.0.1',
-    },
-    message: 'hello [probe 0123456789ab]',
-    nonce: '0123456789ab',
-    userId: 'u-1',
-    sentAt: 1000,
-    verdict: {
-      status: 'pass',
-      class: null,
-      message: 'all 16 checks passed',
-      checks: [
-        { name: 'events-present', status: 'pass', class: 'missing-event', expected: 'all five', seen: 'all five' },
-      ],
-      events: [
-        { type: 'agent_started', firstSeenMs: 100, count: 1 },
-        { type: 'agent_thinking', firstSeenMs: 200, count: 1 },
-        { type: 'tool_executing', firstSeenMs: 300, count: 1 },
-        { type: 'tool_completed', firstSeenMs: 400, count: 1 },
-        { type: 'agent_completed', firstSeenMs: 900, count: 1 },
-      ],
-      runId: 'r-1',
-      threadId: 't-1',
-      answer: { frames: 'answer', page: 'answer' },
-      timings: { firstEventMs: 100, completeMs: 900 },
-      warnings: [],
-      retries: [],
-      ...verdict,
-    },
-    steps: [],
-    waits: [],
-    sockets: [],
-    timeline: [],
-  };
-}
 
 const TIMEOUT_VERDICT: Partial<Verdict> = {
   status: 'fail',
@@ -165,6 +116,7 @@ test.describe('history', () => {
         delivered: true,
         detail: 'slack: HTTP 200',
         scope: '',
+        sendingUntil: null,
       });
       expect(await history.lastAlert()).toEqual(failing);
       const recovered = await history.recordAlert({
@@ -174,6 +126,7 @@ test.describe('history', () => {
         delivered: false,
         detail: 'webhook: connection refused',
         scope: '',
+        sendingUntil: null,
       });
       expect(recovered).toEqual({
         id: failing.id + 1,
@@ -183,6 +136,7 @@ test.describe('history', () => {
         delivered: false,
         detail: 'webhook: connection refused',
         scope: '',
+        sendingUntil: null,
       });
       expect(await history.lastAlert()).toEqual(recovered);
     } finally {
@@ -201,6 +155,7 @@ test.describe('history', () => {
       delivered: true,
       detail: 'still failing',
       scope: '',
+      sendingUntil: null,
     });
     await first.close();
 
@@ -249,6 +204,63 @@ test.describe('history', () => {
       expect((await history.last(5)).map((r) => r.users)).toEqual([1, 3]);
     } finally {
       await history.close();
+    }
+  });
+
+  test('a file holding tables the probe did not create is refused, naming them, and left as it was', async ({}, testInfo) => {
+    const path = testInfo.outputPath('theirs.db');
+    const raw = new Database(path);
+    raw.exec(`CREATE TABLE runs (id INTEGER PRIMARY KEY, job TEXT NOT NULL); INSERT INTO runs (job) VALUES ('nightly-etl');`);
+    raw.close();
+    await expect(History.open(path)).rejects.toThrow(
+      `${path}: runs (table) was not created by golden-path-probe: the history's file holds its own tables only, and never adopts another's; give PROBE_HISTORY_DB a file of its own`,
+    );
+    // A file of the probe's own, with a view somebody added: refused the same way.
+    const ours = testInfo.outputPath('ours.db');
+    await (await History.open(ours)).close();
+    const added = new Database(ours);
+    added.exec('CREATE VIEW failures AS SELECT * FROM runs');
+    added.close();
+    await expect(History.open(ours)).rejects.toThrow('failures (view) was not created by golden-path-probe');
+    const after = new Database(path, { readonly: true });
+    try {
+      expect(after.prepare('SELECT * FROM runs').all()).toEqual([{ id: 1, job: 'nightly-etl' }]);
+      expect(after.pragma('user_version', { simple: true })).toBe(0);
+    } finally {
+      after.close();
+    }
+  });
+
+  test('alerts of before locations wait for one scope to claim them: a location (with the runs of before), or one machine without a location', async ({}, testInfo) => {
+    const seed = async (path: string) => {
+      const history = await History.open(path);
+      const run = await history.record({ ...runResult('2025-01-01T10:00:00.000Z', TIMEOUT_VERDICT), location: '' }, 'reports/old');
+      await history.recordAlert({ at: '2025-01-01T10:00:07.000Z', kind: 'failing', runId: run.id, delivered: true, detail: 'sent', scope: '', sendingUntil: null });
+      await history.close();
+      // As a file of version 3 left them: scope '' for the alerts of before locations.
+      const raw = new Database(path);
+      raw.pragma('user_version = 3');
+      raw.exec("ALTER TABLE alerts DROP COLUMN sending_until; UPDATE alerts SET scope = ''");
+      raw.close();
+      return History.open(path);
+    };
+    const located = await seed(testInfo.outputPath('located.db'));
+    try {
+      expect(await located.lastAlert('eu-west')).toBeNull();
+      await located.claimBeforeLocations('eu-west', 'eu-west');
+      await located.claimBeforeLocations('us-east', 'us-east');
+      expect([(await located.lastAlert('eu-west'))?.kind, await located.lastAlert('us-east')]).toEqual(['failing', null]);
+      expect((await located.since(0)).map((r) => r.location)).toEqual(['eu-west']);
+    } finally {
+      await located.close();
+    }
+    const oneMachine = await seed(testInfo.outputPath('one-machine.db'));
+    try {
+      await oneMachine.claimBeforeLocations('', undefined);
+      expect((await oneMachine.lastAlert(''))?.kind).toBe('failing');
+      expect((await oneMachine.since(0)).map((r) => r.location)).toEqual(['']);
+    } finally {
+      await oneMachine.close();
     }
   });
 

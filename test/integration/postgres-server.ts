@@ -12,12 +12,38 @@ import { Client } from 'pg';
 
 export interface PostgresServer {
   port: number;
-  /** A URL of a database of its own (a new one each call), with a password the server does not need. */
-  newDatabase(): Promise<string>;
+  /**
+   * A URL of a database of its own (a new one each call), with a password the server does not need. It holds
+   * a team's own `public.runs` table (FOREIGN_RUNS), as a shared server would, unless `foreign` is false.
+   */
+  newDatabase(opts?: { foreign?: boolean }): Promise<string>;
   /** Stops the server (the database goes away); start() brings it back on the same port. */
   stop(): void;
   start(): void;
   close(): void;
+}
+
+/** Somebody else's `runs` table, in `public`, in every database newDatabase() makes: the probe must leave it as it is. */
+export const FOREIGN_RUNS = `CREATE TABLE public.runs (id SERIAL PRIMARY KEY, job TEXT NOT NULL, took_s INTEGER);
+  INSERT INTO public.runs (job, took_s) VALUES ('nightly-etl', 300), ('backup', 42);`;
+
+/** public.runs as FOREIGN_RUNS leaves it: its columns and rows, to compare with what a test left. */
+export const FOREIGN_RUNS_STATE = {
+  columns: ['id', 'job', 'took_s'],
+  rows: [{ id: 1, job: 'nightly-etl', took_s: 300 }, { id: 2, job: 'backup', took_s: 42 }],
+};
+
+/** public.runs of a database now: its columns and rows. */
+export async function foreignRunsState(url: string): Promise<typeof FOREIGN_RUNS_STATE> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const columns = await client.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'runs' ORDER BY ordinal_position`);
+    const rows = await client.query('SELECT * FROM public.runs ORDER BY id');
+    return { columns: columns.rows.map((r: { column_name: string }) => r.column_name), rows: rows.rows as typeof FOREIGN_RUNS_STATE.rows };
+  } finally {
+    await client.end();
+  }
 }
 
 /** The password put in every URL: trust authentication ignores it, and no output may ever show it. */
@@ -71,7 +97,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   let made = 0;
   return {
     port,
-    async newDatabase() {
+    async newDatabase({ foreign = true } = {}) {
       const name = `probe_${process.pid}_${++made}`;
       const admin = new Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
       await admin.connect();
@@ -80,7 +106,13 @@ export async function startPostgres(): Promise<PostgresServer> {
       } finally {
         await admin.end();
       }
-      return `postgres://postgres:${POSTGRES_TEST_PASSWORD}@127.0.0.1:${port}/${name}`;
+      const url = `postgres://postgres:${POSTGRES_TEST_PASSWORD}@127.0.0.1:${port}/${name}`;
+      if (foreign) {
+        const client = new Client({ connectionString: url });
+        await client.connect();
+        await client.query(FOREIGN_RUNS).finally(() => client.end());
+      }
+      return url;
     },
     stop,
     start,

@@ -7,6 +7,7 @@ import {
   alertPayload,
   buildAlert,
   decideAlert,
+  decideFleetAlert,
   type AlertKind,
   type AlertPolicy,
 } from '../../src/ops/alerts';
@@ -71,7 +72,7 @@ function replay(pattern: string, policy: AlertPolicy, opts: Replay = {}): Array<
     log.push(kind ?? '-');
     if (kind) {
       const delivered = opts.delivered ? opts.delivered(kind, i) : true;
-      lastAlert = { id: log.length, at: now.toISOString(), kind, runId: record.id, delivered, detail: 'test', scope: 'eu-west' };
+      lastAlert = { id: log.length, at: now.toISOString(), kind, runId: record.id, delivered, detail: 'test', scope: 'eu-west', sendingUntil: null };
     }
   });
   return log;
@@ -121,7 +122,7 @@ test.describe('decideAlert', () => {
   test('the reminder is due exactly remindEveryMs after the last alert, not a millisecond before', () => {
     const recent = runs('FFFF');
     const at = '2026-03-01T12:02:20.000Z';
-    const last: AlertRecord = { id: 1, at, kind: 'failing', runId: 3, delivered: true, detail: '', scope: 'eu-west' };
+    const last: AlertRecord = { id: 1, at, kind: 'failing', runId: 3, delivered: true, detail: '', scope: 'eu-west', sendingUntil: null };
     const policy = { after: 3, remindEveryMs: 5 * MINUTE };
     expect(decideAlert(recent, last, policy, new Date(Date.parse(at) + 5 * MINUTE - 1))).toBeNull();
     expect(decideAlert(recent, last, policy, new Date(Date.parse(at) + 5 * MINUTE))).toBe('reminder');
@@ -237,6 +238,25 @@ test.describe('decideAlert', () => {
       'recovered',
       '-',
     ]);
+  });
+
+  test('an alert on its way (recorded, another probe delivering it): nothing, failing or recovered, until its claim runs out undelivered', () => {
+    const at = '2026-03-01T12:02:20.000Z';
+    const claimEnds = Date.parse(at) + 15_000;
+    const onItsWay: AlertRecord = { id: 1, at, kind: 'failing', runId: 3, delivered: false, detail: 'on its way', scope: 'eu-west', sendingUntil: claimEnds };
+    const policy = { after: 3, remindEveryMs: MINUTE };
+    const during = new Date(claimEnds - 1);
+    expect([decideAlert(runs('FFFF'), onItsWay, policy, during), decideAlert(runs('FFFP'), onItsWay, policy, during)]).toEqual([null, null]);
+    // Its probe died on the way: the claim ran out, so the next run sends it again; marked undelivered, the same.
+    const after = new Date(claimEnds);
+    expect(decideAlert(runs('FFFF'), onItsWay, policy, after)).toBe('failing');
+    expect(decideAlert(runs('FFFF'), { ...onItsWay, sendingUntil: null }, policy, during)).toBe('failing');
+    // Delivered: the claim no longer matters.
+    expect(decideAlert(runs('FFFP'), { ...onItsWay, delivered: true }, policy, during)).toBe('recovered');
+    // The fleet's decision follows the same rule.
+    const fleet = { min: 1, withinMs: 60 * MINUTE };
+    expect(decideFleetAlert({ seen: ['eu-west'], failing: [] }, onItsWay, policy, fleet, during)).toBeNull();
+    expect(decideFleetAlert({ seen: ['eu-west'], failing: [] }, onItsWay, policy, fleet, after)).toBe('recovered');
   });
 
   test('no history: nothing to decide', () => {

@@ -94,6 +94,46 @@ test('a bad URL is quoted without the credentials written inside it', () => {
   expect(r).toEqual({ ok: false, problems: ['PROBE_APP_URL must be an absolute http(s) URL, got "https://[REDACTED]@"'] });
 });
 
+test('credentials inside a URL the browser opens are refused, naming the variable and never the password; the Pushgateway takes them as Basic auth', () => {
+  const base = { PROBE_APP_URL: 'https://app.example.com', PROBE_USERNAME: 'u', PROBE_PASSWORD: 'p' };
+  for (const name of ['PROBE_APP_URL', 'PROBE_API_URL', 'PROBE_AUTH_URL']) {
+    const r = loadConfig({ ...base, [name]: 'https://probe:hunter2-pw@staging.example.com' });
+    expect(r.ok, name).toBe(false);
+    const said = r.ok ? '' : r.problems.join('\n');
+    expect(said).toContain(`${name} must not carry credentials (user:password@), got "https://[REDACTED]@staging.example.com"`);
+    expect(said).not.toContain('hunter2');
+  }
+  expect(loadConfig({ ...base, PROBE_APP_URL: 'https://token-only@staging.example.com' }).ok).toBe(false);
+  expect(loadConfig({ ...base, PROBE_PUSHGATEWAY_URL: 'https://push:s3cret@push.example.com' }).ok).toBe(true);
+});
+
+test('PROBE_HISTORY_SCHEMA: golden_path by default, a plain lowercase name of its own, for PostgreSQL only', () => {
+  const base = { PROBE_APP_URL: 'https://app.example.com', PROBE_USERNAME: 'u', PROBE_PASSWORD: 'p' };
+  const pg = { ...base, PROBE_HISTORY_DB: 'postgres://probe@db/probes' };
+  const plain = loadConfig(pg);
+  expect(plain.ok && plain.config.historySchema).toBe('golden_path');
+  const named = loadConfig({ ...pg, PROBE_HISTORY_SCHEMA: 'synthetic_checks' });
+  expect(named.ok && named.config.historySchema).toBe('synthetic_checks');
+  for (const bad of ['public', 'pg_probe', 'Golden', 'golden-path', 'a.b', 'x; DROP TABLE runs']) {
+    const r = loadConfig({ ...pg, PROBE_HISTORY_SCHEMA: bad });
+    expect(!r.ok && r.problems.join('\n'), bad).toContain('PROBE_HISTORY_SCHEMA must be a schema of the history\'s own');
+  }
+  const sqlite = loadConfig({ ...base, PROBE_HISTORY_DB: 'reports/history.db', PROBE_HISTORY_SCHEMA: 'golden_path' });
+  expect(!sqlite.ok && sqlite.problems).toEqual([
+    'PROBE_HISTORY_SCHEMA names a PostgreSQL schema, but PROBE_HISTORY_DB is a SQLite file, which is a namespace of its own: leave PROBE_HISTORY_SCHEMA unset',
+  ]);
+});
+
+test('PROBE_ALERT_LOCATIONS without PROBE_LOCATION is refused, saying why', () => {
+  const r = loadConfig({ PROBE_APP_URL: 'https://app.example.com', PROBE_USERNAME: 'u', PROBE_PASSWORD: 'p', PROBE_ALERT_LOCATIONS: '2/3' });
+  expect(r).toEqual({
+    ok: false,
+    problems: [
+      'PROBE_ALERT_LOCATIONS needs PROBE_LOCATION on every probe of the fleet: without it each run is tagged with its host name (a new one for every pod of a CronJob), no location ever builds a failure streak, and the fleet alert would never fire',
+    ],
+  });
+});
+
 test('precedence: environment over profile over default', () => {
   const netra = { PROBE_PROFILE: 'netra', PROBE_APP_URL: 'https://a.example', PROBE_API_URL: 'https://b.example', PROBE_AUTH_URL: 'https://c.example', PROBE_E2E_BYPASS_KEY: 'k-123' };
   const r = loadConfig(netra);
@@ -115,9 +155,9 @@ test('a fleet: PROBE_LOCATION (default the host name), PROBE_ALERT_LOCATIONS as 
     { min: 2, size: 3 },
     'postgres://probe:s3cret@db.internal:5432/probes?sslmode=require',
   ]);
-  expect(loadConfig({ ...base, PROBE_ALERT_LOCATIONS: '2' }).ok).toBe(true);
+  expect(loadConfig({ ...base, PROBE_LOCATION: 'eu-west', PROBE_ALERT_LOCATIONS: '2' }).ok).toBe(true);
   for (const bad of ['0', '3/2', 'two', '2/3/4']) {
-    const r = loadConfig({ ...base, PROBE_ALERT_LOCATIONS: bad });
+    const r = loadConfig({ ...base, PROBE_LOCATION: 'eu-west', PROBE_ALERT_LOCATIONS: bad });
     expect(!r.ok && r.problems.join('\n'), bad).toContain('PROBE_ALERT_LOCATIONS must be N or N/M locations');
   }
   expect(describeHistoryDb('postgres://probe:s3cret@db.internal:5432/probes?sslmode=require')).toBe('postgres://probe@db.internal:5432/probes');

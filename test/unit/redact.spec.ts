@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { REDACTED, Redactor } from '../../src/redact';
+import { isCredentialName, REDACTED, Redactor } from '../../src/redact';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTEifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
 
@@ -32,6 +32,38 @@ test('the shapes secrets take on the wire are removed without knowing the values
     `{"access_token": "${REDACTED}", "refresh_token":"${REDACTED}", "other":"keep"}`,
   );
   expect(r.redact('https://user:hunter2@host.example/x')).toBe(`https://user:${REDACTED}@host.example/x`);
+});
+
+test('a JSON field holding a credential is known by rule, in every usual spelling: camelCase, snake_case, kebab-case, any case', () => {
+  const r = new Redactor();
+  const names = [
+    'access_token', 'accessToken', 'AccessToken', 'refreshToken', 'refresh-token', 'idToken', 'id_token', 'authorization',
+    'Authorization', 'apiKey', 'api_key', 'api-key', 'x-api-key', 'X-Api-Key', 'X_API_KEY', 'clientSecret', 'client_secret',
+    'client-secret', 'password', 'newPassword', 'jwt_token', 'bypass_key', 'x-e2e-bypass-key', 'ticket', 'csrfToken', 'session_id',
+    'Set-Cookie', 'privateKey', 'credentials',
+  ];
+  for (const name of names) {
+    expect(r.redact(`{"${name}": "opaque-value-123", "other": "keep"}`), name).toBe(`{"${name}": "${REDACTED}", "other": "keep"}`);
+    // The same object inside a JSON string (a frame quoted in result.json), escaped once.
+    expect(r.redact(JSON.stringify({ frame: `{"${name}":"opaque-value-123"}` })), name).toBe(JSON.stringify({ frame: `{"${name}":"${REDACTED}"}` }));
+  }
+  // The names the protocol needs, and names that only look alike, keep their values.
+  for (const name of ['type', 'run_id', 'thread_id', 'user_id', 'tool_name', 'message', 'result', 'token_type', 'tokens', 'max_tokens', 'token_count', 'keyboard', 'author'])
+    expect(isCredentialName(name), name).toBe(false);
+  expect(r.redact('{"token_type":"Bearer","expires_in":900,"accessToken":"a\\"b\\"c"}')).toBe(`{"token_type":"Bearer","expires_in":900,"accessToken":"${REDACTED}"}`);
+});
+
+test('parameters, form and cookie pairs, and header lines holding a credential, by the same rule', () => {
+  const r = new Redactor();
+  expect(r.redact('https://h/cb#access_token=abc123&state=ok')).toBe(`https://h/cb#access_token=${REDACTED}&state=ok`);
+  expect(r.redact('/x?apiKey=abc123&client_secret=s3cr3t&page=2&key=k-1&code=c-2')).toBe(`/x?apiKey=${REDACTED}&client_secret=${REDACTED}&page=2&key=${REDACTED}&code=${REDACTED}`);
+  expect(r.redact('grant_type=refresh&refresh_token=rt-123456')).toBe(`grant_type=refresh&refresh_token=${REDACTED}`);
+  expect(r.redact('cookie: theme=dark; session_id=sid-998877; refreshToken=rt-1')).toBe(`cookie: ${REDACTED}; session_id=${REDACTED}; refreshToken=${REDACTED}`);
+  expect(r.redact('X-Api-Key: abcdef123\nx-auth-token: t-1\nAuthorization: Token tk-9')).toBe(
+    `X-Api-Key: ${REDACTED}\nx-auth-token: ${REDACTED}\nAuthorization: Token ${REDACTED}`,
+  );
+  // Prose keeps its words: a plain word before a colon is not a header, and `code=` counts only in a URL.
+  expect(r.redact('token: expected the final agent_completed; close code=1011')).toBe('token: expected the final agent_completed; close code=1011');
 });
 
 test('redactValue keeps the structure and redacts every string in it', () => {

@@ -95,8 +95,8 @@ export class Client {
     this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
 
-  static open(url: string, protocols?: string[]): Promise<Client> {
-    const ws = new WebSocket(url, protocols);
+  static open(url: string, protocols?: string[], headers?: Record<string, string>): Promise<Client> {
+    const ws = new WebSocket(url, protocols, headers ? { headers } : undefined);
     const client = new Client(ws);
     return withTimeout(
       new Promise<Client>((resolve, reject) => {

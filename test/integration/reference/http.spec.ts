@@ -1,5 +1,6 @@
 // HTTP: health, login, the E2E bypass, tickets, and tokens that expire on the server clock.
 import { expect } from '@playwright/test';
+import { request } from 'undici';
 import { REFERENCE_CREDENTIALS, startReference } from '../../../reference/server';
 import { issueToken } from '../../../reference/tokens';
 import { test, call, login, bearer, newThread, wsBase, withTimeout, Client, decodeJwt, apiStatuses, ALL_401 } from './helpers';
@@ -29,6 +30,35 @@ test('login with the reference credentials returns a verified JWT; a bad passwor
   const bad = await call('POST', `${reference.authUrl}/auth/login`, { username: REFERENCE_CREDENTIALS.username, password: 'wrong' });
   expect(bad.status).toBe(401);
   expect(bad.json).toEqual({ error: 'Invalid credentials' });
+});
+
+test('opaque credentials: a login answers tokens with nothing to recognise them by and an HttpOnly session cookie; they work; the greeting echoes the session and the refresh token; each is listed as issued', async ({ reference }) => {
+  reference.setCredentials('opaque');
+  const res = await request(`${reference.authUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: REFERENCE_CREDENTIALS.username, password: REFERENCE_CREDENTIALS.password }),
+  });
+  const body = (await res.body.json()) as { access_token: string; refresh_token: string };
+  const cookie = String(res.headers['set-cookie']);
+  expect(cookie).toMatch(/^ref_session=[\w-]{20,}; HttpOnly; Path=\/; SameSite=Lax$/);
+  for (const token of [body.access_token, body.refresh_token]) expect(token).toMatch(/^[\w-]{20,}$/);
+  const session = cookie.split(';')[0]!;
+  const ticket = await call('POST', `${reference.apiUrl}/api/websocket/ticket`, {}, bearer(body.access_token));
+  expect(ticket.status).toBe(200);
+  expect((await call('POST', `${reference.apiUrl}/api/websocket/ticket`, {}, bearer(body.refresh_token))).status, 'a refresh token is no access token').toBe(401);
+  const client = await Client.open(`${wsBase(reference)}/ws?ticket=${encodeURIComponent(ticket.json.ticket)}`, undefined, { cookie: session });
+  try {
+    const greeting = await client.waitFor('connection_established', (f) => f.type === 'connection_established');
+    expect(greeting.data.session).toEqual({ id: session.slice('ref_session='.length), resume: body.refresh_token });
+  } finally {
+    client.ws.close();
+  }
+  expect(reference.issuedCredentials().sort()).toEqual([body.access_token, body.refresh_token, session.slice('ref_session='.length), ticket.json.ticket].sort());
+  // Back to JWTs after a reset, with nothing listed.
+  reference.reset();
+  expect(reference.issuedCredentials()).toEqual([]);
+  expect(decodeJwt((await login(reference)).token).sub).toMatch(/^user-/);
 });
 
 test('the E2E bypass logs in with the right key (stable user id per email) and refuses a bad one', async ({ reference }) => {
