@@ -8,27 +8,37 @@ import { login } from '../src/auth/login';
 import { usableStorageState } from '../src/auth/storage-state';
 import { clickSend, openChat, typeMessage } from '../src/capture/chat';
 import type { ProbeConfig } from '../src/config/load';
-import { ProbeStepError } from '../src/errors';
+import { ProbeStepError, VerdictFailed } from '../src/errors';
+import { verdictLines } from '../src/report/console';
+import { UNMET_WAIT } from '../src/report/progress-reporter';
 import type { SendGate } from '../src/run/send-gate';
 import type { Session } from '../src/run/sessions';
-import { expect, test } from '../fixtures/run';
+import { test } from '../fixtures/run';
 
 test('golden path', async ({ probe, probeConfig: config }) => {
   const several = probe.sessions.length > 1;
   const walks = probe.sessions.map((session) => walk(session, config, probe.gate, several ? `session ${session.run.session.session}: ` : ''));
   const failed = (await Promise.allSettled(walks)).find((w) => w.status === 'rejected');
-  // Not a run.step: the verdict is the judge's, and an assertion here is not a failure of the page.
+  // Not a run.step: the verdict is the judge's, and a run that did not pass is not a failure of the page.
   await test.step('judge', async () => {
     const verdict = await probe.finish();
-    expect(verdict.status, verdict.message).toMatch(/^(pass|degraded)$/);
+    // The test's error is the verdict itself, so that the HTML report and JUnit show it, not a code frame.
+    if (verdict.status !== 'pass' && verdict.status !== 'degraded') throw new VerdictFailed(verdictLines(verdict).join('\n'));
   });
   if (failed) throw failed.reason;
 });
 
 /** One session's golden path, up to the rendered answer. */
 async function walk({ run, page }: Session, config: ProbeConfig, gate: SendGate, label: string): Promise<void> {
+  // A step whose wait ran out is marked so (an attachment the console, the HTML report and Allure show): it
+  // neither failed nor passed, and the judge says what it means.
   const step = <T>(name: string, cls: Parameters<typeof run.step>[1], body: () => Promise<T>) =>
-    test.step(`${label}${name}`, () => run.step(name, cls, body));
+    test.step(`${label}${name}`, async (info) => {
+      const result = await run.step(name, cls, body);
+      const unmet = run.lastStepUnmet;
+      if (unmet.length > 0) await info.attach(UNMET_WAIT, { body: unmet.map((w) => `not met: ${w}`).join('\n'), contentType: 'text/plain' });
+      return result;
+    });
   let arrived = false;
   try {
     // playwright.config.ts loaded the saved login into the browser context when it is still valid.

@@ -131,15 +131,17 @@ export async function runReferenceCli(argv: string[], io: CliIo = defaultIo): Pr
     return 1;
   }
   io.out(`Reference staging running (layout ${server.layout}, fault ${opts.fault ?? 'healthy'}, token ttl ${opts.tokenTtlSec ?? 900} s, speed ${opts.speed ?? 1}, jitter ${opts.jitter ?? 0}, send over ${opts.sendOver ?? 'ws'}, answer in ${opts.answerIn ?? (server.layout === 'netra' ? 'final_report' : 'agent_response')})`);
-  io.out(`APP=${server.appUrl}`);
-  io.out(`API=${server.apiUrl}`);
-  io.out(`AUTH=${server.authUrl}`);
-  io.out(`CONTROL=${server.controlUrl}`);
-  io.out('Credentials (valid only against this reference server):');
-  io.out(`USERNAME=${REFERENCE_CREDENTIALS.username}`);
-  io.out(`PASSWORD=${REFERENCE_CREDENTIALS.password}`);
-  io.out(`More users, same password: ${referenceUsername(1)} to ${referenceUsername(MAX_REFERENCE_USERS)}`);
-  io.out(`BYPASS_KEY=${REFERENCE_CREDENTIALS.bypassKey}`);
+  // Lines to paste as they are, into a shell or a .env file (dotenv reads `export NAME=value` too).
+  io.out('# For the probe (valid only against this reference server), paste into a shell or .env:');
+  if (server.layout === 'netra') io.out('export PROBE_PROFILE=netra');
+  io.out(`export PROBE_APP_URL=${server.appUrl}`);
+  io.out(`export PROBE_API_URL=${server.apiUrl}`);
+  io.out(`export PROBE_AUTH_URL=${server.authUrl}`);
+  io.out(`export PROBE_USERNAME=${REFERENCE_CREDENTIALS.username}`);
+  io.out(`export PROBE_PASSWORD=${REFERENCE_CREDENTIALS.password}`);
+  io.out(`export PROBE_E2E_BYPASS_KEY=${REFERENCE_CREDENTIALS.bypassKey}`);
+  io.out(`# More users, same password: ${referenceUsername(1)} to ${referenceUsername(MAX_REFERENCE_USERS)}`);
+  io.out(`# The fault switch: ${server.controlUrl} (POST /fault {"fault": NAME}, GET /faults, POST /reset)`);
   io.out('Press Ctrl+C to stop.');
 
   const running = server;

@@ -24,7 +24,7 @@ export async function visibleText(page: Page, selector: string | undefined, time
  * A text node counts when its element is shown by CSS (not display:none, visibility:hidden, opacity 0, no box)
  * and some part of it at least MIN_PX square is left once clipped by every ancestor that clips (overflow
  * hidden or clip, `clip: rect(...)`, `clip-path: inset(...)`) and by the page's scrollable area. Scroll
- * containers do not clip: their content can be scrolled into view.
+ * containers do not clip along the axis they scroll: their content can be scrolled into view.
  */
 export function readVisibleText(selector: string | null): string {
   const MIN_PX = 2;
@@ -93,15 +93,36 @@ export function readVisibleText(selector: string | null): string {
     return clip;
   };
 
-  /** Where an element's content can show: the page's area cut by the element's own clip and its ancestors'. */
+  /**
+   * Where an element's content can show: the page's area cut by the element's own clip and its ancestors'. A
+   * scroll container (overflow auto or scroll) lets all of its content be scrolled into its box: along a
+   * scrolling axis its content is not clipped, as long as its own box shows (an app shell that hides its
+   * overflow around a scrolled message list does not hide the messages above the fold).
+   */
   const areaCache = new Map<Element, Box>();
   const areaOf = (el: Element | null): Box => {
     if (el === null) return pageBox;
     const known = areaCache.get(el);
     if (known !== undefined) return known;
     const parentArea = areaOf(el.parentElement);
-    const clip = ownClip(el);
-    const area = clip ? intersect(parentArea, clip) : parentArea;
+    const style = getComputedStyle(el);
+    const scrolls = (v: string) => v === 'auto' || v === 'scroll';
+    let area: Box;
+    if (scrolls(style.overflowX) || scrolls(style.overflowY)) {
+      const own = intersect(parentArea, toPage(el.getBoundingClientRect()));
+      const clip = ownClip(el);
+      area = !bigEnough(own)
+        ? own
+        : {
+            left: scrolls(style.overflowX) ? -Infinity : (clip ? intersect(parentArea, clip) : parentArea).left,
+            right: scrolls(style.overflowX) ? Infinity : (clip ? intersect(parentArea, clip) : parentArea).right,
+            top: scrolls(style.overflowY) ? -Infinity : (clip ? intersect(parentArea, clip) : parentArea).top,
+            bottom: scrolls(style.overflowY) ? Infinity : (clip ? intersect(parentArea, clip) : parentArea).bottom,
+          };
+    } else {
+      const clip = ownClip(el);
+      area = clip ? intersect(parentArea, clip) : parentArea;
+    }
     areaCache.set(el, area);
     return area;
   };

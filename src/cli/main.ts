@@ -12,8 +12,10 @@ import { budgetsOf, loadConfig, probeTestTimeoutMs, type ProbeConfig } from '../
 import { formatDuration, parseDuration } from '../config/duration';
 import type { GateRun, VersionCheck } from '../ops/validate';
 import { RESULT_FILE, type RunResult } from '../report/result';
-import { markLatest, newRunDir } from '../report/run-dir';
+import { targetLine, targetName } from '../report/target-name';
+import { markLatest, newRunDir, writtenFiles } from '../report/run-dir';
 import { optionsHelp, parseArgs } from './flags';
+import { COMMAND_HELP } from './help';
 import { BROWSER_MISSING_EXIT, RUNNER_ENV } from './runner-env';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- loading on demand, see below */
@@ -54,9 +56,12 @@ Commands:
                       path broke (backend or frontend); needs a target (PROBE_APP_URL)
   validate            the pre-release gate: --runs N [--require M] [--expect-version V --version-url URL
                       --version-field PATH] [--junit FILE]; exit 0 only when the version matches and M of N pass
-  history             success rate, failures by class, p50/p95 of each event: [--since 24h]
+  history             success rate, failures by class, p50/p95 of each event: [--since 24h] [--by location]
+                      [--target URL]
   report              the post-remediation validation report (HTML + Markdown): [--since T | --last N]
-                      [--baseline T1..T2] [--title "..."] [--out DIR]; T is a time (ISO) or a duration ago (24h)
+                      [--baseline T1..T2] [--target URL] [--title "..."] [--out DIR]; T is a time (ISO) or a
+                      duration ago (24h)
+  COMMAND --help      that command's own help
   login --save FILE   log in with the configured strategy and save the browser's storage state to FILE,
                       for PROBE_STORAGE_STATE
   reference [flags]   start the embedded reference staging and print its URLs (reference --help)
@@ -70,7 +75,8 @@ ${optionsHelp()}
 export async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   if (args.help || args.command === 'help') {
-    console.log(USAGE);
+    // Each command its own help; the settings (every flag and variable) with `--help` alone or `run --help`.
+    console.log(COMMAND_HELP[args.command] ?? USAGE);
     return EXIT.pass;
   }
   if (args.problems.length) return usageError(args.problems);
@@ -158,6 +164,8 @@ async function run(config: ProbeConfig, env: NodeJS.ProcessEnv, stop?: AbortSign
     return { code: fatal(`cannot create a run folder under PROBE_REPORT_DIR=${config.reportDir}: ${(err as Error).message}`), runDir: '' };
   }
   const startedAt = new Date();
+  // What is probed comes first: a run of the embedded reference must never pass for a run of the staging.
+  console.log(targetLine(config));
   // The history is opened, its schema migrated, before the browser starts: one that cannot be reached is said
   // now, with where it is; the run goes on and writes its files, and exits 2 (its record is lost).
   const historyDown = config.historyDb ? await lazy.afterRun().openHistoryProblem(config.historyDb, config.historySchema) : undefined;
@@ -213,7 +221,7 @@ function readOutcome(runDir: string, printSummary: boolean): RunOutcome {
     return { code: EXIT.error, runDir };
   }
   // Inside Playwright the progress reporter already printed the summary.
-  if (printSummary) console.log(lazy.console().renderConsole(result, runDir));
+  if (printSummary) console.log(lazy.console().renderConsole(result, runDir, writtenFiles(runDir)));
   const status = result.verdict.status;
   const code = status === 'pass' || status === 'degraded' ? EXIT.pass : status === 'fail' ? EXIT.fail : EXIT.error;
   return { code, result, runDir };
@@ -243,10 +251,15 @@ async function validateCommand(config: ProbeConfig, env: NodeJS.ProcessEnv, opti
   if (!expected && (options['--version-url'] || options['--version-field'])) problems.push('--version-url and --version-field go with --expect-version');
   if (problems.length) return usageError(problems);
 
+  if (expected && config.embedded)
+    return usageError(['--expect-version needs a target: the embedded reference staging has no release to check; set PROBE_APP_URL to the staging']);
+
   let version: VersionCheck | undefined;
   if (expected) {
+    // Read once, before any run: a URL or field that is wrong is the gate's configuration, never a broken release.
     const url = (options['--version-url'] ?? '{api}/health').replace('{api}', config.apiUrl).replace('{app}', config.appUrl).replace('{auth}', config.authUrl);
     version = await lazy.validate().checkVersion(url, options['--version-field'] ?? 'version', expected, config.preflightTimeoutMs);
+    if (version.unreadable) return fatal(`validate: the version could not be read: ${version.detail}; check --version-url and --version-field (no run was made)`);
     console.log(`validate: version: ${version.ok ? 'ok' : 'MISMATCH'}: ${version.detail}`);
   }
   const gateRuns: GateRun[] = [];
@@ -264,7 +277,7 @@ async function validateCommand(config: ProbeConfig, env: NodeJS.ProcessEnv, opti
   const junit = options['--junit'] ?? join(config.reportDir, 'validate-junit.xml');
   mkdirSync(dirname(resolve(junit)), { recursive: true });
   writeFileSync(junit, renderJunit(result, new Date().toISOString()));
-  console.log(result.message);
+  console.log(`${result.message} (${targetLine(config)})`);
   console.log(`  junit: ${junit}`);
   return result.ok ? EXIT.pass : EXIT.fail;
 }
@@ -288,8 +301,16 @@ async function historyCommand(config: ProbeConfig, options: Record<string, strin
     return fatal(`history: ${(err as Error).message}`);
   }
   try {
-    const runs = await history.since(from);
-    console.log(by === 'location' ? renderHistoryByLocation(runs, `since ${since}`) : renderHistory(historyStats(runs), `since ${since}`));
+    const given = options['--target'];
+    const runs = (await history.since(from)).filter((r) => given === undefined || r.target === given);
+    const label = `since ${since}`;
+    if (by === 'location') console.log(renderHistoryByLocation(runs, label));
+    else {
+      // Runs of several targets never mix: one table a target.
+      const targets = [...new Set(runs.map((r) => r.target))];
+      if (targets.length <= 1) console.log(renderHistory(historyStats(runs), targets.length === 1 ? `${label}, ${targets[0]}` : label));
+      else for (const t of targets) console.log(renderHistory(historyStats(runs.filter((r) => r.target === t)), `${label}, ${t}`));
+    }
   } catch (err) {
     return fatal(`history: ${(err as Error).message}`);
   } finally {
@@ -323,14 +344,23 @@ async function reportCommand(config: ProbeConfig, options: Record<string, string
   }
   if (problems.length) return usageError(problems);
   const { loadRuns, writeValidationReport } = lazy.validationReport();
-  const runs = loadRuns(config.reportDir, since === undefined ? { last: last ?? 20 } : { since: new Date(since), last });
-  if (runs.length === 0) return fatal(`no runs to report in ${config.reportDir} for that window`);
+  const window = since === undefined ? { last: last ?? 20 } : { since: new Date(since), last };
+  // One report is of one target: the one asked for, else the latest run's (the others are named).
+  let target = options['--target'];
+  if (target === undefined) {
+    const all = loadRuns(config.reportDir, window);
+    const names = [...new Set(all.map((r) => targetName(r.result.target)))];
+    target = all.length > 0 ? targetName(all[all.length - 1]!.result.target) : undefined;
+    if (names.length > 1) console.log(`report: the window holds runs of ${names.length} targets; this report is of ${target} (the latest run's); the others: ${names.filter((n) => n !== target).join(', ')} (--target to choose)`);
+  }
+  const runs = loadRuns(config.reportDir, { ...window, target });
+  if (runs.length === 0) return fatal(`no runs to report in ${config.reportDir} for that window${target === undefined ? '' : ` and target ${target}`}`);
   const out = options['--out'] ?? join(config.reportDir, `validation-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   const written = await writeValidationReport(out, {
     title: options['--title'] ?? 'Golden path validation',
     generatedAt: new Date().toISOString(),
     runs,
-    baseline: baseline ? loadRuns(config.reportDir, baseline) : undefined,
+    baseline: baseline ? loadRuns(config.reportDir, { ...baseline, target }) : undefined,
     links: out,
   });
   console.log(`report: ${written.html}

@@ -12,6 +12,7 @@ import { loadContractFile } from './contract-file';
 import { PROFILES_BY_NAME } from './profiles';
 import { sessionLogins, type SessionLogin } from './users';
 import { isPostgresUrl, isSchemaName } from './history-url';
+import { selectorProblem } from './selector';
 import { didYouMean } from './suggest';
 import { INTERNAL_VARIABLES, LOGIN_STRATEGIES, VARIABLES, type LoginStrategy, type ProfileName, type TokenHandoff, type VariableSpec } from './variables';
 
@@ -397,6 +398,10 @@ function checkValue(v: VariableSpec, raw: string): string | undefined {
     case 'enum':
       if (!v.values?.includes(raw)) return `${v.name} must be one of ${v.values?.join(', ')}; got ${shown}`;
       return undefined;
+    case 'selector': {
+      const problem = selectorProblem(raw);
+      return problem ? `${v.name} is not a selector Playwright can use: ${problem}; got ${shown}` : undefined;
+    }
     case 'regex':
       try {
         new RegExp(raw);

@@ -1,7 +1,7 @@
 // Every setting of the probe, in one table: its variable, what it means, its default. The README's table,
 // .env.example and --help are checked against this list by a test, so this is the one place to add a setting.
 
-export type VariableKind = 'url' | 'string' | 'secret' | 'ms' | 'count' | 'sessions' | 'number' | 'duration' | 'enum' | 'regex' | 'path';
+export type VariableKind = 'url' | 'string' | 'selector' | 'secret' | 'ms' | 'count' | 'sessions' | 'number' | 'duration' | 'enum' | 'regex' | 'path';
 
 export interface VariableSpec {
   name: string;
@@ -60,31 +60,31 @@ export const VARIABLES: readonly VariableSpec[] = [
   { name: 'PROBE_LOGIN_PATH', kind: 'string', default: '/login', description: 'Path of the login page (form login).' },
   {
     name: 'PROBE_LOGIN_USERNAME_SELECTOR',
-    kind: 'string',
+    kind: 'selector',
     default: '[data-testid="login-username"], input[name="username"], input[type="email"]',
     description: 'The username field (form login).',
   },
   {
     name: 'PROBE_LOGIN_PASSWORD_SELECTOR',
-    kind: 'string',
+    kind: 'selector',
     default: '[data-testid="login-password"], input[name="password"], input[type="password"]',
     description: 'The password field (form login).',
   },
   {
     name: 'PROBE_LOGIN_SUBMIT_SELECTOR',
-    kind: 'string',
+    kind: 'selector',
     default: '[data-testid="login-submit"], button[type="submit"]',
     description: 'The submit button (form login).',
   },
   {
     name: 'PROBE_LOGIN_ERROR_SELECTOR',
-    kind: 'string',
+    kind: 'selector',
     default: '[data-testid="login-error"], [role="alert"]',
     description: 'Where the login page shows a rejection; seen: the login failed (class auth).',
   },
   {
     name: 'PROBE_LOGIN_SUCCESS_SELECTOR',
-    kind: 'string',
+    kind: 'selector',
     description: 'Seen after submitting: logged in. Unset: leaving the login path means logged in.',
   },
   {
@@ -159,7 +159,7 @@ export const VARIABLES: readonly VariableSpec[] = [
   },
   {
     name: 'PROBE_ANSWER_SELECTOR',
-    kind: 'string',
+    kind: 'selector',
     description:
       "Where the page shows the answer: the visible text of every match is read. Unset: the page's whole visible text (an answer must appear there after the send).",
   },

@@ -19,6 +19,11 @@ export interface VersionCheck {
   expected: string;
   seen: string | null;
   detail: string;
+  /**
+   * True when the version could not be read at all (no answer, not JSON, no such field): the gate's own
+   * configuration or a target that is down, which says nothing of the release; the CLI stops with exit 2.
+   */
+  unreadable?: true;
 }
 
 export interface GateResult {
@@ -45,19 +50,23 @@ export async function checkVersion(url: string, field: string, expected: string,
   try {
     const res = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.body.text();
-    if (res.statusCode >= 400) return { ok: false, expected, seen: null, detail: `GET ${url} answered ${res.statusCode}` };
+    const unreadable = (detail: string): VersionCheck => ({ ok: false, expected, seen: null, detail, unreadable: true });
+    if (res.statusCode >= 400) return unreadable(`GET ${url} answered ${res.statusCode}`);
     let body: unknown;
     try {
       body = JSON.parse(text);
     } catch {
-      return { ok: false, expected, seen: null, detail: `GET ${url} did not answer JSON` };
+      return unreadable(`GET ${url} did not answer JSON`);
     }
     const seen = valueAt(body, field);
-    if (seen === null) return { ok: false, expected, seen, detail: `GET ${url} has no "${field}" field` };
+    if (seen === null) {
+      const fields = typeof body === 'object' && body !== null ? ` (its fields: ${Object.keys(body).join(', ')})` : '';
+      return unreadable(`GET ${url} has no "${field}" field${fields}`);
+    }
     const ok = seen === expected;
     return { ok, expected, seen, detail: ok ? `the target reports version ${seen}` : `expected version ${expected}, the target reports ${seen}` };
   } catch (err) {
-    return { ok: false, expected, seen: null, detail: `GET ${url} failed: ${(err as Error).message}` };
+    return { ok: false, expected, seen: null, detail: `GET ${url} failed: ${(err as Error).message}`, unreadable: true };
   }
 }
 

@@ -7,6 +7,10 @@ import { join } from 'node:path';
 import type { FullResult, Reporter, TestCase, TestError, TestResult, TestStep } from '@playwright/test/reporter';
 import { renderConsole } from './console';
 import { RESULT_FILE, type RunResult } from './result';
+import { writtenFiles } from './run-dir';
+
+/** The attachment a step gets when one of its waits ran out: the step is marked ⚠, neither ✓ nor ✗. */
+export const UNMET_WAIT = 'wait not met';
 
 export default class ProgressReporter implements Reporter {
   private readonly runDir = process.env.PROBE_RUN_DIR ?? '';
@@ -17,9 +21,10 @@ export default class ProgressReporter implements Reporter {
 
   onStepEnd(_test: TestCase, _result: TestResult, step: TestStep): void {
     if (step.category !== 'test.step' || step.parent) return;
-    const mark = step.error ? '✗' : '✓';
+    const unmet = step.attachments.find((a) => a.name === UNMET_WAIT);
+    const mark = step.error ? '✗' : unmet ? '⚠' : '✓';
     // The judge's failure is the verdict, printed in full below; a step's own failure is shown here.
-    const detail = step.error && step.title !== 'judge' ? `: ${firstLine(step.error.message ?? '')}` : '';
+    const detail = step.error && step.title !== 'judge' ? `: ${firstLine(step.error.message ?? '')}` : unmet ? `: ${firstLine(unmet.body?.toString() ?? '')}` : '';
     console.log(`  ${mark} ${step.title} (${Math.round(step.duration)} ms)${detail}`);
   }
 
@@ -30,13 +35,16 @@ export default class ProgressReporter implements Reporter {
   onTestEnd(_test: TestCase, result: TestResult): void {
     // Errors outside the named steps (a fixture, a timeout of the whole test) would otherwise go unseen.
     if (result.status !== 'passed' && result.status !== 'failed') console.error(`golden-path-probe: the probe test ended ${result.status}`);
-    for (const error of result.errors) if (!error.message?.includes('toMatch')) console.error(`  error: ${firstLine(error.message ?? '')}`);
+    // The verdict (VerdictFailed) is printed in full below; any other error is shown here.
+    for (const error of result.errors) if (!/^(VerdictFailed: )?golden path: /.test(error.message ?? '')) console.error(`  error: ${firstLine(error.message ?? '')}`);
   }
 
   onEnd(_result: FullResult): void {
     try {
       const result = JSON.parse(readFileSync(join(this.runDir, RESULT_FILE), 'utf8')) as RunResult;
-      console.log(renderConsole(result, this.runDir));
+      // Playwright's own reporters (HTML, JUnit, Allure) end beside this one: their files are named as written.
+      const files = new Set([...writtenFiles(this.runDir), 'html/index.html', 'junit.xml', 'allure-results/']);
+      console.log(renderConsole(result, this.runDir, [...files]));
     } catch {
       console.error(`golden-path-probe: no ${RESULT_FILE} in ${this.runDir}: the probe could not judge this run`);
     }

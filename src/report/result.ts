@@ -15,9 +15,11 @@ import type { TimelineRow } from './timeline';
 
 export interface StepRecord {
   name: string;
-  status: 'passed' | 'failed';
+  /** `unmet`: the step ended, and a wait of it ran out (`unmet` names which): its outcome is for the judge to tell. */
+  status: 'passed' | 'failed' | 'unmet';
   durationMs: number;
   error?: string;
+  unmet?: string[];
 }
 
 export interface WaitRecord {

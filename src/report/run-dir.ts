@@ -1,6 +1,6 @@
 // Each run writes into <reportDir>/<timestamp>/, and <reportDir>/latest points at the newest run.
 
-import { mkdirSync, rmSync, symlinkSync, cpSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
 export function newRunDir(reportDir: string, now = new Date()): string {
@@ -20,4 +20,11 @@ export function markLatest(runDir: string): string {
     cpSync(runDir, latest, { recursive: true });
   }
   return latest;
+}
+
+/** The files a run's folder holds besides summary.md, as the console names them: only those that exist. */
+export function writtenFiles(runDir: string): string[] {
+  const named = ['result.json', 'frames.ndjson', 'html/index.html', 'junit.xml', 'allure-results'];
+  const frames = existsSync(join(runDir, 'frames-1.ndjson')) ? ['frames-<n>.ndjson'] : [];
+  return [...named.filter((f) => existsSync(join(runDir, f))), ...frames].map((f) => (f === 'allure-results' ? `${f}/` : f));
 }

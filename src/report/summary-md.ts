@@ -1,7 +1,7 @@
 // summary.md: what a reviewer reads first. A pure render of the run's result.
 
 import { defaultContract, requiredEvents } from '../contract/contract';
-import type { RunResult } from './result';
+import type { RunResult, StepRecord } from './result';
 import { targetName } from './target-name';
 
 const FRAMES_OF_ONE = '`frames.ndjson` (every frame)';
@@ -43,8 +43,8 @@ export function renderSummary(r: RunResult): string {
     ...(r.decidingSession === undefined ? [] : [`Session ${r.decidingSession}'s (it decided the verdict; every session's are in result.json).`, '']),
     '| step | status | ms | error |',
     '| --- | --- | --- | --- |',
-    ...r.steps.map((s) => `| ${s.name} | ${s.status} | ${Math.round(s.durationMs)} | ${escapeCell(s.error ?? '')} |`),
-    ...r.waits.map((w) => `| wait: ${w.name} | ${w.met ? 'met' : `not met within ${w.timeoutMs} ms`} | ${Math.round(w.tookMs)} | |`),
+    ...r.steps.map((s) => `| ${s.name} | ${STEP_STATUS[s.status]} | ${Math.round(s.durationMs)} | ${escapeCell(s.error ?? (s.unmet ?? []).map((w) => `not met: ${w}`).join('; '))} |`),
+    ...r.waits.map((w) => `| wait: ${w.name} | ${w.met ? '✓ met' : `⚠ not met within ${Math.round(w.timeoutMs)} ms`} | ${Math.round(w.tookMs)} | |`),
   ];
   if (v.warnings.length) lines.push('', '## Warnings', '', ...v.warnings.map((w) => `- ${escapeCell(w)}`));
   lines.push(
@@ -78,6 +78,9 @@ function sessionsTable(r: RunResult): string[] {
     '',
   ];
 }
+
+/** A step as the console marks it: passed, failed, or ended with a wait that ran out (neither). */
+const STEP_STATUS: Record<StepRecord['status'], string> = { passed: '✓ passed', failed: '✗ failed', unmet: '⚠ a wait ran out' };
 
 function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');

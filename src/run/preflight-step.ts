@@ -22,7 +22,9 @@ export async function runPreflight(config: ProbeConfig, runDir: string): Promise
 /** The verdict of a run that stopped at preflight: `fail`, class `transport`, the preflight's own words. */
 export async function writePreflightFailure(config: ProbeConfig, runDir: string, result: PreflightResult, startedAt: Date): Promise<Verdict> {
   const redactor = new Redactor([config.password, config.bypassKey, config.token]);
-  const failure = { step: 'preflight', class: 'transport' as const, message: redactor.redact(result.message) };
+  // What to check: the target is down, or the probe is pointed at the wrong place.
+  const hint = `; check the target: PROBE_APP_URL=${config.appUrl}${config.openPath === '/' ? '' : config.openPath} and the health URLs (PROBE_PREFLIGHT_URLS=${config.preflightUrls.join(',')}); --skip-preflight goes on without this check`;
+  const failure = { step: 'preflight', class: 'transport' as const, message: redactor.redact(`${result.message}${hint}`) };
   const verdict = judge(
     {
       nonce: '',

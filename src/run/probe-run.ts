@@ -157,6 +157,11 @@ export class ProbeRun {
     this.recorder.notify();
   }
 
+  /** The waits of the last step that ran out, by name: the step ended `unmet` (none: it passed or failed). */
+  get lastStepUnmet(): string[] {
+    return this.steps.at(-1)?.unmet ?? [];
+  }
+
   /** Whether the probe lost sight of the page (crashed, frozen, its browser gone): nothing more can be read of it. */
   get pageLost(): boolean {
     return this.lost !== undefined;
@@ -275,6 +280,7 @@ export class ProbeRun {
    */
   async step<T>(name: string, failureClass: FailureClass, body: () => Promise<T>): Promise<T> {
     const started = this.clock.now();
+    const waitsBefore = this.waits.length;
     try {
       const work = body();
       // Losing sight of the page ends the step at once: a click on a frozen page would wait out its timeout.
@@ -284,7 +290,10 @@ export class ProbeRun {
       });
       lost.catch(() => undefined);
       const result = await Promise.race([work, lost]);
-      this.steps.push({ name, status: 'passed', durationMs: this.clock.now() - started });
+      // A wait that ran out is no failure of the step (the judge says what it means), and no pass either.
+      const unmet = this.waits.slice(waitsBefore).filter((w) => !w.met).map((w) => w.name);
+      const durationMs = this.clock.now() - started;
+      this.steps.push(unmet.length > 0 ? { name, status: 'unmet', durationMs, unmet } : { name, status: 'passed', durationMs });
       return result;
     } catch (err) {
       // Once the probe lost sight of the page, whatever a step then ran into is that, not a fault of its own.

@@ -58,6 +58,16 @@ test('text in a scroll container counts even when scrolled out of view: a person
   expect(await visibleText(page, undefined)).toBe('top ANSWER below the fold');
 });
 
+test("a message list that scrolls inside an app shell that hides its overflow: messages above the fold count", async ({ page }) => {
+  // As the platform's frontend lays out its chat: a fixed-height shell, overflow hidden, around a scrolled list.
+  await page.setContent(
+    '<div style="height:300px;overflow:hidden"><div style="height:300px;overflow-y:auto" id="list">' +
+      '<p>ANSWER above the fold</p><div style="height:900px"></div><p>latest card</p></div></div>',
+  );
+  await page.evaluate(() => document.getElementById('list')!.scrollTo(0, 10_000));
+  expect(await visibleText(page, undefined)).toBe('ANSWER above the fold latest card');
+});
+
 test('a page that cannot be read gives null, not a throw', async ({ page }) => {
   await page.close();
   expect(await visibleText(page, undefined)).toBeNull();

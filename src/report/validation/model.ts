@@ -309,6 +309,13 @@ function linkTo(fromDir: string, runDir: string, file: string): string {
   return posix.join(rel === '' ? '.' : rel, file);
 }
 
+/**
+ * Checks the judge adds only when they fail: message-sent is there only when the probe never sent. A run
+ * that sent its message has no such check, and passed it: counting it as "not judged" would read as if
+ * messages were never sent.
+ */
+const ONLY_WHEN_FAILING: Record<string, (run: ReportRun) => boolean> = { 'message-sent': (run) => run.result.sentAt !== null };
+
 function checkRows(runs: ReportRun[]): CheckRow[] {
   // Every check name any run reported, in the order the judge lists them (first appearance wins).
   const rows = new Map<string, CheckRow>();
@@ -322,7 +329,8 @@ function checkRows(runs: ReportRun[]): CheckRow[] {
     for (const row of rows.values()) {
       const c = run.result.verdict.checks.find((x) => x.name === row.name);
       if (c === undefined) {
-        row.notJudged++;
+        if (ONLY_WHEN_FAILING[row.name]?.(run)) row.pass++;
+        else row.notJudged++;
         continue;
       }
       row[c.status]++;

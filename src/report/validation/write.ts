@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { RESULT_FILE, type RunResult } from '../result';
+import { targetName } from '../target-name';
 import {
   buildReportModel,
   EVIDENCE_FILES,
@@ -27,6 +28,8 @@ export interface LoadSelection {
   until?: Date;
   /** Only the newest N runs of what is left. */
   last?: number;
+  /** Only the runs of this target (targetName: an app URL, or the embedded reference). */
+  target?: string;
 }
 
 /**
@@ -100,6 +103,7 @@ export function loadRuns(
     const started = Date.parse(result.startedAt);
     if (select.since && started < select.since.getTime()) continue;
     if (select.until && started >= select.until.getTime()) continue;
+    if (select.target !== undefined && targetName(result.target) !== select.target) continue;
     const evidence = (Object.keys(EVIDENCE_FILES) as EvidenceKind[]).filter((k) =>
       existsSync(join(runDir, evidenceFileOf(k, result))),
     );

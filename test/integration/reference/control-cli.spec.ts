@@ -62,17 +62,18 @@ test('the CLI prints its URLs and credentials and stops cleanly on SIGTERM', asy
       new Promise<string>((resolve) =>
         child.stdout.on('data', (chunk: Buffer) => {
           out += chunk.toString();
-          const m = /^APP=(\S+)$/m.exec(out);
+          const m = /^export PROBE_APP_URL=(\S+)$/m.exec(out);
           if (m && out.includes('Press Ctrl+C')) resolve(m[1] as string);
         }),
       ),
-      'the CLI to print APP=',
+      'the CLI to print export PROBE_APP_URL=',
       20_000,
     );
-    expect(out).toMatch(/^API=http:\/\/127\.0\.0\.1:\d+$/m);
-    expect(out).toMatch(/^AUTH=http:\/\/127\.0\.0\.1:\d+$/m);
-    expect(out).toMatch(/^CONTROL=http:\/\/127\.0\.0\.1:\d+\/__reference$/m);
-    expect(out).toContain(`USERNAME=${REFERENCE_CREDENTIALS.username}`);
+    // Lines to paste into a shell or .env as they are.
+    expect(out).toMatch(/^export PROBE_API_URL=http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(out).toMatch(/^export PROBE_AUTH_URL=http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(out).toMatch(/^# The fault switch: http:\/\/127\.0\.0\.1:\d+\/__reference /m);
+    expect(out).toContain(`export PROBE_USERNAME=${REFERENCE_CREDENTIALS.username}`);
     expect((await call('GET', `${appUrl}/health`)).json.status).toBe('healthy');
     child.kill('SIGTERM');
     expect(await withTimeout(exited, 'the CLI to exit after SIGTERM')).toBe(0);

@@ -163,10 +163,11 @@ netraTest.describe('netra layout', () => {
         'the CLI to print its URLs',
         20_000,
       );
-      const url = (name: string) => new RegExp(`^${name}=(http://127\\.0\\.0\\.1:\\d+)$`, 'm').exec(out)?.[1] ?? '';
+      const url = (name: string) => new RegExp(`^export PROBE_${name}_URL=(http://127\\.0\\.0\\.1:\\d+)$`, 'm').exec(out)?.[1] ?? '';
       const [app, api, auth] = [url('APP'), url('API'), url('AUTH')];
       expect(new Set([app, api, auth]).size, out).toBe(3);
-      expect(out).toContain(`CONTROL=${api}/__reference`);
+      expect(out).toContain('export PROBE_PROFILE=netra');
+      expect(out).toContain(`# The fault switch: ${api}/__reference`);
       expect(out).toContain('layout netra');
       expect((await call('GET', `${app}/login`)).status).toBe(200);
       expect((await call('GET', `${api}/ws/health`)).json.status).toBe('healthy');
