@@ -122,11 +122,13 @@ export interface Send {
 
 /** Sends what is typed: clicks the send control, or presses Enter where there is none (or PROBE_SEND_SELECTOR=enter). */
 export async function sendMessage(page: Page, chat: ChatSettings, box: Control, text: string, timeout: number): Promise<Send> {
-  const stillTyped = () => within(box.locator.evaluate(typedText), LOOK_MS, '').then((typed) => typed.includes(text));
+  // A box that cannot be read counts as still holding it: then only a frame or request confirms the send.
+  const stillTyped = () => within(box.locator.evaluate(typedText, undefined, { timeout: LOOK_MS }), LOOK_MS, null).then((typed) => typed === null || typed.includes(text));
   const candidates = sendCandidates(chat);
-  // A configured control is waited for by the click; a default one is used only when it is there.
-  const configured = candidates[0] ? { said: candidates[0].said, locator: candidates[0].find(page).first() } : null;
-  const control = chat.send === undefined ? await firstVisible(page, candidates) : configured;
+  let control: Control | null = null;
+  // A default control is used only when it is there; a configured one is waited for by the click.
+  if (chat.send === undefined) control = await firstVisible(page, candidates);
+  else if (candidates[0]) control = { said: candidates[0].said, locator: candidates[0].find(page).first() };
   if (!control) {
     await box.locator.press('Enter', { timeout }).catch(() => {
       throw new ProbeStepError('ui-render', `send message: Enter could not be pressed in the message box (${box.said}) within ${timeout} ms`);
