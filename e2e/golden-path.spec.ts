@@ -6,7 +6,7 @@
 
 import { login } from '../src/auth/login';
 import { usableStorageState } from '../src/auth/storage-state';
-import { clickSend, openChat, typeMessage } from '../src/capture/chat';
+import { openChat, sendMessage, typeMessage, type Control } from '../src/capture/chat';
 import type { ProbeConfig } from '../src/config/load';
 import { ProbeStepError, VerdictFailed } from '../src/errors';
 import { verdictLines } from '../src/report/console';
@@ -40,6 +40,7 @@ async function walk({ run, page }: Session, config: ProbeConfig, gate: SendGate,
       return result;
     });
   let arrived = false;
+  let messageBox: Control | undefined;
   try {
     // playwright.config.ts loaded the saved login into the browser context when it is still valid.
     const stateLoaded = usableStorageState(config) !== undefined && run.session.sessions === 1;
@@ -54,24 +55,26 @@ async function walk({ run, page }: Session, config: ProbeConfig, gate: SendGate,
       await step('log in', 'auth', async () => run.setUser(await login(page, run.config, run.redactor, stateLoaded)));
 
       await step('open chat', 'transport', async () => {
-        await openChat(page, config.appUrl, config.loginPath, config.stepTimeoutMs);
+        messageBox = await openChat(page, config, config.stepTimeoutMs);
         await run.waitForChatSocket(config.stepTimeoutMs);
       });
     });
 
     // From here on the page must keep answering: a frozen page ends the run at once.
     run.expectResponsivePage();
+    // Reached only after the open chat step found the message box.
+    const box = messageBox!;
     await step('send message', 'ui-render', async () => {
-      await typeMessage(page, run.message, config.stepTimeoutMs);
+      await typeMessage(box, run.message, config.stepTimeoutMs);
       // What the page shows before the send: an answer already visible then is not this run's.
       await run.readPageBeforeSend(page);
       arrived = true;
       await run.waitForOtherSessions(gate, config.stepTimeoutMs);
-      // The send counts from a click that happened and sent something; the time is taken before the click,
-      // so that no frame of the send comes before it.
+      // The send counts from a click (or Enter) that happened and sent something; the time is taken before
+      // it, so that no frame of the send comes before it.
       const clickedAt = run.beginSend();
-      await clickSend(page, config.stepTimeoutMs);
-      await run.confirmSend(page, clickedAt, config.stepTimeoutMs);
+      const sent = await sendMessage(page, config.chat, box, run.message, config.stepTimeoutMs);
+      await run.confirmSend(page, clickedAt, config.stepTimeoutMs, sent);
     });
 
     await step('wait for the final agent_completed', 'timeout', async () => {

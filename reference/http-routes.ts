@@ -6,6 +6,7 @@ import type { AgentRunner } from './agent';
 import { checkFlood, newId } from './events';
 import { FAULT_NAMES, FAULTS, UnknownFaultError, type HttpOverride } from './faults';
 import { callbackPage, chatPage, loginPage, type PageConfig } from './pages';
+import { PLAIN_PATHS, plainChatPage, plainSigninPage } from './plain-pages';
 import type { ReferenceState } from './state';
 import { bearer, isReferenceUsername, makeUser, REFERENCE_CREDENTIALS, safeEqual, SESSION_COOKIE, userOfClaims, type User } from './tokens';
 
@@ -17,6 +18,13 @@ export interface Urls {
   wsUrl: string;
 }
 
+/**
+ * The app's pages: the platform-like reference frontend, or the plain one (plain-pages.ts), another chat app
+ * on the same API and socket protocol. Each serves only its own paths.
+ */
+export type ReferenceFrontend = 'reference' | 'plain';
+export const REFERENCE_FRONTENDS: readonly ReferenceFrontend[] = ['reference', 'plain'];
+
 /** The host a listener plays: one of the netra layout's three, or all of them at once (single layout). */
 export type HostRole = 'all' | 'app' | 'api' | 'auth';
 
@@ -24,6 +32,7 @@ export interface RouteDeps {
   state: ReferenceState;
   runner: AgentRunner;
   urls: Urls;
+  frontend: ReferenceFrontend;
   /** The server's reset(): state, runs and sockets. */
   reset(): void;
 }
@@ -41,13 +50,23 @@ class HttpError extends Error {
 
 type Handler = (req: IncomingMessage, res: ServerResponse, deps: RouteDeps, url: URL) => Promise<void> | void;
 
+const FRONTEND_ROUTES: Record<ReferenceFrontend, Record<string, Handler>> = {
+  reference: {
+    'GET /': (_req, res) => redirect(res, '/chat'),
+    'GET /login': (_req, res, d) => html(res, loginPage(pageConfig(d))),
+    'GET /auth/callback': (_req, res, d) => html(res, callbackPage(pageConfig(d))),
+    'GET /chat': (_req, res, d) => html(res, chatPage(pageConfig(d))),
+  },
+  plain: {
+    'GET /': (_req, res) => redirect(res, PLAIN_PATHS.chat),
+    [`GET ${PLAIN_PATHS.signin}`]: (_req, res, d) => html(res, plainSigninPage(pageConfig(d))),
+    [`GET ${PLAIN_PATHS.chat}`]: (_req, res, d) => html(res, plainChatPage(pageConfig(d))),
+  },
+};
+
 const ROUTES: Record<string, Handler> = {
-  'GET /': (_req, res) => redirect(res, '/chat'),
   // No icon, but no 404 either: a probe may count failed requests of the page.
   'GET /favicon.ico': (_req, res) => void res.writeHead(204).end(),
-  'GET /login': (_req, res, d) => html(res, loginPage(pageConfig(d))),
-  'GET /auth/callback': (_req, res, d) => html(res, callbackPage(pageConfig(d))),
-  'GET /chat': (_req, res, d) => html(res, chatPage(pageConfig(d))),
 
   'GET /health': health,
   'GET /ws/health': health,
@@ -145,7 +164,8 @@ const PARAM_ROUTES: Array<{ method: string; pattern: RegExp; handler: (req: Inco
   },
 ];
 
-const APP_PATHS = new Set(['/', '/favicon.ico', '/login', '/auth/callback', '/chat']);
+/** The paths of every frontend's pages, and the icon. */
+const APP_PATHS = new Set(['/favicon.ico', ...Object.values(FRONTEND_ROUTES).flatMap((routes) => Object.keys(routes).map((key) => key.split(' ')[1]))]);
 
 /**
  * The hosts of the netra layout that answer a path: the app its pages, the auth host `/auth/...` and
@@ -189,7 +209,8 @@ export function createRequestHandler(deps: RouteDeps, role: HostRole = 'all'): (
     if (url.pathname.startsWith('/__reference/') && !isLoopback(req.socket.remoteAddress)) {
       return json(res, 403, { error: 'The control endpoints answer loopback clients only' });
     }
-    const route = ROUTES[`${req.method} ${url.pathname}`] ?? paramRoute(req.method, url.pathname);
+    const key = `${req.method} ${url.pathname}`;
+    const route = FRONTEND_ROUTES[deps.frontend][key] ?? ROUTES[key] ?? paramRoute(req.method, url.pathname);
     if (!route) return json(res, 404, { error: `No route for ${req.method} ${url.pathname}` });
     Promise.resolve()
       .then(() => route(req, res, deps, url))

@@ -2,16 +2,19 @@
 // and the reference-only credentials, and stops cleanly on SIGINT/SIGTERM. The project CLI calls
 // runReferenceCli() for its `reference` command.
 import { FAULT_NAMES, isFaultName } from './faults';
-import { REFERENCE_CREDENTIALS, REFERENCE_LAYOUTS, startReference, type ReferenceOptions } from './server';
+import { PLAIN_PATHS, REFERENCE_CREDENTIALS, REFERENCE_FRONTENDS, REFERENCE_LAYOUTS, startReference, type ReferenceOptions } from './server';
 import { MAX_REFERENCE_USERS, referenceUsername } from './tokens';
 
-export const REFERENCE_USAGE = `Usage: reference [--layout single|netra] [--port N] [--speed X] [--jitter X] [--fault NAME] [--delay-ms N] [--send-over ws|rest] [--answer-in agent_response|final_report] [--token-ttl S]
+export const REFERENCE_USAGE = `Usage: reference [--layout single|netra] [--frontend reference|plain] [--port N] [--speed X] [--jitter X] [--fault NAME] [--delay-ms N] [--send-over ws|rest] [--answer-in agent_response|final_report] [--token-ttl S]
 
 Starts the embedded reference staging on 127.0.0.1 and runs until Ctrl+C.
   --layout L        single: app, API and auth on one port (default); netra: three ports, app / API / auth,
                     each answering only its own paths, CORS from the app's origin only, and playing the
                     platform's own emitter and frontend (completions named, the answer from final_report
                     shown in the message list)
+  --frontend F      reference: the platform-like pages (/login, /chat, test ids; default); plain: another
+                    chat app on the same API and socket (${PLAIN_PATHS.signin}, ${PLAIN_PATHS.chat}, no test ids,
+                    Enter to send; docs/generic.md probes it)
   --port N          port to listen on (default 0: any free port); netra: app on N, API on N+1, auth on N+2
   --speed X         delay multiplier, >= 0: 1 = realistic (~1.5 s a run), 0 = no delays (default 1)
   --jitter X        0..1: each pause between events times a random factor in [1-X, 1+X] (default 0)
@@ -86,6 +89,9 @@ export function parseReferenceArgs(argv: string[]): ReferenceOptions | 'help' {
       case '--answer-in':
         opts.answerIn = oneOf(takeValue(), ['agent_response', 'final_report'] as const);
         break;
+      case '--frontend':
+        opts.frontend = oneOf(takeValue(), REFERENCE_FRONTENDS);
+        break;
       case '--layout':
         opts.layout = oneOf(takeValue(), REFERENCE_LAYOUTS);
         break;
@@ -130,7 +136,7 @@ export async function runReferenceCli(argv: string[], io: CliIo = defaultIo): Pr
     io.err(`reference: could not start: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
-  io.out(`Reference staging running (layout ${server.layout}, fault ${opts.fault ?? 'healthy'}, token ttl ${opts.tokenTtlSec ?? 900} s, speed ${opts.speed ?? 1}, jitter ${opts.jitter ?? 0}, send over ${opts.sendOver ?? 'ws'}, answer in ${opts.answerIn ?? (server.layout === 'netra' ? 'final_report' : 'agent_response')})`);
+  io.out(`Reference staging running (layout ${server.layout}, frontend ${server.frontend}, fault ${opts.fault ?? 'healthy'}, token ttl ${opts.tokenTtlSec ?? 900} s, speed ${opts.speed ?? 1}, jitter ${opts.jitter ?? 0}, send over ${opts.sendOver ?? 'ws'}, answer in ${opts.answerIn ?? (server.layout === 'netra' ? 'final_report' : 'agent_response')})`);
   // Lines to paste as they are, into a shell or a .env file (dotenv reads `export NAME=value` too).
   io.out('# For the probe (valid only against this reference server), paste into a shell or .env:');
   if (server.layout === 'netra') io.out('export PROBE_PROFILE=netra');
@@ -140,6 +146,7 @@ export async function runReferenceCli(argv: string[], io: CliIo = defaultIo): Pr
   io.out(`export PROBE_USERNAME=${REFERENCE_CREDENTIALS.username}`);
   io.out(`export PROBE_PASSWORD=${REFERENCE_CREDENTIALS.password}`);
   io.out(`export PROBE_E2E_BYPASS_KEY=${REFERENCE_CREDENTIALS.bypassKey}`);
+  if (server.frontend === 'plain') io.out(`# Sign-in page ${PLAIN_PATHS.signin}, chat ${PLAIN_PATHS.chat}: probe it as docs/generic.md says`);
   io.out(`# More users, same password: ${referenceUsername(1)} to ${referenceUsername(MAX_REFERENCE_USERS)}`);
   io.out(`# The fault switch: ${server.controlUrl} (POST /fault {"fault": NAME}, GET /faults, POST /reset)`);
   io.out('Press Ctrl+C to stop.');

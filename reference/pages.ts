@@ -34,9 +34,10 @@ const STYLE = `<style>
   textarea { width: 100%; min-height: 4rem; }
 </style>`;
 
-function layout(title: string, cfg: PageConfig, body: string, script: string): string {
+/** A page of a frontend: its config script, its style (the reference frontend's by default), body and script. */
+export function layout(title: string, cfg: PageConfig, body: string, script: string, style = STYLE): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${title}</title>${STYLE}${configScript(cfg)}</head>
+<html lang="en"><head><meta charset="utf-8"><title>${title}</title>${style}${configScript(cfg)}</head>
 <body>${body}
 <script>
 ${script}

@@ -6,13 +6,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AgentRunner } from './agent';
 import { checkFlood, type AnswerIn, type FloodSpec, type SendOver } from './events';
-import { createRequestHandler, type HostRole, type Urls } from './http-routes';
+import { createRequestHandler, REFERENCE_FRONTENDS, type HostRole, type ReferenceFrontend, type Urls } from './http-routes';
 import { SocketHub } from './sockets';
 import { ReferenceState } from './state';
 import { ACCESS_TOKEN_TTL_S, type Clock, type CredentialStyle } from './tokens';
 
 export { issueOpaqueToken, issueToken, REFERENCE_CREDENTIALS, referenceUsername } from './tokens';
 export { FAULT_NAMES, FAULTS, RENAMED_DIALECT, UnknownFaultError, type Fault, type FaultName } from './faults';
+
+export { REFERENCE_FRONTENDS, type ReferenceFrontend } from './http-routes';
+export { PLAIN_PATHS, PLAIN_TOKEN_KEY } from './plain-pages';
 
 export type ReferenceLayout = 'single' | 'netra';
 export const REFERENCE_LAYOUTS: readonly ReferenceLayout[] = ['single', 'netra'];
@@ -30,6 +33,12 @@ export interface ReferenceOptions {
    * answering only its own paths, with CORS from the app's origin only (like the platform).
    */
   layout?: ReferenceLayout;
+  /**
+   * 'reference' (default): the platform-like frontend (/login, /auth/callback, /chat, test ids). 'plain':
+   * another chat app on the same API and socket protocol (plain-pages.ts: /signin, /app/conversations, no
+   * test ids, Enter to send).
+   */
+  frontend?: ReferenceFrontend;
   /** Lifetime (`exp`, `expires_in`) of issued access tokens, in seconds, > 0. Default 900. */
   tokenTtlSec?: number;
   /** The time tokens and tickets are issued and checked by, in epoch ms (tests move it). Default Date.now. */
@@ -50,6 +59,7 @@ export interface ReferenceOptions {
 
 export interface ReferenceServer {
   layout: ReferenceLayout;
+  frontend: ReferenceFrontend;
   /** The three hosts: one origin in the single layout, three in the netra layout. */
   appUrl: string;
   apiUrl: string;
@@ -79,6 +89,8 @@ export async function startReference(opts: ReferenceOptions = {}): Promise<Refer
   if (!Number.isFinite(delayMs) || delayMs < 0) throw new Error(`delayMs must be a number >= 0 (got ${opts.delayMs})`);
   const layout = opts.layout ?? 'single';
   if (!REFERENCE_LAYOUTS.includes(layout)) throw new Error(`layout must be one of ${REFERENCE_LAYOUTS.join(', ')} (got ${JSON.stringify(opts.layout)})`);
+  const frontend = opts.frontend ?? 'reference';
+  if (!REFERENCE_FRONTENDS.includes(frontend)) throw new Error(`frontend must be one of ${REFERENCE_FRONTENDS.join(', ')} (got ${JSON.stringify(opts.frontend)})`);
   const port = opts.port ?? 0;
   const maxPort = layout === 'netra' ? 65533 : 65535;
   if (!Number.isInteger(port) || port < 0 || port > maxPort) {
@@ -110,7 +122,7 @@ export async function startReference(opts: ReferenceOptions = {}): Promise<Refer
   };
   // Filled in once the ports are known; the handlers read them per request.
   const urls: Urls = { appUrl: '', apiUrl: '', authUrl: '', controlUrl: '', wsUrl: '' };
-  const deps = { state, runner, urls, reset };
+  const deps = { state, runner, urls, frontend, reset };
   const roles: HostRole[] = layout === 'netra' ? ['app', 'api', 'auth'] : ['all'];
   const servers = roles.map((role) => {
     const server = createServer(createRequestHandler(deps, role));
@@ -137,6 +149,7 @@ export async function startReference(opts: ReferenceOptions = {}): Promise<Refer
   let closing: Promise<void> | null = null;
   return {
     layout,
+    frontend,
     appUrl: urls.appUrl,
     apiUrl: urls.apiUrl,
     authUrl: urls.authUrl,

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import type { ProbeConfig } from '../config/load';
 import type { Redactor } from '../redact';
-import { CHAT } from '../capture/chat';
+import { chatOrLogin, chatUrl } from '../capture/chat';
 import { tokenExpiresAt, userOfToken, type LoginUser } from './token';
 
 /** Reuse stops this long before the token's own expiry, so a run never starts on a token about to lapse. */
@@ -47,12 +47,8 @@ function storedToken(state: StorageStateFile, key: string): string | undefined {
  */
 export async function resumeFromState(page: Page, config: ProbeConfig, redactor: Redactor): Promise<LoginUser | null> {
   const timeout = config.stepTimeoutMs;
-  await page.goto(`${config.appUrl}/chat`, { timeout });
-  const outcome = await Promise.race([
-    page.locator(CHAT.textarea).waitFor({ state: 'visible', timeout }).then(() => 'chat' as const),
-    page.waitForURL((u) => u.pathname.startsWith(config.loginPath), { timeout }).then(() => 'login' as const),
-  ]).catch(() => 'login' as const);
-  if (outcome !== 'chat') return null;
+  await page.goto(chatUrl(config), { timeout });
+  if ((await chatOrLogin(page, config, timeout)) !== 'chat') return null;
   const token = await page.evaluate((k) => localStorage.getItem(k), config.tokenStorageKey).catch(() => null);
   const cookie = (await page.context().cookies()).find((c) => c.name === config.tokenStorageKey)?.value;
   const found = token ?? cookie;

@@ -33,6 +33,7 @@ export interface ProbeConfig {
   selectors: { username: string; password: string; submit: string; error: string; success?: string };
   tokenHandoff: TokenHandoff;
   callbackPath: string;
+  chat: ChatSettings;
   tokenStorageKey: string;
   storageState?: string;
   preflight: boolean;
@@ -90,6 +91,17 @@ export interface ProbeConfig {
    * is one, as it always was.
    */
   locationGiven: boolean;
+}
+
+/**
+ * The chat page: where it is, its message box, how a message is sent. A selector left unset is found by
+ * the chat driver's defaults (src/capture/chat.ts): the test ids first, then by role and name.
+ */
+export interface ChatSettings {
+  path: string;
+  messageSelector?: string;
+  /** 'enter': press Enter in the message box; undefined: the default send control, else Enter. */
+  send?: 'enter' | { selector: string };
 }
 
 export type ConfigResult = { ok: true; config: ProbeConfig } | { ok: false; problems: string[] };
@@ -178,6 +190,7 @@ export function loadConfig(env: Env): ConfigResult {
     },
     tokenHandoff: value('PROBE_TOKEN_HANDOFF') as TokenHandoff,
     callbackPath: value('PROBE_CALLBACK_PATH')!,
+    chat: chatSettingsOf(value),
     tokenStorageKey: value('PROBE_TOKEN_STORAGE_KEY')!,
     storageState: value('PROBE_STORAGE_STATE'),
     preflight: value('PROBE_PREFLIGHT') === 'on',
@@ -273,6 +286,15 @@ export function loadConfig(env: Env): ConfigResult {
   }
 
   return problems.length ? { ok: false, problems } : { ok: true, config };
+}
+
+function chatSettingsOf(value: (name: string) => string | undefined): ChatSettings {
+  const send = value('PROBE_SEND_SELECTOR');
+  return {
+    path: value('PROBE_CHAT_PATH')!,
+    messageSelector: value('PROBE_MESSAGE_SELECTOR'),
+    send: send === undefined ? undefined : send.toLowerCase() === 'enter' ? 'enter' : { selector: send },
+  };
 }
 
 /** Each session's user; undefined (and the problems said) when they cannot be had. */
@@ -399,9 +421,14 @@ function checkValue(v: VariableSpec, raw: string): string | undefined {
       if (!v.values?.includes(raw)) return `${v.name} must be one of ${v.values?.join(', ')}; got ${shown}`;
       return undefined;
     case 'selector': {
+      if (v.name === 'PROBE_SEND_SELECTOR' && raw.toLowerCase() === 'enter') return undefined;
       const problem = selectorProblem(raw);
       return problem ? `${v.name} is not a selector Playwright can use: ${problem}; got ${shown}` : undefined;
     }
+    case 'app-path':
+      // Joined to PROBE_APP_URL as it is: `chat` would make https://hostchat, a URL would repeat the host.
+      if (!/^\/(?!\/)\S*$/.test(raw)) return `${v.name} must be a path on the app starting with /, like /chat; got ${shown}`;
+      return undefined;
     case 'regex':
       try {
         new RegExp(raw);

@@ -1,7 +1,7 @@
 // Every setting of the probe, in one table: its variable, what it means, its default. The README's table,
 // .env.example and --help are checked against this list by a test, so this is the one place to add a setting.
 
-export type VariableKind = 'url' | 'string' | 'selector' | 'secret' | 'ms' | 'count' | 'sessions' | 'number' | 'duration' | 'enum' | 'regex' | 'path';
+export type VariableKind = 'url' | 'string' | 'selector' | 'secret' | 'ms' | 'count' | 'sessions' | 'number' | 'duration' | 'enum' | 'regex' | 'path' | 'app-path';
 
 export interface VariableSpec {
   name: string;
@@ -45,7 +45,7 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'PROBE_APP_URL',
     kind: 'url',
     description:
-      'Frontend of the staging (serves /login, /auth/callback, /chat); with a path (`https://app.example/workspace/chat`), that page is the one opened first and the hosts are its origin. Unset: the embedded reference staging; `embedded` says so in so many words (loop mode and alerts need that).',
+      'Frontend of the staging (serves the login page, the token callback and the chat: PROBE_LOGIN_PATH, PROBE_CALLBACK_PATH, PROBE_CHAT_PATH); with a path (`https://app.example/workspace/`), that page is the one opened first and the hosts are its origin. Unset: the embedded reference staging; `embedded` says so in so many words (loop mode and alerts need that).',
   },
   { name: 'PROBE_API_URL', kind: 'url', description: 'API host (REST and the WebSocket). Default: PROBE_APP_URL.' },
   { name: 'PROBE_AUTH_URL', kind: 'url', description: 'Auth host. Default: PROBE_API_URL.' },
@@ -145,6 +145,24 @@ export const VARIABLES: readonly VariableSpec[] = [
     name: 'PROBE_TOKENS_FILE',
     kind: 'path',
     description: 'With PROBE_USERS above 1 and token login: a file of access tokens, one a line (blank lines and # comments skipped), one a session. Never written anywhere.',
+  },
+  {
+    name: 'PROBE_CHAT_PATH',
+    kind: 'app-path',
+    default: '/chat',
+    description: 'Path of the chat page on PROBE_APP_URL: opened after the login unless the app is already there.',
+  },
+  {
+    name: 'PROBE_MESSAGE_SELECTOR',
+    kind: 'selector',
+    description:
+      'The message box the probe types into. Unset: `[data-testid="message-textarea"]`, else the last visible textbox of the page (a textarea, an input, role=textbox or contenteditable: the message box sits below the conversation).',
+  },
+  {
+    name: 'PROBE_SEND_SELECTOR',
+    kind: 'selector',
+    description:
+      'The send control the probe clicks, or `enter`: press Enter in the message box. Unset: `[data-testid="send-button"]`, else a visible button whose accessible name has the word "send"; with neither, Enter.',
   },
   {
     name: 'PROBE_MESSAGE',

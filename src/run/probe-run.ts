@@ -15,7 +15,7 @@ import { agentEventTypes } from '../contract/contract';
 import { couldNotJudge, judge, runAnswers } from '../contract/judge';
 import type { Evidence, FailureClass, LostSight, PageText, StepFailure, Verdict } from '../contract/types';
 import type { LoginUser } from '../auth/token';
-import { CHAT } from '../capture/chat';
+import type { Send } from '../capture/chat';
 import { PageUnresponsive, PageWatch } from '../capture/page-health';
 import { answerScope, visibleText } from '../capture/visible-text';
 import { Clock } from '../capture/clock';
@@ -174,17 +174,18 @@ export class ProbeRun {
   }
 
   /**
-   * Confirms the click on the send button sent the message: a frame or request carried its nonce, or the page
-   * shows it. Only then does the send count, from `clickedAt`: a click that did nothing is the page's fault
-   * (ui-render), not a run that never started (timeout).
+   * Confirms the send (a click, or Enter) sent the message: a frame or request carried its nonce, or the page
+   * shows it outside the message box (an editable box shows what is typed before any send). Only then does
+   * the send count, from `clickedAt`: a send that did nothing is the page's fault (ui-render), not a run that
+   * never started (timeout).
    */
-  async confirmSend(page: Page, clickedAt: number, timeoutMs: number): Promise<void> {
+  async confirmSend(page: Page, clickedAt: number, timeoutMs: number, send: Send): Promise<void> {
     const started = this.clock.now();
     const deadline = started + timeoutMs;
     const carried = () => this.log.sent.length > 0 || this.recorder.httpSends.length > 0;
     let met = carried();
     while (!met && this.lost === undefined && this.clock.now() < deadline) {
-      const shown = (await this.readPage(page, undefined))?.includes(this.nonce) === true;
+      const shown = (await this.readPage(page, undefined))?.includes(this.nonce) === true && !(await send.stillTyped());
       met = shown || (await waitForTraffic(this.recorder, () => carried() || this.lost !== undefined, Math.min(PAGE_POLL_MS, Math.max(0, deadline - this.clock.now())))) && carried();
     }
     this.waits.push({ name: 'the message leaving the page (a frame or request carrying it, or the page showing it)', timeoutMs, met, tookMs: this.clock.now() - started });
@@ -192,7 +193,7 @@ export class ProbeRun {
     if (!met)
       throw new ProbeStepError(
         'ui-render',
-        `send message: the click on ${CHAT.send} sent nothing within ${timeoutMs} ms: no frame or request carried the message, and the page did not show it`,
+        `send message: ${send.how} sent nothing within ${timeoutMs} ms: no frame or request carried the message, and the page did not show it`,
       );
     this.sentAt = clickedAt;
   }

@@ -1,15 +1,16 @@
 // The reference staging as a fixture: one server per worker (port 0, no delays), closed in teardown, and a
 // test-scoped handle that resets it before and after each test, so that faults never leak between tests.
 // `netraStaging` is the same in the netra layout (three hosts, the platform's own emitter and frontend),
-// started only in workers whose tests ask for it.
+// started only in workers whose tests ask for it; `plainStaging` is the single layout with the plain
+// frontend (another chat app on the same API and socket: docs/generic.md).
 
 import { test as base } from '@playwright/test';
-import { startReference, type ReferenceLayout, type ReferenceServer } from '../../reference/server';
+import { startReference, type ReferenceOptions, type ReferenceServer } from '../../reference/server';
 
-function workerReference(layout: ReferenceLayout): [({}, use: (server: ReferenceServer) => Promise<void>) => Promise<void>, { scope: 'worker' }] {
+function workerReference(options: ReferenceOptions): [({}, use: (server: ReferenceServer) => Promise<void>) => Promise<void>, { scope: 'worker' }] {
   return [
     async ({}, use) => {
-      const server = await startReference({ speed: 0, layout });
+      const server = await startReference({ speed: 0, ...options });
       try {
         await use(server);
       } finally {
@@ -25,9 +26,14 @@ function resetAround(reference: ReferenceServer, use: (server: ReferenceServer) 
   return use(reference).finally(() => reference.reset());
 }
 
-export const test = base.extend<{ staging: ReferenceServer; netraStaging: ReferenceServer }, { _reference: ReferenceServer; _netraReference: ReferenceServer }>({
-  _reference: workerReference('single'),
-  _netraReference: workerReference('netra'),
+type Servers = { staging: ReferenceServer; netraStaging: ReferenceServer; plainStaging: ReferenceServer };
+type WorkerServers = { _reference: ReferenceServer; _netraReference: ReferenceServer; _plainReference: ReferenceServer };
+
+export const test = base.extend<Servers, WorkerServers>({
+  _reference: workerReference({ layout: 'single' }),
+  _netraReference: workerReference({ layout: 'netra' }),
+  _plainReference: workerReference({ frontend: 'plain' }),
   staging: async ({ _reference }, use) => resetAround(_reference, use),
   netraStaging: async ({ _netraReference }, use) => resetAround(_netraReference, use),
+  plainStaging: async ({ _plainReference }, use) => resetAround(_plainReference, use),
 });

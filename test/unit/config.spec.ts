@@ -1,7 +1,8 @@
 import { expect, test } from '@playwright/test';
 import { hostname } from 'node:os';
 import { describeHistoryDb, historyDbSecret, isPostgresUrl } from '../../src/config/history-url';
-import { loadConfig } from '../../src/config/load';
+import { messageBoxCandidates, sendCandidates, tried } from '../../src/capture/chat';
+import { loadConfig, type ChatSettings } from '../../src/config/load';
 
 test('no staging configured: the embedded reference, with every default', () => {
   const r = loadConfig({});
@@ -164,4 +165,31 @@ test('a fleet: PROBE_LOCATION (default the host name), PROBE_ALERT_LOCATIONS as 
   expect(describeHistoryDb('reports/history.db')).toBe('reports/history.db');
   expect(historyDbSecret('postgres://probe:s%40cret@db/x')).toBe('s@cret');
   expect([isPostgresUrl('postgresql://h/db'), isPostgresUrl('postgres:/not-a-url'), isPostgresUrl('reports/postgres.db')]).toEqual([true, false, false]);
+});
+
+test('the chat: /chat found by test id or by role by default, PROBE_SEND_SELECTOR=enter, a bad path refused', () => {
+  const chat = (env: Record<string, string>): ChatSettings => {
+    const r = loadConfig(env);
+    if (!r.ok) throw new Error(r.problems.join('; '));
+    return r.config.chat;
+  };
+  // Unset: the test ids first, then by role and name; with no send control, Enter. The errors name what was tried.
+  const defaults = chat({});
+  expect(defaults).toEqual({ path: '/chat', messageSelector: undefined, send: undefined });
+  expect(tried(messageBoxCandidates(defaults))).toBe('[data-testid="message-textarea"], or a textbox');
+  expect(tried(sendCandidates(defaults))).toBe('[data-testid="send-button"], or a button named like "send"');
+
+  const plain = chat({ PROBE_CHAT_PATH: '/app/conversations', PROBE_MESSAGE_SELECTOR: '#composer', PROBE_SEND_SELECTOR: 'enter' });
+  expect(plain).toEqual({ path: '/app/conversations', messageSelector: '#composer', send: 'enter' });
+  expect(tried(messageBoxCandidates(plain))).toBe('#composer');
+  expect(sendCandidates(plain)).toEqual([]);
+  expect(chat({ PROBE_SEND_SELECTOR: 'Enter' }).send).toBe('enter');
+  expect(chat({ PROBE_SEND_SELECTOR: 'button[aria-label="Submit"]' }).send).toEqual({ selector: 'button[aria-label="Submit"]' });
+
+  for (const bad of ['chat', 'https://app.example.com/chat', '//evil.example/chat', '/my chat']) {
+    expect(loadConfig({ PROBE_CHAT_PATH: bad }), bad).toEqual({
+      ok: false,
+      problems: [`PROBE_CHAT_PATH must be a path on the app starting with /, like /chat; got ${JSON.stringify(bad)}`],
+    });
+  }
 });

@@ -1,7 +1,7 @@
 // The control endpoint and the `reference` CLI.
 import { spawn } from 'node:child_process';
 import { expect } from '@playwright/test';
-import { runReferenceCli } from '../../../reference/main';
+import { parseReferenceArgs, runReferenceCli } from '../../../reference/main';
 import { REFERENCE_CREDENTIALS } from '../../../reference/server';
 import { PROJECT_ROOT, test, call, ticketUrl, withTimeout, Client, connectUser, finalAnswer, summary, HEALTHY_EVENTS } from './helpers';
 
@@ -51,6 +51,10 @@ test('the CLI refuses unknown flags and bad values with exit code 2 and says why
   expect(text).toContain('--speed must be a number >= 0');
   expect(text).toMatch(/--fault must be one of healthy, .*answer-not-rendered/);
   expect(text).toContain('--send-over must be one of ws, rest (got "pigeon")');
+  errors.length = 0;
+  expect(await runReferenceCli(['--frontend', 'fancy'], io)).toBe(2);
+  expect(errors.join('\n')).toContain('--frontend must be one of reference, plain (got "fancy")');
+  expect(parseReferenceArgs(['--frontend', 'plain'])).toEqual({ frontend: 'plain' });
 });
 
 test('the CLI prints its URLs and credentials and stops cleanly on SIGTERM', async () => {

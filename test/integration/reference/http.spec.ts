@@ -124,3 +124,19 @@ test('issueToken(): an already expired token is refused with 401 by every API en
   expect((await call('POST', `${reference.apiUrl}/api/threads`, {}, bearer(live))).status).toBe(201);
   expect(decodeJwt(live).sub).toBe((await login(reference)).userId);
 });
+
+test('each frontend serves only its own pages; the plain one has no test ids and the same API', async ({ reference }) => {
+  const plain = await startReference({ speed: 0, frontend: 'plain' });
+  try {
+    const status = async (base: string, path: string) => (await fetch(`${base}${path}`, { redirect: 'manual' })).status;
+    expect(await Promise.all(['/login', '/auth/callback', '/chat', '/signin', '/app/conversations'].map((p) => status(reference.appUrl, p)))).toEqual([200, 200, 200, 404, 404]);
+    expect(await Promise.all(['/login', '/auth/callback', '/chat', '/signin', '/app/conversations'].map((p) => status(plain.appUrl, p)))).toEqual([404, 404, 404, 200, 200]);
+    const home = await fetch(`${plain.appUrl}/`, { redirect: 'manual' });
+    expect([home.status, home.headers.get('location')]).toEqual([302, '/app/conversations']);
+    for (const path of ['/signin', '/app/conversations']) expect(await (await fetch(`${plain.appUrl}${path}`)).text(), path).not.toContain('data-testid');
+    const signedIn = await call('POST', `${plain.authUrl}/auth/login`, { username: REFERENCE_CREDENTIALS.username, password: REFERENCE_CREDENTIALS.password });
+    expect(signedIn.status).toBe(200);
+  } finally {
+    await plain.close();
+  }
+});
