@@ -170,9 +170,12 @@ async function run(config: ProbeConfig, env: NodeJS.ProcessEnv, stop?: AbortSign
   // now, with where it is; the run goes on and writes its files, and exits 2 (its record is lost).
   const historyDown = config.historyDb ? await lazy.afterRun().openHistoryProblem(config.historyDb, config.historySchema) : undefined;
   if (historyDown) console.error(`golden-path-probe: history: ${historyDown}; the run goes on, and exits 2`);
+  // When the signal came: a verdict written after it is of a run the stop itself broke (its browser closed).
+  let signalledAt = Infinity;
+  stop?.addEventListener('abort', () => (signalledAt = Date.now()), { once: true });
   let outcome = await judgedRun(config, env, runDir, startedAt, stop);
   if (stop?.aborted) {
-    await lazy.earlyResult().writeInterrupted(config, runDir, stop.reason as NodeJS.Signals, startedAt);
+    await lazy.earlyResult().writeInterrupted(config, runDir, stop.reason as NodeJS.Signals, startedAt, signalledAt);
     outcome = readOutcome(runDir, true);
   }
   // A run that could not even start (no browser, no result) has nothing to record.

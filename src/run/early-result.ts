@@ -2,7 +2,7 @@
 // interrupted by a signal. Such a run still leaves a complete folder (result.json, summary.md, an empty
 // frames.ndjson when no frame was written), so that `latest`, the history and the alerts see it.
 
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProbeConfig } from '../config/load';
 import { couldNotJudge } from '../contract/judge';
@@ -46,10 +46,20 @@ export async function writeEarlyResult(config: ProbeConfig, runDir: string, end:
 
 /**
  * A run stopped by SIGTERM or SIGINT (a cancelled CI job, a CronJob past its deadline): `error`, never
- * `fail`, since nothing was judged. A result the child finished writing before it stopped is kept.
+ * `fail`, since nothing was judged. A result the child finished writing before the signal is kept; one it
+ * wrote after is of a run the stop broke (Playwright closed its browser), and is replaced.
  */
-export async function writeInterrupted(config: ProbeConfig, runDir: string, signal: NodeJS.Signals, startedAt: Date): Promise<void> {
-  if (existsSync(join(runDir, RESULT_FILE))) return;
+export async function writeInterrupted(config: ProbeConfig, runDir: string, signal: NodeJS.Signals, startedAt: Date, signalledAt: number): Promise<void> {
+  if (judgedBefore(join(runDir, RESULT_FILE), signalledAt)) return;
   const message = `interrupted by ${signal}: the run was stopped before it could be judged`;
   await writeEarlyResult(config, runDir, { startedAt, verdict: couldNotJudge(message, config.contract), step: 'run', error: message });
+}
+
+function judgedBefore(resultFile: string, signalledAt: number): boolean {
+  try {
+    const finished = Date.parse((JSON.parse(readFileSync(resultFile, 'utf8')) as { finishedAt?: string }).finishedAt ?? '');
+    return finished < signalledAt;
+  } catch {
+    return false;
+  }
 }

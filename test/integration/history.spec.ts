@@ -72,6 +72,7 @@ test.describe('history', () => {
         durationMs: 6000,
         firstEventMs: 150,
         completeMs: null,
+        answerVisibleMs: null,
         events: {
           agent_started: 150,
           agent_thinking: null,
@@ -80,7 +81,8 @@ test.describe('history', () => {
           agent_completed: null,
           agent_error: 700,
         },
-        target: 'http://127.0.0.1:4100',
+        // The embedded reference is one target whatever its port: its runs never mix with a staging's.
+        target: 'embedded reference staging',
         version: '2.0.1',
         runDir: 'reports/b',
         failedCheck: 'completed-in-time',
@@ -240,7 +242,7 @@ test.describe('history', () => {
       // As a file of version 3 left them: scope '' for the alerts of before locations.
       const raw = new Database(path);
       raw.pragma('user_version = 3');
-      raw.exec("ALTER TABLE alerts DROP COLUMN sending_until; UPDATE alerts SET scope = ''");
+      raw.exec("ALTER TABLE alerts DROP COLUMN sending_until; ALTER TABLE runs DROP COLUMN answer_visible_ms; UPDATE alerts SET scope = ''");
       raw.close();
       return History.open(path);
     };

@@ -61,6 +61,10 @@ function probeRun(startedAt: string, kind: 'pass' | 'degraded' | '1011' | 'timeo
     budgets,
     ...(pageAnswer === undefined ? {} : { pageAnswer }),
   });
+  // The page showed the answer 40 ms after its frame, as the probe saw it while it waited (PageText.firstSeen).
+  const response = events.findIndex((e) => e.type === 'agent_response');
+  const shownAt = response >= 0 && pageAnswer === undefined && evidence.page ? SENT_AT + (events[response]!.at ?? 0) + 40 : undefined;
+  if (shownAt !== undefined) evidence.page!.firstSeen = { [`agent_response@${evidence.frames.length - events.length + response}`]: shownAt };
   const verdict = judge(evidence);
   const durationMs = SENT_AT + Math.round(1900 * scale);
   const result: RunResult = {
@@ -229,6 +233,7 @@ test('the validation report in Chromium: every run, check, event time, before vs
       'tool_completed',
       'agent_completed',
       'final agent_completed',
+      'answer visible',
       'agent_response',
     ]);
     await expect(events.first().locator('td')).toHaveText([
