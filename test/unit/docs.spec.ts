@@ -7,6 +7,9 @@ import { expect, test } from '@playwright/test';
 import { envExample, renderReadme } from '../../scripts/sync-docs';
 import { VARIABLES } from '../../src/config/variables';
 import { MATRIX } from '../integration/fault-matrix';
+import { crossTalkCheck } from '../../src/contract/checks/cross-talk';
+import { judge } from '../../src/contract/judge';
+import { buildEvidence, healthyRun } from './evidence-builders';
 
 const ROOT = join(__dirname, '..', '..');
 const read = (file: string) => readFileSync(join(ROOT, file), 'utf8');
@@ -22,4 +25,16 @@ test('.env.example is up to date (run `npm run docs`) and documents every variab
   const example = read('.env.example');
   expect(example).toBe(envExample);
   for (const v of VARIABLES) expect(example).toMatch(new RegExp(`^#? ?${v.name}=`, 'm'));
+});
+
+test("the README's table of checks names every check the judge can report, and no other", () => {
+  const readme = read('README.md');
+  const section = readme.slice(readme.indexOf('## What is checked'), readme.indexOf('\n## ', readme.indexOf('## What is checked') + 1));
+  const documented = [...section.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);
+  // Every check the judge writes: a healthy run's, those only some runs have (no send, an expected answer),
+  // and the one across sessions.
+  const healthy = judge(buildEvidence(healthyRun(), 'bridge', { expectAnswer: 'GPU' })).checks.map((c) => c.name);
+  const neverSent = judge(buildEvidence([], 'bridge', { sentAt: null })).checks.map((c) => c.name);
+  const reported = new Set([...healthy, ...neverSent, crossTalkCheck([]).check.name]);
+  expect([...documented].sort()).toEqual([...reported].sort());
 });

@@ -276,6 +276,16 @@ test.describe('buildReportModel', () => {
     ]);
   });
 
+  test('message-sent, which the judge adds only when the probe never sent: every run that sent passed it', () => {
+    const sent = makeRun({ startedAt: '2026-11-20T10:00:00Z' });
+    const stopped = makeRun({ startedAt: '2026-11-20T10:05:00Z', notPassed: { 'step-failures': { status: 'fail', seen: 'log in: refused' } } });
+    stopped.sentAt = null;
+    stopped.verdict.checks.push({ name: 'message-sent', status: 'fail', class: 'auth', expected: 'the probe sent its message', seen: 'no send recorded (see step-failures)' });
+    const runs = [sent, stopped].map((result, i) => ({ result, runDir: `/r/${i}`, evidence: [] }));
+    const row = buildReportModel(input({ runs })).after.checks.find((c) => c.name === 'message-sent');
+    expect([row?.pass, row?.fail, row?.notJudged]).toEqual([1, 1, 0]);
+  });
+
   test('per check: pass, warn and fail counts across the runs, runs that did not judge it, and the last time it did not pass', () => {
     const checks = buildReportModel(input()).after.checks;
     expect(checks.map((c) => [c.name, c.pass, c.warn, c.fail, c.notJudged])).toEqual([
