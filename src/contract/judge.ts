@@ -155,6 +155,14 @@ export function decidingFailure(checks: Check[]): Check | undefined {
   return checks.filter((c) => c.status === 'fail').sort((a, b) => rank(a.class) - rank(b.class))[0];
 }
 
+/**
+ * The check that explains a verdict: its deciding failure, else (degraded) its first warning; none when all
+ * passed. The one rule every reader uses (console, history, alerts, the validation report).
+ */
+export function decidingCheck(verdict: Pick<Verdict, 'checks'>): Check | undefined {
+  return decidingFailure(verdict.checks) ?? verdict.checks.find((c) => c.status === 'warn');
+}
+
 /** Status, class and the one-line message, from the checks. */
 export function summarize(checks: Check[]): Pick<Verdict, 'status' | 'class' | 'message'> {
   const top = decidingFailure(checks);

@@ -8,6 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { boundedRequest } from '../net/bounded-request';
 import { classifyError } from '../preflight/classify';
 import { REDACTED, Redactor } from '../redact';
+import { decidingCheck } from '../contract/judge';
 import { SUMMARY_FILE, type RunResult } from '../report/result';
 import { targetName } from '../report/target-name';
 import type { AlertRecord, HistoryRecord } from './history';
@@ -189,11 +190,6 @@ export function describeFleet(state: FleetState, fleet: FleetPolicy): string {
 // ---------------------------------------------------------------------------------------------------------
 // The message
 
-function deciderOf(result: RunResult): string | null {
-  const failed = result.verdict.checks.filter((c) => c.status === 'fail');
-  return (failed.find((c) => c.class === result.verdict.class) ?? failed[0])?.name ?? null;
-}
-
 function shortType(type: string): string {
   const oneLine = type.replace(/\s+/g, ' ');
   return oneLine.length > TYPE_CHARS ? `${oneLine.slice(0, TYPE_CHARS)}…` : oneLine;
@@ -226,7 +222,7 @@ export function buildAlert(kind: AlertKind, recent: HistoryRecord[], result: Run
     title: fleet === undefined ? titleOf(kind, target, status, cls) : fleetTitleOf(kind, target),
     status,
     class: cls,
-    failedCheck: status === 'fail' || status === 'error' ? deciderOf(result) : null,
+    failedCheck: status === 'fail' || status === 'error' ? (decidingCheck(result.verdict)?.name ?? null) : null,
     message: result.verdict.message,
     target,
     version: result.target.version ?? null,

@@ -12,6 +12,7 @@
 import { openDb, type Dialect, type SqlDb } from './history-db';
 import { claimNamespace, type HistoryColumns } from './history-namespace';
 import type { FailureClass, Status } from '../contract/types';
+import { decidingCheck } from '../contract/judge';
 import type { RunResult } from '../report/result';
 import { targetName } from '../report/target-name';
 
@@ -211,7 +212,7 @@ export class History {
       target: targetName(result.target),
       version: result.target.version ?? null,
       run_dir: runDir,
-      failed_check: decidingCheck(result),
+      failed_check: failedCheckOf(result),
       users: result.users ?? 1,
       location: result.location ?? '',
     };
@@ -314,12 +315,10 @@ async function migrate(db: SqlDb): Promise<void> {
   });
 }
 
-/** The check that decided a failing verdict: the first failing check of the verdict's class (as the judge picks it). */
-function decidingCheck(result: RunResult): string | null {
+/** The check that decided a failing verdict (the judge's rule); null for a run that passed or was degraded. */
+function failedCheckOf(result: RunResult): string | null {
   const v = result.verdict;
-  if (v.status !== 'fail' && v.status !== 'error') return null;
-  const failing = v.checks.filter((c) => c.status === 'fail');
-  return (failing.find((c) => c.class === v.class) ?? failing[0])?.name ?? null;
+  return v.status === 'fail' || v.status === 'error' ? (decidingCheck(v)?.name ?? null) : null;
 }
 
 function epochMs(iso: string): number | null {

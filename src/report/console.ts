@@ -1,6 +1,7 @@
 // The one-screen console summary the CLI prints after a run: the verdict, the checks that did not pass
 // (expected vs seen), each required event with its time, and, on a failure, the end of the timeline.
 
+import { decidingCheck } from '../contract/judge';
 import type { Verdict } from '../contract/types';
 import type { RunResult, SessionEntry } from './result';
 import { targetLine } from './target-name';
@@ -42,7 +43,7 @@ export function renderConsole(r: RunResult, runDir: string, files: string[]): st
 export function verdictLines(v: Verdict): string[] {
   const out = [`golden path: ${v.status.toUpperCase()}${v.class ? ` [${v.class}]` : ''}  ${v.message}`];
   const notPassed = v.checks.filter((c) => c.status !== 'pass');
-  const primary = notPassed.find((c) => c.status === 'fail' && c.class === v.class) ?? notPassed[0];
+  const primary = decidingCheck(v);
   if (primary) {
     out.push(`  ${primary.status === 'fail' ? '✗' : '!'} ${primary.name} (${primary.class})`);
     out.push(`      expected: ${primary.expected}`);

@@ -408,8 +408,8 @@ test.describe('buildAlert', () => {
       title: 'golden path still failing on https://staging.example.com: error (probe)',
       status: 'error',
       class: 'probe',
-      // No failed check of class probe: the first failed one.
-      failedCheck: 'events-present',
+      // No failed check of class probe: as the judge decides, the failing check of the highest class (timeout).
+      failedCheck: 'completed-in-time',
       since: '2026-03-01T12:00:00.000Z',
       failures: 7,
     });

@@ -4,6 +4,7 @@
 
 import { posix, relative, sep } from 'node:path';
 import { defaultContract, requiredEvents } from '../../contract/contract';
+import { decidingCheck as decidingCheckOf } from '../../contract/judge';
 import type { Check, FailureClass, Status } from '../../contract/types';
 import { FRAMES_FILE, framesFileOf, RESULT_FILE, SUMMARY_FILE, type RunResult } from '../result';
 import { targetName } from '../target-name';
@@ -300,8 +301,7 @@ function runRow(run: ReportRun, index: number, linksDir: string): RunRow {
 
 /** The check a reader looks at first: the failing check of the verdict's class, else the first that did not pass. */
 export function decidingCheck(r: RunResult): Check | null {
-  const notPassed = r.verdict.checks.filter((c) => c.status !== 'pass');
-  return notPassed.find((c) => c.status === 'fail' && c.class === r.verdict.class) ?? notPassed[0] ?? null;
+  return decidingCheckOf(r.verdict) ?? null;
 }
 
 function linkTo(fromDir: string, runDir: string, file: string): string {
