@@ -198,6 +198,7 @@ export type FailureClass =
   | 'isolation'
   | 'fallback-stub'
   | 'ui-render'
+  | 'persistence'
   | 'error-event'
   | 'config'
   | 'probe';

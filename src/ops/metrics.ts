@@ -45,6 +45,7 @@ const CLASSES: readonly FailureClass[] = [
   'isolation',
   'fallback-stub',
   'ui-render',
+  'persistence',
   'error-event',
   'config',
   'probe',

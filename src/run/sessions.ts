@@ -4,7 +4,7 @@
 
 import type { Page } from '@playwright/test';
 import type { ProbeConfig } from '../config/load';
-import { combineSessions } from '../contract/sessions';
+import { combineSessions } from '../contract/combine';
 import type { Verdict } from '../contract/types';
 import { Clock } from '../capture/clock';
 import { writeRunArtifacts, type RunResult } from '../report/result';
@@ -53,7 +53,7 @@ export class RunGroup {
   private async finishSeveral(): Promise<Verdict> {
     const runs = this.sessions.map((s) => s.run);
     const records = await Promise.all(this.sessions.map((s) => s.run.conclude(s.page)));
-    const { verdict, decidingSession } = combineSessions(
+    const { verdict, deciding: decidingSession } = combineSessions(
       records.map((r) => r.verdict),
       runs.map((r) => r.trace()),
     );

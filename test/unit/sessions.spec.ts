@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { crossTalkCheck, type SessionTrace } from '../../src/contract/checks/cross-talk';
 import { judge } from '../../src/contract/judge';
-import { combineSessions } from '../../src/contract/sessions';
+import { combineSessions } from '../../src/contract/combine';
 import type { AgentEvent, Verdict } from '../../src/contract/types';
 import { loadConfig } from '../../src/config/load';
 import { numbered } from '../../src/config/users';
@@ -123,7 +123,7 @@ test('the combined verdict: pass only when every session and cross-talk pass; el
   const crossed = combineSessions([healthy, healthy], [trace(1), trace(2, { nonceHits: [{ nonce: 'nonce-1', frame: 3 }] })]).verdict;
   expect([crossed.status, crossed.class]).toEqual(['fail', 'isolation']);
   expect(crossed.message).toContain("cross-talk: expected no session's frames or page carry another session's nonce");
-  const deciding = (verdicts: Verdict[], traces: SessionTrace[]) => combineSessions(verdicts, traces).decidingSession;
+  const deciding = (verdicts: Verdict[], traces: SessionTrace[]) => combineSessions(verdicts, traces).deciding;
   expect([
     deciding([healthy, healthy], [trace(1), trace(2, { nonceHits: [{ nonce: 'nonce-1', frame: 3 }] })]),
     deciding([healthy, missing, healthy], [trace(1), trace(2), trace(3)]),

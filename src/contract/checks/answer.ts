@@ -101,6 +101,12 @@ export interface PageMatch {
   interim: AnswerCandidate | null;
 }
 
+/** Whether `text` (a page's visible text) shows `answer`, as written or rendered from markdown, whitespace ignored. */
+export function shows(text: string, answer: string): boolean {
+  const page = squash(text);
+  return needlesOf(answer).some((n) => page.includes(n));
+}
+
 /** The answers the page shows more often than before the send (so a repeated answer counts too). */
 export function newlyVisible(candidates: AnswerCandidate[], before: string | null, after: string): AnswerCandidate[] {
   const isNew = appearedIn(before, after);

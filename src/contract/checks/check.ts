@@ -15,6 +15,9 @@ export const CLASS_PRIORITY: readonly FailureClass[] = [
   'pairing',
   'order',
   'ui-render',
+  // Last: a conversation that did not come back after a reload (or a follow-up in another thread) fails the
+  // run, but any failure of the run itself, its render included, explains it first.
+  'persistence',
 ];
 
 export function rank(cls: FailureClass): number {
