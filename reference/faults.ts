@@ -63,6 +63,18 @@ export interface PageFlags {
   freezeAfterSend?: boolean;
   /** The send button is there and enabled, but clicking it (or Enter) does nothing. */
   deadSendButton?: boolean;
+  /**
+   * Where the page keeps the current thread: 'query' (default) `/chat?thread=<id>`, 'path' `/chat/<id>` (the
+   * platform's frontend), 'none': never in the URL, so a reload opens a new chat and the user returns
+   * through the conversation list. The page reads either form from the URL it loads (unless 'none').
+   */
+  threadUrl?: 'query' | 'path' | 'none';
+  /** false: a thread loaded from the URL or the list shows none of its history (live answers still render). */
+  renderHistory?: boolean;
+  /** The second message of a thread goes to a new thread the page opens for it (the URL keeps the first). */
+  followUpNewThread?: boolean;
+  /** From the second answer of a thread on, the page shows the thread's first answer again instead of the new one. */
+  staleFollowUps?: boolean;
 }
 
 /** How the agent socket behaves, for sockets opened while the fault is set. */
@@ -575,6 +587,12 @@ export const FAULTS = {
     page: { deadSendButton: true },
   },
 
+  // Conversations: the history a reload shows, and the turns after the first.
+  'thread-not-in-url': {
+    describe: 'Healthy, but the URL never carries the thread: a reload opens a new, empty chat, and the conversation is found again in the conversation list.',
+    page: { threadUrl: 'none' },
+  },
+
   // Load.
   flood: {
     describe:
@@ -687,9 +705,9 @@ export const FAULTS = {
  */
 export const NETRA_PLATFORM = {
   describe:
-    "The platform's own emitter and frontend: completions named, the Supervisor's with a report object and no answer text, the final_report 1.5 s after it, shown in the message list.",
+    "The platform's own emitter and frontend: completions named, the Supervisor's with a report object and no answer text, the final_report 1.5 s after it, shown in the message list; a conversation's URL is /chat/<thread id>.",
   editRun: (steps) => answerLate(textlessCompletion(nameCompletions(steps))),
-  page: FAULTS['answer-in-message-list'].page,
+  page: { ...FAULTS['answer-in-message-list'].page, threadUrl: 'path' },
   socket: { truncatedGreeting: true },
 } satisfies Fault;
 

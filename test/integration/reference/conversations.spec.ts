@@ -1,0 +1,202 @@
+// The chat page keeps conversations as a real app does, in Chromium: the thread in the URL, a reload that
+// shows the history, the conversation list, follow-ups in the same thread, and the faults that break them.
+import { expect, type Page } from '@playwright/test';
+import { WAIT_MS, test, netraTest, openChat, ask, agentSockets, type PageSocket } from './helpers';
+
+/** The messages the page sent on its agent sockets (pongs left out), parsed. */
+const sentMessages = (sockets: PageSocket[]) =>
+  agentSockets(sockets)
+    .flatMap((s) => s.sent.map((f) => JSON.parse(f)))
+    .filter((m) => m.type !== 'pong')
+    .map((m) => ({ type: m.type, thread_id: m.payload?.thread_id }));
+
+/** The run ids of agent_started frames the page received, in order, each once. */
+const runIds = (sockets: PageSocket[]) => [
+  ...new Set(
+    agentSockets(sockets)
+      .flatMap((s) => s.received.map((f) => JSON.parse(f)))
+      .filter((f) => f.type === 'agent_started')
+      .map((f) => f.run_id),
+  ),
+];
+
+const THREAD_QUERY = /\/chat\?thread=(thread-[0-9a-f]+)$/;
+
+/** The thread the page's URL names (?thread=<id>), once it names one. */
+async function threadOfUrl(page: Page): Promise<string> {
+  await expect(page, 'the thread in the URL').toHaveURL(THREAD_QUERY);
+  return THREAD_QUERY.exec(page.url())?.[1] ?? '';
+}
+
+/** Asks and waits until the page shows `count` answer cards, the last one answering `text`. */
+async function askAndSee(page: Page, text: string, count: number): Promise<void> {
+  await ask(page, text);
+  await expect(page.getByTestId('response-card')).toHaveCount(count);
+  await expect(page.getByTestId('response-card').last()).toHaveText(new RegExp(`^Reference answer for "${text}"`));
+  await expect(page.getByTestId('thinking-indicator')).toBeHidden();
+}
+
+const messagesHtml = (page: Page) => page.locator('#messages').innerHTML();
+const listedIds = (page: Page) => page.locator('[data-testid="thread-list"] [data-thread-id]').evaluateAll((items) => items.map((i) => i.getAttribute('data-thread-id')));
+test.describe('conversations in Chromium', () => {
+  test('the thread is in the URL; a reload shows the history as it was shown live and goes on in that thread: a user_message, a new run', async ({ reference, chromiumBrowser }) => {
+    const { page, context, sockets, errors } = await openChat(chromiumBrowser, reference);
+    try {
+      const threadId = await threadOfUrl(page);
+      await askAndSee(page, 'first question', 1);
+      await askAndSee(page, 'second question', 2);
+      const live = await messagesHtml(page);
+      expect(await page.locator('#messages > .message').allInnerTexts()).toEqual([
+        'first question',
+        expect.stringMatching(/^Reference answer for "first question"/),
+        'second question',
+        expect.stringMatching(/^Reference answer for "second question"/),
+      ]);
+
+      await page.reload();
+      await expect(page).toHaveURL(`${reference.appUrl}/chat?thread=${threadId}`);
+      // The same markup as live: user bubbles, answers in their cards.
+      await expect(page.locator('#messages'), 'the history rendered as the live messages were').toHaveJSProperty('innerHTML', live);
+      await expect(page.getByTestId(`thread-item-${threadId}`)).toHaveAttribute('aria-current', 'true');
+
+      await askAndSee(page, 'third question', 3);
+      expect(sentMessages(sockets)).toEqual([
+        { type: 'start_agent', thread_id: threadId },
+        { type: 'user_message', thread_id: threadId },
+        { type: 'user_message', thread_id: threadId },
+      ]);
+      expect(new Set(runIds(sockets)).size, 'a run of its own each turn').toBe(3);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the conversation list: refreshed after a send, newest first; clicking an item loads that thread and puts it in the URL; /chat alone is a new chat', async ({ reference, chromiumBrowser }) => {
+    const { page, context, sockets, errors } = await openChat(chromiumBrowser, reference);
+    try {
+      const alpha = await threadOfUrl(page);
+      await expect(page.getByTestId('thread-list')).toBeVisible();
+      await askAndSee(page, 'alpha question', 1);
+      const item = page.getByTestId(`thread-item-${alpha}`);
+      await expect(item, 'listed after the send, without a reload').toHaveText('alpha question');
+      await expect(item).toHaveAttribute('data-thread-id', alpha);
+
+      await page.getByTestId('new-chat-button').click();
+      await expect(page).not.toHaveURL(`${reference.appUrl}/chat?thread=${alpha}`);
+      const beta = await threadOfUrl(page);
+      await expect(page.locator('#messages > .message')).toHaveCount(0);
+      await askAndSee(page, 'beta question', 1);
+      await expect.poll(() => listedIds(page), { message: 'newest first' }).toEqual([beta, alpha]);
+
+      await item.click();
+      await expect(page).toHaveURL(`${reference.appUrl}/chat?thread=${alpha}`);
+      await expect(page.locator('#messages > .message')).toHaveText(['alpha question', /^Reference answer for "alpha question"/]);
+      await expect(item).toHaveAttribute('aria-current', 'true');
+      await askAndSee(page, 'alpha again', 2);
+
+      // A new page load at /chat is a new, empty chat.
+      await page.goto(`${reference.appUrl}/chat`);
+      const gamma = await threadOfUrl(page);
+      expect([alpha, beta]).not.toContain(gamma);
+      await expect(page.getByTestId(`thread-item-${alpha}`)).toBeVisible();
+      await expect(page.locator('#messages > .message')).toHaveCount(0);
+
+      expect(sentMessages(sockets)).toEqual([
+        { type: 'start_agent', thread_id: alpha },
+        { type: 'start_agent', thread_id: beta },
+        { type: 'user_message', thread_id: alpha },
+      ]);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a thread that is not the user\'s in the URL: "Conversation not found", and a new thread', async ({ reference, chromiumBrowser }) => {
+    const { page, context } = await openChat(chromiumBrowser, reference);
+    try {
+      const own = await threadOfUrl(page);
+      await page.goto(`${reference.appUrl}/chat?thread=thread-000000000000`);
+      await expect(page.getByText('Conversation not found')).toBeVisible();
+      const fresh = await threadOfUrl(page);
+      expect(fresh).not.toBe(own);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('send-over-rest: after a reload the next execute carries the same thread', async ({ reference, chromiumBrowser }) => {
+    reference.setFault('send-over-rest');
+    const { page, context } = await openChat(chromiumBrowser, reference);
+    try {
+      const threadId = await threadOfUrl(page);
+      await askAndSee(page, 'over rest once', 1);
+      await page.reload();
+      await expect(page.getByTestId('response-card')).toHaveCount(1);
+      const execute = page.waitForRequest((r) => r.url().endsWith('/api/agent/v2/execute'), { timeout: WAIT_MS });
+      await askAndSee(page, 'over rest twice', 2);
+      expect((await execute).postDataJSON()).toMatchObject({ message: 'over rest twice', thread_id: threadId });
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('thread-not-in-url: healthy; the URL stays /chat, a reload opens a new empty chat, and the list brings the conversation back', async ({ reference, chromiumBrowser }) => {
+    reference.setFault('thread-not-in-url');
+    const { page, context, sockets, errors } = await openChat(chromiumBrowser, reference);
+    try {
+      await askAndSee(page, 'find me again', 1);
+      expect(page.url()).toBe(`${reference.appUrl}/chat`);
+      const [first] = sentMessages(sockets);
+      const threadId = first?.thread_id as string;
+      const shown = await messagesHtml(page);
+
+      await page.reload();
+      await expect(page.getByTestId('send-button')).toBeEnabled();
+      await expect(page.locator('#messages > .message'), 'a new, empty chat').toHaveCount(0);
+      await page.getByTestId(`thread-item-${threadId}`).click();
+      await expect(page.locator('#messages')).toHaveJSProperty('innerHTML', shown);
+      expect(page.url()).toBe(`${reference.appUrl}/chat`);
+      await askAndSee(page, 'and again', 2);
+      expect(sentMessages(sockets)).toEqual([
+        { type: 'start_agent', thread_id: threadId },
+        { type: 'user_message', thread_id: threadId },
+      ]);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+netraTest.describe('conversations in Chromium: the netra layout', () => {
+  netraTest('the conversation at /chat/<id>: a reload shows the history in the message list, with the same list test ids; a follow-up in the same thread', async ({ netra, chromiumBrowser }) => {
+    const { page, context, sockets, errors } = await openChat(chromiumBrowser, netra);
+    try {
+      await expect(page).toHaveURL(new RegExp(`^${netra.appUrl}/chat/thread-[0-9a-f]+$`));
+      const threadId = new URL(page.url()).pathname.split('/')[2] ?? '';
+      const lastAnswer = page.locator('#messages > .message.assistant').last();
+      await ask(page, 'netra one');
+      await expect(lastAnswer).toHaveText(/^Reference answer for "netra one"/);
+      await expect(page.getByTestId('thinking-indicator')).toBeHidden();
+      const live = await messagesHtml(page);
+
+      await page.reload();
+      await expect(page).toHaveURL(`${netra.appUrl}/chat/${threadId}`);
+      await expect(page.locator('#messages')).toHaveJSProperty('innerHTML', live);
+      await expect(page.getByTestId('thread-list').getByTestId(`thread-item-${threadId}`)).toHaveAttribute('data-thread-id', threadId);
+
+      await ask(page, 'netra two');
+      await expect(lastAnswer).toHaveText(/^Reference answer for "netra two"/);
+      expect(sentMessages(sockets)).toEqual([
+        { type: 'start_agent', thread_id: threadId },
+        { type: 'user_message', thread_id: threadId },
+      ]);
+      expect(new Set(runIds(sockets)).size).toBe(2);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
