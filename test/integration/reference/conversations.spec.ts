@@ -1,7 +1,8 @@
 // The chat page keeps conversations as a real app does, in Chromium: the thread in the URL, a reload that
 // shows the history, the conversation list, follow-ups in the same thread, and the faults that break them.
 import { expect, type Page } from '@playwright/test';
-import { WAIT_MS, test, netraTest, openChat, ask, agentSockets, type PageSocket } from './helpers';
+import type { ReferenceServer } from '../../../reference/server';
+import { WAIT_MS, test, netraTest, call, bearer, openChat, ask, agentSockets, type PageSocket } from './helpers';
 
 /** The messages the page sent on its agent sockets (pongs left out), parsed. */
 const sentMessages = (sockets: PageSocket[]) =>
@@ -38,6 +39,14 @@ async function askAndSee(page: Page, text: string, count: number): Promise<void>
 
 const messagesHtml = (page: Page) => page.locator('#messages').innerHTML();
 const listedIds = (page: Page) => page.locator('[data-testid="thread-list"] [data-thread-id]').evaluateAll((items) => items.map((i) => i.getAttribute('data-thread-id')));
+const tokenOf = (page: Page) => page.evaluate(() => localStorage.getItem('jwt_token') ?? '');
+
+async function storedRoles(reference: ReferenceServer, token: string, threadId: string): Promise<string[]> {
+  const res = await call('GET', `${reference.apiUrl}/api/threads/${threadId}/messages`, undefined, bearer(token));
+  expect(res.status).toBe(200);
+  return res.json.messages.map((m: { role: string; content: string }) => `${m.role}: ${m.content.slice(0, 30)}`);
+}
+
 test.describe('conversations in Chromium', () => {
   test('the thread is in the URL; a reload shows the history as it was shown live and goes on in that thread: a user_message, a new run', async ({ reference, chromiumBrowser }) => {
     const { page, context, sockets, errors } = await openChat(chromiumBrowser, reference);
@@ -164,6 +173,87 @@ test.describe('conversations in Chromium', () => {
         { type: 'user_message', thread_id: threadId },
       ]);
       expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('not-persisted: the live answer renders; after a reload the thread shows the message without its answer', async ({ reference, chromiumBrowser }) => {
+    reference.setFault('not-persisted');
+    const { page, context } = await openChat(chromiumBrowser, reference);
+    try {
+      const threadId = await threadOfUrl(page);
+      await askAndSee(page, 'lost answer', 1);
+      await page.reload();
+      // The history is rendered at once: with the message there, nothing more is coming.
+      await expect(page.locator('#messages > .message')).toHaveText(['lost answer']);
+      await expect(page.getByTestId('response-card')).toHaveCount(0);
+      expect(await storedRoles(reference, await tokenOf(page), threadId)).toEqual(['user: lost answer']);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('persisted-not-shown: the live answer renders and is stored; a reload (or the list) shows nothing of the thread; a live answer still renders', async ({ reference, chromiumBrowser }) => {
+    reference.setFault('persisted-not-shown');
+    const { page, context } = await openChat(chromiumBrowser, reference);
+    try {
+      const threadId = await threadOfUrl(page);
+      await askAndSee(page, 'stored answer', 1);
+      const loaded = page.waitForResponse((r) => r.url().includes(`/api/threads/${threadId}/messages`), { timeout: WAIT_MS });
+      await page.reload();
+      expect((await loaded).status()).toBe(200);
+      await expect(page.getByTestId('send-button')).toBeEnabled();
+      await expect(page.locator('#messages > .message')).toHaveCount(0);
+      const again = page.waitForResponse((r) => r.url().includes(`/api/threads/${threadId}/messages`), { timeout: WAIT_MS });
+      await page.getByTestId(`thread-item-${threadId}`).click();
+      await again;
+      await expect(page.locator('#messages > .message')).toHaveCount(0);
+      expect(await storedRoles(reference, await tokenOf(page), threadId)).toEqual(['user: stored answer', 'assistant: Reference answer for "stored a']);
+      await askAndSee(page, 'live one', 1);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('follow-up-new-thread: one turn is healthy (a reload shows it); the second message goes to a new thread while the URL keeps the first, which a reload shows alone', async ({ reference, chromiumBrowser }) => {
+    reference.setFault('follow-up-new-thread');
+    const { page, context, sockets } = await openChat(chromiumBrowser, reference);
+    try {
+      const first = await threadOfUrl(page);
+      await askAndSee(page, 'turn one', 1);
+      await page.reload();
+      await expect(page.locator('#messages > .message'), 'a single turn is healthy').toHaveText(['turn one', /^Reference answer for "turn one"/]);
+
+      await askAndSee(page, 'turn two', 2);
+      const sent = sentMessages(sockets);
+      expect(sent[0]).toEqual({ type: 'start_agent', thread_id: first });
+      expect(sent[1]?.type).toBe('start_agent');
+      expect(sent[1]?.thread_id).not.toBe(first);
+      expect(page.url()).toBe(`${reference.appUrl}/chat?thread=${first}`);
+
+      await page.reload();
+      await expect(page.locator('#messages > .message'), 'the first exchange only').toHaveText(['turn one', /^Reference answer for "turn one"/]);
+      await expect.poll(() => listedIds(page), { message: 'two threads listed' }).toEqual([sent[1]?.thread_id, first]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('follow-up-stale-answer: one turn is healthy; the second turn shows the first answer again while its frames carry its own', async ({ reference, chromiumBrowser }) => {
+    reference.setFault('follow-up-stale-answer');
+    const { page, context, sockets } = await openChat(chromiumBrowser, reference);
+    try {
+      await askAndSee(page, 'first ask', 1);
+      await ask(page, 'second ask');
+      await expect(page.getByTestId('response-card')).toHaveCount(2);
+      await expect(page.getByTestId('response-card').nth(1)).toHaveText(/^Reference answer for "first ask"/);
+      const answers = agentSockets(sockets)
+        .flatMap((s) => s.received.map((f) => JSON.parse(f)))
+        .filter((f) => f.type === 'agent_response')
+        .map((f) => f.payload.content);
+      expect(answers).toEqual([expect.stringMatching(/^Reference answer for "first ask"/), expect.stringMatching(/^Reference answer for "second ask"/)]);
+      expect(new Set(runIds(sockets)).size).toBe(2);
     } finally {
       await context.close();
     }

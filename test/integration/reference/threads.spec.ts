@@ -64,6 +64,50 @@ test('a follow-up in the same thread is a run of its own (new run id, same threa
   client.close();
 });
 
+test('not-persisted: the run is whole and answered, but the history holds the user message alone', async ({ reference }) => {
+  reference.setFault('not-persisted');
+  const { client, threadId, token } = await connectUser(reference);
+  client.send({ type: 'start_agent', payload: { user_request: 'remember this', thread_id: threadId } });
+  const answer = await client.waitFor('agent_response', finalAnswer);
+  // The answer frame is the run's last step: whatever the run stores is stored by now.
+  expect(summary(client.frames)).toEqual(HEALTHY_EVENTS);
+  expect(answer.payload.content).toContain('remember this');
+  const { json } = await history(reference.apiUrl, token, threadId);
+  expect(json.messages).toEqual([{ role: 'user', content: 'remember this', run_id: answer.run_id, created_at: expect.any(String) }]);
+  client.close();
+});
+
+test("follow-up-replays-first: one turn is healthy; the second run of a thread first gets the first run's frames again (its run id), then its own; another thread starts clean", async ({ reference }) => {
+  reference.setFault('follow-up-replays-first');
+  const { client, threadId, token } = await connectUser(reference);
+  client.send({ type: 'start_agent', payload: { user_request: 'first turn', thread_id: threadId } });
+  const one = await client.waitFor('the first answer', finalAnswer);
+  expect(summary(client.frames), 'a single turn is healthy').toEqual(HEALTHY_EVENTS);
+  const firstRun = client.frames.filter(isRunFrame);
+
+  client.send({ type: 'user_message', payload: { content: 'second turn', thread_id: threadId } });
+  const two = await client.waitFor("the second run's own answer", (f) => finalAnswer(f) && f.run_id !== one.run_id);
+  const after = client.frames.filter(isRunFrame).slice(firstRun.length);
+  expect(summary(after)).toEqual([...HEALTHY_EVENTS, ...HEALTHY_EVENTS]);
+  expect(after.map((f) => f.run_id)).toEqual([...HEALTHY_EVENTS.map(() => one.run_id), ...HEALTHY_EVENTS.map(() => two.run_id)]);
+  // The replay is the first run's frames again, event for event (only the timestamps are new).
+  const strip = ({ timestamp: _t, ...rest }: Frame) => rest;
+  expect(after.slice(0, HEALTHY_EVENTS.length).map(strip)).toEqual(firstRun.map(strip));
+  expect(two.payload.content).toContain('second turn');
+  // Stored once each: the replay stores nothing.
+  const { json } = await history(reference.apiUrl, token, threadId);
+  expect(exchanges(json.messages)).toEqual(bothOf(one.run_id, two.run_id));
+
+  // The first run of another thread gets nothing replayed.
+  const other = await newThread(reference, token);
+  const before = client.frames.filter(isRunFrame).length;
+  client.send({ type: 'start_agent', payload: { user_request: 'new thread', thread_id: other } });
+  const three = await client.waitFor('the answer in the other thread', (f) => finalAnswer(f) && f.thread_id === other);
+  expect(summary(client.frames.filter(isRunFrame).slice(before))).toEqual(HEALTHY_EVENTS);
+  expect(runIdsOf(client.frames.filter(isRunFrame).slice(before))).toEqual([three.run_id]);
+  client.close();
+});
+
 netraTest.describe('netra layout: the platform\'s thread shapes', () => {
   netraTest('GET /api/threads/{id}/messages answers {messages:[{id, role, content, created_at, metadata}], thread_id, total, limit, offset}, created_at in seconds; limit and offset page it', async ({ netra }) => {
     const { client, threadId, token } = await connectUser(netra, 'netra@reference.test');
