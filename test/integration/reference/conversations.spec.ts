@@ -1,8 +1,8 @@
 // The chat page keeps conversations as a real app does, in Chromium: the thread in the URL, a reload that
 // shows the history, the conversation list, follow-ups in the same thread, and the faults that break them.
 import { expect, type Page } from '@playwright/test';
-import type { ReferenceServer } from '../../../reference/server';
-import { WAIT_MS, test, netraTest, call, bearer, openChat, ask, agentSockets, type PageSocket } from './helpers';
+import { PLAIN_PATHS, PLAIN_TOKEN_KEY, type ReferenceServer } from '../../../reference/server';
+import { WAIT_MS, test, netraTest, call, bearer, login, openChat, ask, agentSockets, type PageSocket } from './helpers';
 
 /** The messages the page sent on its agent sockets (pongs left out), parsed. */
 const sentMessages = (sockets: PageSocket[]) =>
@@ -254,6 +254,45 @@ test.describe('conversations in Chromium', () => {
         .map((f) => f.payload.content);
       expect(answers).toEqual([expect.stringMatching(/^Reference answer for "first ask"/), expect.stringMatching(/^Reference answer for "second ask"/)]);
       expect(new Set(runIds(sockets)).size).toBe(2);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the plain frontend keeps the conversation in its URL (?c=<id>): a reload shows the history and goes on in the thread', async ({ plainStaging, chromiumBrowser }) => {
+    const { token } = await login(plainStaging);
+    const context = await chromiumBrowser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.addInitScript(([key, t]) => localStorage.setItem(key, t), [PLAIN_TOKEN_KEY, token] as const);
+      const sent: string[] = [];
+      let greetings = 0;
+      page.on('websocket', (ws) => {
+        ws.on('framesent', (f) => sent.push(String(f.payload)));
+        ws.on('framereceived', (f) => {
+          if (String(f.payload).includes('"connection_established"')) greetings++;
+        });
+      });
+      const composer = page.getByRole('textbox', { name: 'Message the assistant' });
+      await page.goto(`${plainStaging.appUrl}${PLAIN_PATHS.chat}`);
+      await expect(page).toHaveURL(new RegExp(`${PLAIN_PATHS.chat}\\?c=thread-[0-9a-f]+$`));
+      const url = page.url();
+      // This page sends only on an open socket: its greeting says it is open.
+      await expect.poll(() => greetings, { message: 'the socket greeted' }).toBe(1);
+      await composer.fill('plain first');
+      await composer.press('Enter');
+      await expect(page.locator('.turn-assistant')).toHaveText([/^Reference answer for "plain first"/]);
+
+      await page.reload();
+      expect(page.url()).toBe(url);
+      await expect(page.locator('.turn')).toHaveText(['plain first', /^Reference answer for "plain first"/]);
+      await expect.poll(() => greetings, { message: 'the new socket greeted' }).toBe(2);
+      await composer.fill('plain second');
+      await composer.press('Enter');
+      await expect(page.locator('.turn-assistant')).toHaveText([/^Reference answer for "plain first"/, /^Reference answer for "plain second"/]);
+      const threadId = new URL(url).searchParams.get('c');
+      const types = sent.map((m) => JSON.parse(m)).filter((m) => m.type !== 'pong').map((m) => `${m.type} ${m.payload.thread_id}`);
+      expect(types).toEqual([`start_agent ${threadId}`, `user_message ${threadId}`]);
     } finally {
       await context.close();
     }
