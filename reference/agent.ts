@@ -63,8 +63,8 @@ export class AgentRunner {
     runLog.add(record);
     this.state.record(ctx.threadId, { role: 'user', content: ctx.message, run_id: ctx.runId });
     const healthy = healthyRun(ctx);
-    const edited = fault.editRun ? fault.editRun(healthy, ctx) : healthy;
-    const steps = platform.editRun ? platform.editRun(edited, ctx) : edited;
+    const edited = fault.editRun ? fault.editRun(healthy, ctx, crowd) : healthy;
+    const steps = platform.editRun ? platform.editRun(edited, ctx, crowd) : edited;
     this.play(steps, 0, { ctx, fault, record, crowd, generation: this.state.generation });
     return ctx.runId;
   }

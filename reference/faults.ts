@@ -63,6 +63,18 @@ export interface PageFlags {
   freezeAfterSend?: boolean;
   /** The send button is there and enabled, but clicking it (or Enter) does nothing. */
   deadSendButton?: boolean;
+  /**
+   * Where the page keeps the current thread: 'query' (default) `/chat?thread=<id>`, 'path' `/chat/<id>` (the
+   * platform's frontend), 'none': never in the URL, so a reload opens a new chat and the user returns
+   * through the conversation list. The page reads either form from the URL it loads (unless 'none').
+   */
+  threadUrl?: 'query' | 'path' | 'none';
+  /** false: a thread loaded from the URL or the list shows none of its history (live answers still render). */
+  renderHistory?: boolean;
+  /** The second message of a thread goes to a new thread the page opens for it (the URL keeps the first). */
+  followUpNewThread?: boolean;
+  /** From the second answer of a thread on, the page shows the thread's first answer again instead of the new one. */
+  staleFollowUps?: boolean;
 }
 
 /** How the agent socket behaves, for sockets opened while the fault is set. */
@@ -131,8 +143,8 @@ export interface Fault {
   describe: string;
   /** Rewrites the run's context before its steps are built (e.g. gives it another run's id); sees the other runs. */
   onRunStart?(ctx: RunContext, crowd: Crowd): RunContext;
-  /** Rewrites the steps of a run: drop, reorder, duplicate, rename, insert frames or closes. */
-  editRun?(steps: Step[], ctx: RunContext): Step[];
+  /** Rewrites the steps of a run: drop, reorder, duplicate, rename, insert frames or closes; sees the other runs. */
+  editRun?(steps: Step[], ctx: RunContext, crowd: Crowd): Step[];
   /**
    * The users a frame of a run goes to, in order (default `[owner]`): a user listed twice gets it twice, `[]`
    * drops it. Sees the other runs and who is online, so a routing bug between users fits here.
@@ -303,6 +315,8 @@ function peerOf({ owner, run }: Outgoing, crowd: Crowd): string | undefined {
 
 const DEFAULT_SLOW_MS = 5000;
 const TICKET_500: HttpOverride = { status: 500, body: { error: 'Internal Server Error' } };
+/** follow-up-replays-first: the pause before each replayed frame of the first run (scaled by speed). */
+const REPLAY_PAUSE_MS = 20;
 /** The answer of the stale-answer fault, already in the thread before the probe sends. */
 const STALE_ANSWER = 'Your usage is within the plan limits.';
 
@@ -575,6 +589,40 @@ export const FAULTS = {
     page: { deadSendButton: true },
   },
 
+  // Conversations: the history a reload shows, and the turns after the first.
+  'not-persisted': {
+    describe: 'The answer is never stored (no persist step): the live answer renders, but after a reload the thread holds the user message alone.',
+    editRun: (steps) => steps.filter((s) => !('persist' in s)),
+  },
+  'persisted-not-shown': {
+    describe: "The answer is stored (the thread's REST history has it), but the page shows none of a thread's history when it loads one (after a reload, or from the list); live answers still render.",
+    page: { renderHistory: false },
+  },
+  'thread-not-in-url': {
+    describe: 'Healthy, but the URL never carries the thread: a reload opens a new, empty chat, and the conversation is found again in the conversation list.',
+    page: { threadUrl: 'none' },
+  },
+  'follow-up-new-thread': {
+    describe: "The second message of a thread goes to a new thread the page opens for it (its run has another thread_id; the URL keeps the first): the conversation is split, and a reload of the first shows the first exchange only. A single turn is healthy.",
+    page: { followUpNewThread: true },
+  },
+  'follow-up-replays-first': {
+    describe: "Every later run of a thread first gets the frames of the thread's first run again (its run_id, event for event), then its own. A single turn is healthy.",
+    editRun: (steps, ctx, crowd) => {
+      const firsts = crowd.memo('follow-up-replays-first', () => new Map<string, Step[]>());
+      const first = firsts.get(ctx.threadId);
+      if (!first) {
+        firsts.set(ctx.threadId, steps.filter((s) => 'send' in s));
+        return steps;
+      }
+      return [...first.map((s) => ({ ...s, pauseMs: REPLAY_PAUSE_MS })), ...steps];
+    },
+  },
+  'follow-up-stale-answer': {
+    describe: "From the second turn of a thread on, the page shows the thread's first answer again instead of the new one (the frames are right). A single turn is healthy.",
+    page: { staleFollowUps: true },
+  },
+
   // Load.
   flood: {
     describe:
@@ -687,9 +735,9 @@ export const FAULTS = {
  */
 export const NETRA_PLATFORM = {
   describe:
-    "The platform's own emitter and frontend: completions named, the Supervisor's with a report object and no answer text, the final_report 1.5 s after it, shown in the message list.",
+    "The platform's own emitter and frontend: completions named, the Supervisor's with a report object and no answer text, the final_report 1.5 s after it, shown in the message list; a conversation's URL is /chat/<thread id>.",
   editRun: (steps) => answerLate(textlessCompletion(nameCompletions(steps))),
-  page: FAULTS['answer-in-message-list'].page,
+  page: { ...FAULTS['answer-in-message-list'].page, threadUrl: 'path' },
   socket: { truncatedGreeting: true },
 } satisfies Fault;
 

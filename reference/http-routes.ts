@@ -7,7 +7,7 @@ import { checkFlood, newId } from './events';
 import { FAULT_NAMES, FAULTS, UnknownFaultError, type HttpOverride } from './faults';
 import { callbackPage, chatPage, loginPage, type PageConfig } from './pages';
 import { PLAIN_PATHS, plainChatPage, plainSigninPage } from './plain-pages';
-import type { ReferenceState } from './state';
+import type { ReferenceState, ThreadMessage, UserThread } from './state';
 import { bearer, isReferenceUsername, makeUser, REFERENCE_CREDENTIALS, safeEqual, SESSION_COOKIE, userOfClaims, type User } from './tokens';
 
 export interface Urls {
@@ -103,8 +103,17 @@ const ROUTES: Record<string, Handler> = {
   'POST /api/threads': (req, res, d) => {
     const user = requireUser(req, d);
     const threadId = newId('thread');
-    d.state.threads.set(threadId, user.id);
+    d.state.createThread(threadId, user.id);
     json(res, 201, { thread_id: threadId, created_at: new Date().toISOString() });
+  },
+  // The user's threads, newest first, each titled by its first user message cut short (null while it has none).
+  'GET /api/threads': (req, res, d, url) => {
+    const user = requireUser(req, d);
+    const threads = d.state.threadsOf(user.id);
+    if (d.state.options.platform !== 'netra') return json(res, 200, { threads: threads.map(singleThread) });
+    // The platform's list: a JSON array of ThreadResponse, paged by limit (default 20, at most 100) and offset.
+    const { limit, offset } = paging(url, 20);
+    json(res, 200, threads.slice(offset, offset + limit).map(netraThread));
   },
   'POST /api/websocket/ticket': (req, res, d) => {
     const user = requireUser(req, d);
@@ -151,18 +160,91 @@ const ROUTES: Record<string, Handler> = {
 };
 
 /** `METHOD /path/:param/...` routes; the params come in order. */
-const PARAM_ROUTES: Array<{ method: string; pattern: RegExp; handler: (req: IncomingMessage, res: ServerResponse, deps: RouteDeps, params: string[]) => Promise<void> | void }> = [
+const PARAM_ROUTES: Array<{
+  method: string;
+  pattern: RegExp;
+  handler: (req: IncomingMessage, res: ServerResponse, deps: RouteDeps, params: string[], url: URL) => Promise<void> | void;
+}> = [
   {
     // The thread's history: the user's messages and the answers the agent saved.
     method: 'GET',
     pattern: /^\/api\/threads\/([^/]+)\/messages$/,
-    handler: (req, res, d, [threadId = '']) => {
+    handler: (req, res, d, [threadId = ''], url) => {
       const user = requireUser(req, d);
       if (d.state.threads.get(threadId) !== user.id) throw new HttpError(404, { error: 'Thread not found' });
-      json(res, 200, { thread_id: threadId, messages: d.state.messages.get(threadId) ?? [] });
+      const messages = d.state.messages.get(threadId) ?? [];
+      if (d.state.options.platform !== 'netra') return json(res, 200, { thread_id: threadId, messages: messages.map(singleMessage) });
+      // The platform's shape: paged by limit (default 50, at most 100) and offset, content a string, created_at in seconds.
+      const { limit, offset } = paging(url, 50);
+      json(res, 200, { messages: messages.slice(offset, offset + limit).map(netraMessage), thread_id: threadId, total: messages.length, limit, offset });
     },
   },
 ];
+
+/** How long a thread's title (its first user message) may be before it is cut, with an ellipsis. */
+export const THREAD_TITLE_CHARS = 32;
+
+function titleOf(messages: readonly ThreadMessage[]): string | null {
+  const first = messages.find((m) => m.role === 'user')?.content.trim();
+  if (first === undefined) return null;
+  return first.length > THREAD_TITLE_CHARS ? `${first.slice(0, THREAD_TITLE_CHARS).trimEnd()}…` : first;
+}
+
+const lastAt = (t: UserThread): number => t.messages.at(-1)?.at ?? t.createdAt;
+const seconds = (ms: number): number => Math.floor(ms / 1000);
+
+/** A thread as the single layout lists it. */
+function singleThread(t: UserThread) {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return { id: t.id, title: titleOf(t.messages), created_at: iso(t.createdAt), updated_at: iso(lastAt(t)), message_count: t.messages.length };
+}
+
+/** A thread as the platform lists it (its ThreadResponse): times in epoch seconds. */
+function netraThread(t: UserThread) {
+  const title = titleOf(t.messages);
+  return {
+    id: t.id,
+    object: 'thread',
+    title,
+    created_at: seconds(t.createdAt),
+    updated_at: t.messages.length ? seconds(lastAt(t)) : null,
+    metadata: title === null ? {} : { title },
+    message_count: t.messages.length,
+  };
+}
+
+/** A message as the single layout serves it. */
+function singleMessage(m: ThreadMessage) {
+  return { role: m.role, content: m.content, run_id: m.run_id, created_at: new Date(m.at).toISOString() };
+}
+
+/** A message as the platform serves it: `{id, role, content, created_at, metadata}`, created_at in epoch seconds. */
+function netraMessage(m: ThreadMessage) {
+  return { id: m.id, role: m.role, content: m.content, created_at: seconds(m.at), metadata: { run_id: m.run_id } };
+}
+
+/** The platform's paging query: `limit` 1-100 (default `defaultLimit`), `offset` >= 0; anything else answers 422 as FastAPI does. */
+function paging(url: URL, defaultLimit: number): { limit: number; offset: number } {
+  const read = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = url.searchParams.get(name);
+    if (raw === null) return fallback;
+    const n = Number(raw);
+    if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+      throw new HttpError(422, { detail: `${name} must be an integer from ${min} to ${max} (got ${JSON.stringify(raw)})` });
+    }
+    return n;
+  };
+  return { limit: read('limit', defaultLimit, 1, 100), offset: read('offset', 0, 0, Number.MAX_SAFE_INTEGER) };
+}
+
+/** A conversation's own page: `/chat/<thread id>`, the chat page, which reads the thread from its path (the netra layout's thread URLs). */
+const CHAT_THREAD_PATH = /^\/chat\/[^/]+$/;
+
+/** The page of a path that is not one of FRONTEND_ROUTES' own (a thread's path), if the frontend has one. */
+function frontendParamRoute(frontend: ReferenceFrontend, method: string | undefined, pathname: string): Handler | undefined {
+  if (frontend === 'reference' && method === 'GET' && CHAT_THREAD_PATH.test(pathname)) return (_req, res, d) => html(res, chatPage(pageConfig(d)));
+  return undefined;
+}
 
 /** The paths of every frontend's pages, and the icon. */
 const APP_PATHS = new Set(['/favicon.ico', ...Object.values(FRONTEND_ROUTES).flatMap((routes) => Object.keys(routes).map((key) => key.split(' ')[1]))]);
@@ -172,7 +254,7 @@ const APP_PATHS = new Set(['/favicon.ico', ...Object.values(FRONTEND_ROUTES).fla
  * `/health`, the API host `/health`, `/ws/health`, `/api/...`, the sockets and the control endpoints.
  */
 export function hostsOf(pathname: string): ReadonlyArray<Exclude<HostRole, 'all'>> {
-  if (APP_PATHS.has(pathname)) return ['app'];
+  if (APP_PATHS.has(pathname) || CHAT_THREAD_PATH.test(pathname)) return ['app'];
   if (pathname === '/health') return ['api', 'auth'];
   if (pathname.startsWith('/auth/')) return ['auth'];
   return ['api'];
@@ -210,7 +292,7 @@ export function createRequestHandler(deps: RouteDeps, role: HostRole = 'all'): (
       return json(res, 403, { error: 'The control endpoints answer loopback clients only' });
     }
     const key = `${req.method} ${url.pathname}`;
-    const route = FRONTEND_ROUTES[deps.frontend][key] ?? ROUTES[key] ?? paramRoute(req.method, url.pathname);
+    const route = FRONTEND_ROUTES[deps.frontend][key] ?? frontendParamRoute(deps.frontend, req.method, url.pathname) ?? ROUTES[key] ?? paramRoute(req.method, url.pathname);
     if (!route) return json(res, 404, { error: `No route for ${req.method} ${url.pathname}` });
     Promise.resolve()
       .then(() => route(req, res, deps, url))
@@ -225,7 +307,7 @@ export function createRequestHandler(deps: RouteDeps, role: HostRole = 'all'): (
 function paramRoute(method: string | undefined, pathname: string): Handler | undefined {
   for (const r of PARAM_ROUTES) {
     const m = r.method === method ? r.pattern.exec(pathname) : null;
-    if (m) return (req, res, deps) => r.handler(req, res, deps, m.slice(1).map((p) => decodeURIComponent(p)));
+    if (m) return (req, res, deps, url) => r.handler(req, res, deps, m.slice(1).map((p) => decodeURIComponent(p)), url);
   }
   return undefined;
 }

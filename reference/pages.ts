@@ -32,6 +32,9 @@ const STYLE = `<style>
   .sr-only { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0, 0, 0, 0); white-space: nowrap; border: 0; }
   .collapsed { height: 0; overflow: hidden; }
   textarea { width: 100%; min-height: 4rem; }
+  .threads ul { list-style: none; padding: 0; margin: .5rem 0; display: flex; flex-wrap: wrap; gap: .25rem; }
+  .thread-item { background: #f6f6f6; border: 1px solid #ddd; border-radius: .3rem; padding: .2rem .5rem; cursor: pointer; }
+  .thread-item[aria-current=true] { font-weight: bold; border-color: #888; }
 </style>`;
 
 /** A page of a frontend: its config script, its style (the reference frontend's by default), body and script. */
@@ -107,6 +110,7 @@ export function chatPage(cfg: PageConfig): string {
   <button type="button" data-testid="new-chat-button">New chat</button>
   <span data-testid="connection-status">connecting</span>
   <span data-testid="notification-count" hidden>0</span></header>
+<nav class="threads" data-testid="thread-list" aria-label="Conversations"><strong>Conversations</strong><ul id="threads"></ul></nav>
 <main id="messages"></main>
 <div data-testid="thinking-indicator" hidden>Thinking...</div>
 <footer>
@@ -153,6 +157,8 @@ const CHAT_SCRIPT = `
   var ERROR_TYPES = ['agent_error', 'agent_failed', 'agent_fallback', 'agent_death', 'error'];
   var MAX_TRIES = 3;
   var threadId = null, started = false, ws = null, tries = 0, connectedOnce = false, outbox = [], restAnswers = 0;
+  // The thread's first answer (from its history, or the first shown live), and whether this run's frames refreshed the list.
+  var firstAnswer = null, listed = false;
   // The agent whose agent_started opened the current run: its agent_completed ends the run (sub-agents' do not).
   var rootAgent = null;
   // This frontend version's event names: wire name -> canonical name.
@@ -222,13 +228,94 @@ const CHAT_SCRIPT = `
       body: method === 'GET' ? undefined : JSON.stringify(body || {})
     }).then(function (r) {
       if (r.status === 401) { signOut(); throw new Error('signed out'); }
-      if (!r.ok) throw new Error(path + ' answered HTTP ' + r.status);
+      if (!r.ok) { var e = new Error(path + ' answered HTTP ' + r.status); e.status = r.status; throw e; }
       return r.json();
     });
   }
+
+  // Where this frontend version keeps the conversation: ?thread=<id> ('query'), /chat/<id> ('path'), or nowhere
+  // ('none': a reload opens a new chat, and the user returns through the list). Either form is read on load.
+  var THREAD_URL = cfg.page.threadUrl || 'query';
+  function threadInUrl() {
+    if (THREAD_URL === 'none') return null;
+    var fromQuery = new URLSearchParams(location.search).get('thread');
+    if (fromQuery) return fromQuery;
+    var path = location.pathname;
+    if (path.indexOf('/chat/') !== 0 || path.length <= 6 || path.indexOf('/', 6) >= 0) return null;
+    try { return decodeURIComponent(path.slice(6)); } catch (e) { return null; }
+  }
+  // The current thread, marked in the list and (unless 'none') put in the URL, in place of the page's entry.
+  function showThread(id) {
+    markCurrent();
+    if (THREAD_URL === 'none') return;
+    var url = THREAD_URL === 'path' ? '/chat/' + encodeURIComponent(id) : '/chat?thread=' + encodeURIComponent(id);
+    if (location.pathname + location.search !== url) history.replaceState(null, '', url);
+  }
+
+  // The conversation list: the user's threads that hold a message, newest first, as the API lists them (an
+  // array, the platform's shape, or {threads}); each item opens its thread.
+  var threadsBox = document.getElementById('threads'), listing = 0, loading = 0;
+  function markCurrent() {
+    var items = threadsBox.querySelectorAll('[data-thread-id]');
+    for (var i = 0; i < items.length; i++) {
+      if (items[i].getAttribute('data-thread-id') === threadId) items[i].setAttribute('aria-current', 'true');
+      else items[i].removeAttribute('aria-current');
+    }
+  }
+  function refreshList() {
+    var seq = ++listing;
+    return api('/api/threads?limit=100', null, 'GET').then(function (b) {
+      if (seq !== listing) return;
+      var threads = Array.isArray(b) ? b : (b && b.threads) || [];
+      threadsBox.textContent = '';
+      threads.forEach(function (t) {
+        if (!t || typeof t.id !== 'string' || !t.message_count) return;
+        var li = document.createElement('li'), item = document.createElement('button');
+        item.type = 'button';
+        item.className = 'thread-item';
+        item.setAttribute('data-testid', 'thread-item-' + t.id);
+        item.setAttribute('data-thread-id', t.id);
+        item.textContent = t.title || 'Untitled conversation';
+        item.addEventListener('click', function () { openThread(t.id); });
+        li.appendChild(item);
+        threadsBox.appendChild(li);
+      });
+      markCurrent();
+    }).catch(function () { /* the next refresh brings the list back */ });
+  }
+
   function newThread() {
-    threadId = null; started = false; restAnswers = 0; refreshSend();
-    return api('/api/threads').then(function (b) { threadId = b.thread_id; refreshSend(); });
+    loading++;
+    threadId = null; started = false; restAnswers = 0; firstAnswer = null; refreshSend();
+    return api('/api/threads').then(function (b) { threadId = b.thread_id; showThread(threadId); refreshSend(); });
+  }
+  // A thread's history, rendered as live messages are (user bubbles, answers in the answer's markup); then the
+  // page goes on in that thread: its next message is a user_message (or a REST execute) with that thread id.
+  function loadThread(id) {
+    var seq = ++loading;
+    return api('/api/threads/' + encodeURIComponent(id) + '/messages?limit=100', null, 'GET').then(function (b) {
+      if (seq !== loading) return;
+      var messages = (b && b.messages) || [];
+      var answers = messages.filter(function (m) { return m.role === 'assistant'; });
+      list.textContent = '';
+      setThinking(false);
+      threadId = id; started = messages.length > 0; rootAgent = null; streamBox = null;
+      restAnswers = answers.length;
+      firstAnswer = answers.length ? String(answers[0].content == null ? '' : answers[0].content) : null;
+      // A frontend version that shows nothing of a thread it loads.
+      if (cfg.page.renderHistory !== false) {
+        messages.forEach(function (m) {
+          var text = m.content == null ? '' : String(m.content);
+          if (m.role === 'user') bubble('user', text);
+          else if (m.role === 'assistant') answerMarkup(text, list);
+        });
+      }
+      showThread(id);
+      refreshSend();
+    });
+  }
+  function openThread(id) {
+    loadThread(id).catch(function (e) { if (!signedOut) bubble('error', 'Could not open the conversation: ' + e.message); });
   }
   function flush() { while (ws && ws.readyState === 1 && outbox.length) ws.send(outbox.shift()); }
 
@@ -295,6 +382,8 @@ const CHAT_SCRIPT = `
     if (m.type === 'system_message' && m.payload) { type = m.event; body = m.payload; }
     if (canonical[type]) type = canonical[type];
     if (body.thread_id && body.thread_id !== threadId) return; // not this conversation
+    // A run's first frame here: the server has stored the message by then, so the list can show the thread.
+    if (body.run_id && !listed) { listed = true; refreshList(); }
     if (ERROR_TYPES.indexOf(type) >= 0) { setThinking(false); return; }
     var agent = typeof body.agent_name === 'string' ? body.agent_name.toLowerCase() : null;
     if (type === 'agent_started' && rootAgent === null) rootAgent = agent || '';
@@ -331,20 +420,27 @@ const CHAT_SCRIPT = `
     if (cfg.page.onlyFirstAnswer && answersShown > 0) { console.error('render failed: cannot read properties of undefined'); return; }
     answersShown++;
     var shown = typeof cfg.page.answerText === 'string' ? cfg.page.answerText : (text == null ? '' : String(text));
+    // This frontend version shows a thread's first answer again for every later turn.
+    if (cfg.page.staleFollowUps && firstAnswer !== null) shown = firstAnswer;
+    if (firstAnswer === null) firstAnswer = shown;
     var into = list;
     if (cfg.page.answerHidden) { into = document.createElement('div'); into.className = 'drafts'; list.appendChild(into); }
     if (cfg.page.answerPlacement === 'sr-only') { into = document.createElement('div'); into.className = 'sr-only'; into.setAttribute('aria-live', 'polite'); list.appendChild(into); }
     if (cfg.page.answerPlacement === 'clipped') { into = document.createElement('div'); into.className = 'collapsed'; list.appendChild(into); }
+    answerMarkup(shown, into);
+  }
+  // An answer's markup, live or from the history.
+  function answerMarkup(text, into) {
     var el;
     if (cfg.page.answerLayout === 'message-list') {
       // The platform's frontend: the summary as a plain assistant message, then a report card without it.
-      el = bubble('assistant', shown, null, into);
+      el = bubble('assistant', text, null, into);
       var card = bubble('assistant report-card', 'Report ready: 0 recommendations, data from usage_lookup.', 'response-card', into);
       card.parentNode.className = 'report-card';
     } else {
-      el = bubble('assistant', shown, 'response-card', into);
+      el = bubble('assistant', text, 'response-card', into);
     }
-    if (cfg.page.markdown) renderMarkdown(el, shown);
+    if (cfg.page.markdown) renderMarkdown(el, text);
   }
 
   // answerFrom 'rest': poll the thread's history until a new assistant message is there (at most ~30 s).
@@ -356,6 +452,7 @@ const CHAT_SCRIPT = `
         answers.slice(restAnswers).forEach(function (m) { renderAnswer(m.content); });
         restAnswers = answers.length;
         setThinking(false);
+        refreshList();
       } else if (left > 0) {
         setTimeout(function () { pollAnswer(thread, left - 1); }, 200);
       }
@@ -367,15 +464,27 @@ const CHAT_SCRIPT = `
     if (!text || !threadId) return;
     textarea.value = '';
     bubble('user', text);
-    rootAgent = null;
+    rootAgent = null; listed = false;
     answersShown = 0; streamBox = null; chunksShown = 0;
     setThinking(true);
     // A page whose main thread gets stuck for good shortly after the send.
     if (cfg.page.freezeAfterSend) setTimeout(function () { for (;;) { /* stuck */ } }, 0);
+    // A frontend version that loses the thread after its first exchange: a follow-up opens a new thread (the URL keeps the first).
+    if (started && cfg.page.followUpNewThread) {
+      api('/api/threads').then(function (b) { threadId = b.thread_id; started = false; restAnswers = 0; dispatch(text); })
+        .catch(function (e) { setThinking(false); bubble('error', 'Send failed: ' + e.message); });
+      return;
+    }
+    dispatch(text);
+  }
+  // The message to the server: REST or the socket (start_agent for a thread's first message, user_message after).
+  function dispatch(text) {
     if (cfg.page.answerFrom === 'rest') pollAnswer(threadId, 150);
     if (cfg.sendOver === 'rest') {
       var requestId = 'req-' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+      started = true;
       api('/api/agent/v2/execute', { request_id: requestId, message: text, thread_id: threadId })
+        .then(function () { refreshList(); })
         .catch(function (e) { setThinking(false); bubble('error', 'Send failed: ' + e.message); });
       return;
     }
@@ -400,13 +509,23 @@ const CHAT_SCRIPT = `
     newThread().catch(function (e) { bubble('error', e.message); });
   });
 
-  // On load: a 401 to the thread (or then the ticket) request signs out at once, before anything else.
+  // On load: the thread in the URL (its history), else a new thread. A 401 to that first request signs out at
+  // once, before anything else; a thread that is not the user's (404) gives way to a new one.
   if (cfg.page.hotReload) openHotReload();
-  newThread().then(function () {
-    if (typeof cfg.page.history === 'string') {
-      bubble('user', 'How is my usage this month?');
-      bubble('assistant', cfg.page.history, 'response-card');
-    }
+  var fromUrl = threadInUrl();
+  var opened = fromUrl
+    ? loadThread(fromUrl).catch(function (e) {
+        if (signedOut || e.status !== 404) throw e;
+        return newThread().then(function () { bubble('error', 'Conversation not found'); });
+      })
+    : newThread().then(function () {
+        if (typeof cfg.page.history === 'string') {
+          bubble('user', 'How is my usage this month?');
+          bubble('assistant', cfg.page.history, 'response-card');
+        }
+      });
+  opened.then(function () {
+    refreshList();
     connect();
     if (cfg.page.notifications) openNotifications();
     if (cfg.page.presence) openPresence();

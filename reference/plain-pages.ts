@@ -2,9 +2,10 @@
 // platform's, for probing "any chat app" (docs/generic.md). Its own paths (PLAIN_PATHS), other markup and
 // field names, no test ids, no send button: Enter in a contenteditable message box sends. Behind it the same
 // API, auth and WebSocket protocol as the reference frontend: only the page differs. It keeps its token under
-// its own localStorage key, and does not reconnect a dropped socket.
-// Of the faults' page flags it honours renderAnswer, answerText and deadSendButton; the others shape the
-// reference frontend only. The scripts are plain ES2017 strings; they must not use backticks or "${".
+// its own localStorage key, and does not reconnect a dropped socket. It keeps the conversation in its URL
+// (`/app/conversations?c=<thread id>`): a reload shows the thread's history and goes on in it. It has no
+// conversation list. Of the faults' page flags it honours renderAnswer, answerText, deadSendButton and
+// renderHistory; the others shape the reference frontend only. The scripts are plain ES2017 strings; they must not use backticks or "${".
 import { layout, type PageConfig } from './pages';
 
 export const PLAIN_PATHS = { signin: '/signin', chat: '/app/conversations' } as const;
@@ -99,15 +100,36 @@ const CHAT_SCRIPT = `
     el.textContent = text;
     thread.appendChild(el);
   }
-  function api(path, body) {
+  function api(path, body, method) {
     return fetch(cfg.apiUrl + path, {
-      method: 'POST',
+      method: method || 'POST',
       headers: { 'Authorization': 'Bearer ' + token, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body || {})
+      body: method === 'GET' ? undefined : JSON.stringify(body || {})
     }).then(function (r) {
       if (r.status === 401) { localStorage.removeItem(TOKEN_KEY); location.replace(PATHS.signin); throw new Error('signed out'); }
-      if (!r.ok) throw new Error(path + ' answered HTTP ' + r.status);
+      if (!r.ok) { var e = new Error(path + ' answered HTTP ' + r.status); e.status = r.status; throw e; }
       return r.json();
+    });
+  }
+  // The conversation lives in the URL (?c=<thread id>); a reload reads it back.
+  function showThread(id) {
+    var url = PATHS.chat + '?c=' + encodeURIComponent(id);
+    if (location.pathname + location.search !== url) history.replaceState(null, '', url);
+  }
+  function startThread() {
+    return api('/api/threads').then(function (b) { threadId = b.thread_id; started = false; showThread(threadId); });
+  }
+  function openThread(id) {
+    return api('/api/threads/' + encodeURIComponent(id) + '/messages?limit=100', null, 'GET').then(function (b) {
+      var messages = (b && b.messages) || [];
+      threadId = id;
+      started = messages.length > 0;
+      if (cfg.page.renderHistory !== false) {
+        messages.forEach(function (m) {
+          if (m.role === 'user' || m.role === 'assistant') turn(m.role, String(m.content == null ? '' : m.content));
+        });
+      }
+      showThread(id);
     });
   }
   function connect() {
@@ -162,10 +184,11 @@ const CHAT_SCRIPT = `
   });
   document.getElementById('new-conversation').addEventListener('click', function () {
     thread.textContent = '';
-    started = false;
-    api('/api/threads').then(function (b) { threadId = b.thread_id; });
+    startThread().catch(function (e) { if (e.message !== 'signed out') turn('error', e.message); });
   });
-  api('/api/threads').then(function (b) { threadId = b.thread_id; return connect(); })
+  var fromUrl = new URLSearchParams(location.search).get('c');
+  (fromUrl ? openThread(fromUrl).catch(function (e) { if (e.status !== 404) throw e; return startThread(); }) : startThread())
+    .then(function () { return connect(); })
     .catch(function (e) { if (e.message !== 'signed out') turn('error', e.message); });
 })();
 `;

@@ -2,7 +2,7 @@
 // reset() has one place to drop it all.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_FLOOD, type AnswerIn, type FloodSpec, type Persisted, type SendOver } from './events';
+import { DEFAULT_FLOOD, newId, type AnswerIn, type FloodSpec, type Persisted, type SendOver } from './events';
 import { getFault, NETRA_PLATFORM, type Fault, type PageFlags, type RunRecord, type SocketBehaviour } from './faults';
 import { TicketStore, TokenService, type Clock, type CredentialStyle } from './tokens';
 
@@ -27,6 +27,8 @@ export class ReferenceState {
   readonly tickets: TicketStore;
   /** thread id -> id of the user who owns it; events of a thread go to its owner's sockets. */
   readonly threads = new Map<string, string>();
+  /** thread id -> when it was made (epoch ms); GET /api/threads lists a user's threads newest first. */
+  readonly threadCreatedAt = new Map<string, number>();
   /** thread id -> its history, as GET /api/threads/:id/messages serves it. */
   readonly messages = new Map<string, ThreadMessage[]>();
   readonly version = readVersion();
@@ -91,6 +93,7 @@ export class ReferenceState {
     this.delayMs = this.options.delayMs;
     this.flood = DEFAULT_FLOOD;
     this.threads.clear();
+    this.threadCreatedAt.clear();
     this.messages.clear();
     this.tickets.clear();
     this.tokens.forgetIssued();
@@ -100,10 +103,24 @@ export class ReferenceState {
     this.generation++;
   }
 
+  /** A new thread of `userId` (POST /api/threads, or a run in a thread the server did not know). */
+  createThread(threadId: string, userId: string): void {
+    this.threads.set(threadId, userId);
+    this.threadCreatedAt.set(threadId, Date.now());
+  }
+
+  /** The threads of `userId`, newest first (the later made first when made in the same millisecond). */
+  threadsOf(userId: string): UserThread[] {
+    const mine = [...this.threads].filter(([, owner]) => owner === userId).map(([id]) => id).reverse();
+    return mine
+      .map((id) => ({ id, createdAt: this.threadCreatedAt.get(id) ?? 0, messages: this.messages.get(id) ?? [] }))
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
   /** Appends to a thread's history. */
-  record(threadId: string, message: Omit<ThreadMessage, 'created_at'>): void {
+  record(threadId: string, message: Omit<ThreadMessage, 'id' | 'at'>): void {
     const list = this.messages.get(threadId) ?? [];
-    list.push({ ...message, created_at: new Date().toISOString() });
+    list.push({ ...message, id: newId('msg'), at: Date.now() });
     this.messages.set(threadId, list);
   }
 
@@ -117,7 +134,7 @@ export class ReferenceState {
    */
   claimThread(threadId: string, userId: string): boolean {
     const owner = this.threads.get(threadId);
-    if (owner === undefined) this.threads.set(threadId, userId);
+    if (owner === undefined) this.createThread(threadId, userId);
     return owner === undefined || owner === userId;
   }
 }
@@ -148,11 +165,22 @@ export class RunLog {
   }
 }
 
+/** One message of a thread's history as stored; each layout serves it in its own shape (http-routes.ts). */
 export interface ThreadMessage {
+  id: string;
   role: 'user' | 'assistant';
   content: string;
   run_id: string;
-  created_at: string;
+  /** When it was stored, epoch ms. */
+  at: number;
+}
+
+/** A thread as GET /api/threads lists it. */
+export interface UserThread {
+  id: string;
+  /** Epoch ms. */
+  createdAt: number;
+  messages: readonly ThreadMessage[];
 }
 
 /** `reference-<package version>`; the reference has no version of its own, so it borrows the project's. */

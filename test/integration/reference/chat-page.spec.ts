@@ -30,7 +30,7 @@ test.describe('chat page in Chromium', () => {
 
       await page.getByTestId('login-password').fill(REFERENCE_CREDENTIALS.password);
       await page.getByTestId('login-submit').click();
-      await expect(page).toHaveURL(/\/chat$/);
+      await expect(page, 'the chat, with its new thread in the URL').toHaveURL(/\/chat\?thread=thread-[0-9a-f]+$/);
       expect(await page.evaluate(() => localStorage.getItem('jwt_token'))).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
 
       await page.getByTestId('message-textarea').fill('browser check');
@@ -45,12 +45,12 @@ test.describe('chat page in Chromium', () => {
       await expect(page.getByTestId('response-card').nth(1)).toContainText('second check');
       expect(sent.map((s) => JSON.parse(s).type).filter((t) => t !== 'pong')).toEqual(['start_agent', 'user_message']);
 
-      // A new page load (new thread) under a fault that hides the answer.
+      // A new chat (/chat alone: a new thread) under a fault that hides the answer.
       reference.setFault('answer-not-rendered');
-      await page.reload();
+      await page.goto(`${reference.appUrl}/chat`);
       await page.getByTestId('message-textarea').fill('hidden answer');
       await page.getByTestId('send-button').click();
-      await expect(page.getByText('hidden answer')).toBeVisible();
+      await expect(page.locator('#messages').getByText('hidden answer'), 'the message in the conversation (the list titles it too)').toBeVisible();
       await expect(page.getByTestId('thinking-indicator')).toBeHidden();
       await expect(page.getByTestId('response-card')).toHaveCount(0);
     } finally {
@@ -67,7 +67,7 @@ test.describe('chat page in Chromium', () => {
       page.on('websocket', (ws) => ws.on('framesent', (f) => sent.push(String(f.payload))));
       await page.goto(`${reference.appUrl}/login`);
       await page.getByTestId('oauth-button').click();
-      await expect(page).toHaveURL(/\/chat$/);
+      await expect(page).toHaveURL(/\/chat\?thread=thread-[0-9a-f]+$/);
       const execute = page.waitForRequest((r) => r.url().endsWith('/api/agent/v2/execute'));
       await page.getByTestId('message-textarea').fill('via rest');
       await page.getByTestId('send-button').click();

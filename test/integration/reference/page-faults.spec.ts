@@ -62,8 +62,8 @@ test.describe('chat page in Chromium: where and how the answer shows', () => {
       await expect(page.getByTestId('response-card')).toHaveText('Your usage is within the plan limits.');
       await ask(page, 'anything new?');
       await expect(page.getByTestId('thinking-indicator')).toBeHidden();
-      const received = kinds(agentSockets(sockets)[0]?.received ?? []);
-      expect(received).toContain('agent_response');
+      // The answer frame comes right after the completion that hid the indicator.
+      await expect.poll(() => kinds(agentSockets(sockets)[0]?.received ?? []), { message: 'the agent_response at the page' }).toContain('agent_response');
       await expect(page.getByTestId('response-card')).toHaveCount(1);
     } finally {
       await context.close();
@@ -90,7 +90,7 @@ test.describe('chat page in Chromium: where and how the answer shows', () => {
       const ticket = page.waitForResponse((r) => r.url().endsWith('/api/websocket/ticket'));
       expect((await ticket).status()).toBe(500);
       await ask(page, 'nobody listens');
-      await expect(page.getByText('nobody listens')).toBeVisible();
+      await expect(page.locator('#messages').getByText('nobody listens')).toBeVisible();
       expect(sockets.map((s) => new URL(s.url).pathname)).toEqual(['/ws/presence']);
       await expect(page.getByTestId('thinking-indicator')).toBeVisible();
     } finally {
