@@ -1,6 +1,8 @@
 import { defineConfig } from '@playwright/test';
 import { loadDotenv } from './src/config/dotenv';
-import { loadConfig, probeTestTimeoutMs } from './src/config/load';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { journeyStartTimeoutMs, loadConfig } from './src/config/load';
 import { usableStorageState } from './src/auth/storage-state';
 import { findBrowser, type BrowserChoice } from './src/browser/resolve';
 import { BROWSER_MISSING_EXIT, RUNNER_ENV } from './src/cli/runner-env';
@@ -13,12 +15,14 @@ loadDotenv();
 const loaded = loadConfig(process.env);
 if (!loaded.ok) throw new Error(`golden-path-probe configuration:\n- ${loaded.problems.join('\n- ')}`);
 const config = loaded.config;
-process.env.PROBE_RUN_DIR ??= newRunDir(config.reportDir);
+// The CLI lists a team's journeys (`--list`) before it runs them: no run, no folder, no browser then.
+const listing = process.env[RUNNER_ENV.listing] === '1';
+process.env.PROBE_RUN_DIR ??= listing ? join(tmpdir(), 'golden-path-probe-listing') : newRunDir(config.reportDir);
 const runDir = process.env.PROBE_RUN_DIR;
 
 // The browser is found once, here in the runner, and handed to the worker (this file runs in both). Under the
 // CLI a missing browser stops the runner at once: the CLI installs one where it can and starts it again.
-const browser = handedBrowser() ?? chosenBrowser();
+const browser: BrowserChoice = listing ? { source: 'playwright', args: [] } : (handedBrowser() ?? chosenBrowser());
 
 function handedBrowser(): BrowserChoice | undefined {
   const handed = process.env[RUNNER_ENV.browser];
@@ -36,12 +40,14 @@ function chosenBrowser(): BrowserChoice {
 }
 
 export default defineConfig({
-  testDir: './e2e',
+  // The built-in golden path, or a team's journeys (PROBE_JOURNEYS; the CLI runs one a time, by --test-list).
+  testDir: config.journeys ?? './e2e',
   outputDir: `${runDir}/test-output`,
   // The embedded reference staging listens on an ephemeral port, which Playwright's webServer (it waits on a
   // fixed port or URL) cannot express; global setup starts it and publishes its URLs to the workers.
   globalSetup: config.embedded ? './e2e/start-reference.ts' : undefined,
-  timeout: probeTestTimeoutMs(config),
+  // The steps before the first send; each message and reload a journey makes adds its own (fixtures/chat.ts).
+  timeout: journeyStartTimeoutMs(config),
   workers: 1,
   retries: 0,
   reporter: [

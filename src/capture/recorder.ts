@@ -60,16 +60,20 @@ export class Recorder {
   /** What the redactor knew when the first frame was written: anything learned later is taken out at close. */
   private learnedAtFirstFrame: number | undefined;
 
+  /** The probe's nonces, one a turn: a request carrying one is the probe's own send. */
+  private readonly nonces: string[] = [];
+
   constructor(
     private readonly clock: Clock,
     private readonly redactor: Redactor,
     private readonly framesPath: string,
-    /** Marks the probe's own message in outgoing HTTP requests (the REST send path). */
-    private readonly nonce: string,
+    /** Marks the probe's own message in outgoing HTTP requests (the REST send path); a turn adds its own (watchNonce). */
+    nonce: string,
     /** Origins of the target's hosts (app, API, auth): only their failed requests are evidence. */
     private readonly targetOrigins: ReadonlySet<string>,
     private readonly sink: FrameSink,
   ) {
+    this.nonces.push(nonce);
     this.out = createWriteStream(framesPath, { flags: 'w' });
     this.out.on('error', (err) => (this.writeError = err));
   }
@@ -89,6 +93,11 @@ export class Recorder {
       // A request the page itself cancelled (a navigation, an aborted fetch) did not fail.
       if (error !== 'net::ERR_ABORTED') this.onHttpFailure(req, { error });
     });
+  }
+
+  /** A further turn's nonce: its requests are the probe's own sends too. */
+  watchNonce(nonce: string): void {
+    if (!this.nonces.includes(nonce)) this.nonces.push(nonce);
   }
 
   /** Calls `listener` after every new frame or socket change; returns the unsubscribe function. */
@@ -172,7 +181,7 @@ export class Recorder {
 
   private onRequest(req: Request): void {
     const body = req.postData();
-    if (!body || !body.includes(this.nonce)) return;
+    if (!body || !this.nonces.some((n) => body.includes(n))) return;
     let parsed: unknown = body;
     try {
       parsed = JSON.parse(body);

@@ -19,8 +19,8 @@ const SHORTHANDS: Record<string, [string, string]> = { '--skip-preflight': ['PRO
 const COMMAND_OPTIONS: Record<string, string[]> = {
   login: ['--save'],
   validate: ['--runs', '--require', '--expect-version', '--version-url', '--version-field', '--junit'],
-  report: ['--since', '--last', '--baseline', '--title', '--out', '--target'],
-  history: ['--since', '--by', '--target'],
+  report: ['--since', '--last', '--baseline', '--title', '--out', '--target', '--journey'],
+  history: ['--since', '--by', '--target', '--journey'],
 };
 
 export function flagName(variable: string): string {

@@ -24,17 +24,19 @@ them (default N) pass or are degraded, and, with --expect-version, when the targ
 A version URL that cannot be read, or an answer without the field, is a configuration error (exit 2); a
 version that differs fails the gate (exit 1). The embedded reference has no release to check.
 Exit: 0 the gate passed, 1 it failed, 2 it could not be judged.`,
-  history: `Usage: golden-path-probe history [--since T] [--by location] [--target URL]
+  history: `Usage: golden-path-probe history [--since T] [--by location] [--target URL] [--journey NAME]
 
 What the history (PROBE_HISTORY_DB) says of the runs since T (default 24h; a duration ago, or an ISO time):
 the success rate, the failures by class, p50/p95 of each event, of the run's final agent_completed and of
-the answer visible in the page.
+the answer visible in the page; for runs of several turns, of each turn's.
   --since T        the window: 24h, 7d, or 2026-12-01T00:00:00Z
   --by location    one row per location (PROBE_LOCATION): runs, success rate, p50/p95 of each series
   --target URL     only the runs of this target (a PROBE_APP_URL, or "embedded reference staging"); with
-                   several targets in the window and none given, one table per target`,
+                   several targets in the window and none given, one table per target
+  --journey NAME   only the runs of this journey (golden-path, the built-in one, or one of PROBE_JOURNEYS);
+                   with several and none given, one table per journey`,
   report: `Usage: golden-path-probe report [--since T | --last N] [--baseline T1..T2] [--target URL]
-                             [--title "..."] [--out DIR]
+                             [--journey NAME] [--title "..."] [--out DIR]
 
 The post-remediation validation report (HTML and Markdown) of the runs in PROBE_REPORT_DIR: every check,
 every event with its timing, before vs after, the evidence linked.
@@ -43,6 +45,8 @@ every event with its timing, before vs after, the evidence linked.
   --baseline T1..T2  the runs between T1 and T2 are "before" (e.g. 48h..24h)
   --target URL       only the runs of this target (with several targets and none given: the most recent one's,
                      and the report says which others there were)
+  --journey NAME     only the runs of this journey (golden-path, or one of PROBE_JOURNEYS); with several and
+                     none given, the most recent one's, as for --target
   --title "..."      the report's title
   --out DIR          where to write it (default <PROBE_REPORT_DIR>/validation-<time>)`,
   login: `Usage: golden-path-probe login --save FILE [settings]

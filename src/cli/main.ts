@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadDotenv } from '../config/dotenv';
-import { budgetsOf, loadConfig, probeTestTimeoutMs, type ProbeConfig } from '../config/load';
+import { BUILT_IN_JOURNEY, journeyLabel, journeyOf } from '../config/journey';
+import { budgetsOf, journeysTestTimeoutMs, loadConfig, probeTestTimeoutMs, type ProbeConfig } from '../config/load';
 import { formatDuration, parseDuration } from '../config/duration';
 import type { GateRun, VersionCheck } from '../ops/validate';
 import { RESULT_FILE, type RunResult } from '../report/result';
@@ -16,6 +17,7 @@ import { targetLine, targetName } from '../report/target-name';
 import { markLatest, newRunDir, writtenFiles } from '../report/run-dir';
 import { optionsHelp, parseArgs } from './flags';
 import { COMMAND_HELP } from './help';
+import type { Journey } from './journeys';
 import { BROWSER_MISSING_EXIT, RUNNER_ENV } from './runner-env';
 
 /* eslint-disable @typescript-eslint/no-require-imports -- loading on demand, see below */
@@ -39,6 +41,7 @@ const lazy = {
   validationReport: (): typeof import('../report/validation/write') => require('../report/validation/write'),
   earlyResult: (): typeof import('../run/early-result') => require('../run/early-result'),
   preflightStep: (): typeof import('../run/preflight-step') => require('../run/preflight-step'),
+  journeys: (): typeof import('./journeys') => require('./journeys'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -47,20 +50,23 @@ export const EXIT = { pass: 0, fail: 1, error: 2 } as const;
 const PROJECT_ROOT = resolve(__dirname, '..', '..');
 /** Beyond the probe's own bounds (Playwright's test timeout), the time Playwright itself may take to start and stop. */
 const PLAYWRIGHT_OVERHEAD_MS = 120_000;
+/** In a journey's run folder: which test the run is (Playwright's --test-list). */
+const JOURNEY_FILE = 'journey.txt';
 
 const USAGE = `Usage: golden-path-probe [command] [options]
 
 Commands:
-  run                 run the probe once (the default); exit 0 pass or degraded, 1 fail, 2 could not judge
+  run                 run the probe once (the default); exit 0 pass or degraded, 1 fail, 2 could not judge;
+                      --journeys DIR runs your own journeys instead, a run each (README: Your own journeys)
   diagnose            run the browser probe and the browserless protocol probe, and say where the golden
                       path broke (backend or frontend); needs a target (PROBE_APP_URL)
   validate            the pre-release gate: --runs N [--require M] [--expect-version V --version-url URL
                       --version-field PATH] [--junit FILE]; exit 0 only when the version matches and M of N pass
   history             success rate, failures by class, p50/p95 of each event: [--since 24h] [--by location]
-                      [--target URL]
+                      [--target URL] [--journey NAME]
   report              the post-remediation validation report (HTML + Markdown): [--since T | --last N]
-                      [--baseline T1..T2] [--target URL] [--title "..."] [--out DIR]; T is a time (ISO) or a
-                      duration ago (24h)
+                      [--baseline T1..T2] [--target URL] [--journey NAME] [--title "..."] [--out DIR]; T is a
+                      time (ISO) or a duration ago (24h)
   COMMAND --help      that command's own help
   login --save FILE   log in with the configured strategy and save the browser's storage state to FILE,
                       for PROBE_STORAGE_STATE
@@ -133,9 +139,50 @@ interface RunOutcome {
  */
 function singleRun(config: ProbeConfig, env: NodeJS.ProcessEnv): Promise<number> {
   return untilSignal(async (stop) => {
-    const outcome = await run(config, env, stop);
-    return stop.aborted ? EXIT.error : outcome.code;
+    const outcomes = await runJourneys(config, env, stop);
+    return stop.aborted ? EXIT.error : worstCode(outcomes);
   });
+}
+
+/** Of several runs (journeys), the exit code of the worst: could not judge (2) over fail (1) over pass (0). */
+function worstCode(outcomes: RunOutcome[]): number {
+  return Math.max(...outcomes.map((o) => o.code));
+}
+
+/**
+ * The built-in golden path's run; or, with PROBE_JOURNEYS, a run for each journey of the folder, one after the
+ * other, each with every report, its history row, alert state and metrics; then a line a journey.
+ */
+async function runJourneys(config: ProbeConfig, env: NodeJS.ProcessEnv, stop?: AbortSignal): Promise<RunOutcome[]> {
+  if (config.journeys === null) return [await run(config, env, stop)];
+  const journeysEnv = { ...env, NODE_PATH: journeysNodePath(env) };
+  const { listJourneys, collectPlaywright } = lazy.journeys();
+  const listed = await listJourneys(config.journeys, (args) =>
+    collectPlaywright(require.resolve('@playwright/test/cli'), [...args, '--config', join(PROJECT_ROOT, 'playwright.config.ts')], { ...journeysEnv, [RUNNER_ENV.listing]: '1' }),
+  );
+  if ('problem' in listed) return [{ code: fatal(listed.problem), runDir: '' }];
+  const outcomes: Array<RunOutcome & { journey: string }> = [];
+  for (const journey of listed.journeys) {
+    if (stop?.aborted) break;
+    console.log(`golden-path-probe: journey ${journey.name} (${journey.file})`);
+    const outcome = await run({ ...config, journey: journey.name }, { ...journeysEnv, [RUNNER_ENV.journey]: journey.name }, stop, journey);
+    outcomes.push({ ...outcome, journey: journey.name });
+  }
+  if (outcomes.length > 1) {
+    console.log(`golden-path-probe: ${outcomes.length} journeys:`);
+    for (const o of outcomes) {
+      const v = o.result?.verdict;
+      console.log(`  ${journeyLabel(o.journey)}: ${(v?.status ?? 'error').toUpperCase()}${v?.class ? ` [${v.class}]` : ''}  ${o.runDir}`);
+    }
+  }
+  return outcomes;
+}
+
+let nodePath: string | undefined;
+/** The NODE_PATH of the journeys' Playwright processes (journeys.ts), made once a process. */
+function journeysNodePath(env: NodeJS.ProcessEnv): string {
+  nodePath ??= lazy.journeys().journeysNodePath(PROJECT_ROOT, env.NODE_PATH);
+  return nodePath;
 }
 
 /** Runs `body` with a signal that SIGTERM or SIGINT aborts (its reason: the signal's name). */
@@ -156,10 +203,10 @@ async function untilSignal(body: (stop: AbortSignal) => Promise<number>): Promis
   }
 }
 
-async function run(config: ProbeConfig, env: NodeJS.ProcessEnv, stop?: AbortSignal): Promise<RunOutcome> {
+async function run(config: ProbeConfig, env: NodeJS.ProcessEnv, stop?: AbortSignal, journey?: Journey): Promise<RunOutcome> {
   let runDir: string;
   try {
-    runDir = newRunDir(config.reportDir);
+    runDir = newRunDir(config.reportDir, new Date(), journey?.name);
   } catch (err) {
     return { code: fatal(`cannot create a run folder under PROBE_REPORT_DIR=${config.reportDir}: ${(err as Error).message}`), runDir: '' };
   }
@@ -173,7 +220,7 @@ async function run(config: ProbeConfig, env: NodeJS.ProcessEnv, stop?: AbortSign
   // When the signal came: a verdict written after it is of a run the stop itself broke (its browser closed).
   let signalledAt = Infinity;
   stop?.addEventListener('abort', () => (signalledAt = Date.now()), { once: true });
-  let outcome = await judgedRun(config, env, runDir, startedAt, stop);
+  let outcome = await judgedRun(config, env, runDir, startedAt, stop, journey);
   if (stop?.aborted) {
     await lazy.earlyResult().writeInterrupted(config, runDir, stop.reason as NodeJS.Signals, startedAt, signalledAt);
     outcome = readOutcome(runDir, true);
@@ -188,7 +235,7 @@ async function run(config: ProbeConfig, env: NodeJS.ProcessEnv, stop?: AbortSign
 }
 
 /** Preflight, then the browser probe; the verdict from the run's result.json. */
-async function judgedRun(config: ProbeConfig, env: NodeJS.ProcessEnv, runDir: string, startedAt: Date, stop?: AbortSignal): Promise<RunOutcome> {
+async function judgedRun(config: ProbeConfig, env: NodeJS.ProcessEnv, runDir: string, startedAt: Date, stop?: AbortSignal, journey?: Journey): Promise<RunOutcome> {
   // The embedded reference is started later, by Playwright: there is nothing to check before.
   if (config.preflight && !config.embedded) {
     const { runPreflight, writePreflightFailure } = lazy.preflightStep();
@@ -202,12 +249,20 @@ async function judgedRun(config: ProbeConfig, env: NodeJS.ProcessEnv, runDir: st
   // finds none it stops at once, and the browser is installed here, outside the run's time bound.
   const childEnv: NodeJS.ProcessEnv = { ...env, PROBE_RUN_DIR: runDir, [RUNNER_ENV.underCli]: '1' };
   delete childEnv[RUNNER_ENV.browser];
-  const limitMs = probeTestTimeoutMs(config) + PLAYWRIGHT_OVERHEAD_MS;
-  let ended = await runPlaywright(childEnv, limitMs, stop);
+  // A journey's turns are in its code: its bound is the most a journey may do.
+  const limitMs = (journey ? journeysTestTimeoutMs(config) : probeTestTimeoutMs(config)) + PLAYWRIGHT_OVERHEAD_MS;
+  // One journey a run: its file and exact title, in Playwright's own test-list format.
+  const args: string[] = [];
+  if (journey) {
+    const list = join(runDir, JOURNEY_FILE);
+    lazy.journeys().writeTestList(list, journey);
+    args.push('--test-list', list);
+  }
+  let ended = await runPlaywright(childEnv, limitMs, stop, args);
   if (ended === `code ${BROWSER_MISSING_EXIT}` && !stop?.aborted) {
     const browser = lazy.browser().ensureBrowser(config.browserPath, (l) => console.error(l));
     if ('error' in browser) return { code: fatal(browser.error), runDir };
-    ended = await runPlaywright({ ...childEnv, [RUNNER_ENV.browser]: JSON.stringify(browser) }, limitMs, stop);
+    ended = await runPlaywright({ ...childEnv, [RUNNER_ENV.browser]: JSON.stringify(browser) }, limitMs, stop, args);
   }
   if (stop?.aborted) return { code: EXIT.error, runDir };
   const outcome = readOutcome(runDir, false);
@@ -236,7 +291,7 @@ async function loop(config: ProbeConfig, env: NodeJS.ProcessEnv, everyMs: number
   const { runs } = await lazy.loop().runLoop({
     everyMs,
     runOnce: async () => {
-      await run(config, env);
+      await runJourneys(config, env);
     },
     log: (line) => console.log(line),
   });
@@ -269,10 +324,14 @@ async function validateCommand(config: ProbeConfig, env: NodeJS.ProcessEnv, opti
   // A target on the wrong version fails the gate at once: the runs would validate the wrong build.
   for (let i = 1; i <= runs && (version === undefined || version.ok) && !stop.aborted; i++) {
     const started = Date.now();
-    const outcome = await run(config, env, stop);
-    const v = outcome.result?.verdict;
-    gateRuns.push({ index: i, status: v?.status ?? 'error', class: v?.class ?? 'probe', message: v?.message ?? 'no result', durationMs: Date.now() - started, runDir: outcome.runDir });
-    console.log(`validate: run ${i}/${runs}: ${(v?.status ?? 'error').toUpperCase()}${v?.class ? ` [${v.class}]` : ''} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    // With journeys, a gate run is every journey once, and passes only when each does: the worst one speaks for it.
+    const outcomes = await runJourneys(config, env, stop);
+    const worst = outcomes.find((o) => o.code === worstCode(outcomes))!;
+    const v = worst.result?.verdict;
+    const journey = worst.result?.journey;
+    const named = journey === undefined || journey === BUILT_IN_JOURNEY ? '' : `journey ${journey}: `;
+    gateRuns.push({ index: i, status: v?.status ?? 'error', class: v?.class ?? 'probe', message: `${named}${v?.message ?? 'no result'}`, durationMs: Date.now() - started, runDir: worst.runDir });
+    console.log(`validate: run ${i}/${runs}: ${(v?.status ?? 'error').toUpperCase()}${v?.class ? ` [${v.class}]` : ''}${named ? ` (${named.slice(0, -2)})` : ''} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
   if (stop.aborted) return fatal(`validate: interrupted by ${String(stop.reason)} after ${gateRuns.length} of ${runs} runs; no gate verdict`);
   const { gate, renderJunit } = lazy.validate();
@@ -305,14 +364,15 @@ async function historyCommand(config: ProbeConfig, options: Record<string, strin
   }
   try {
     const given = options['--target'];
-    const runs = (await history.since(from)).filter((r) => given === undefined || r.target === given);
+    const runs = (await history.since(from, undefined, options['--journey'])).filter((r) => given === undefined || r.target === given);
     const label = `since ${since}`;
     if (by === 'location') console.log(renderHistoryByLocation(runs, label));
     else {
-      // Runs of several targets never mix: one table a target.
-      const targets = [...new Set(runs.map((r) => r.target))];
-      if (targets.length <= 1) console.log(renderHistory(historyStats(runs), targets.length === 1 ? `${label}, ${targets[0]}` : label));
-      else for (const t of targets) console.log(renderHistory(historyStats(runs.filter((r) => r.target === t)), `${label}, ${t}`));
+      // Runs of several targets, or of several journeys, never mix: one table each.
+      const series = [...new Set(runs.map((r) => `${r.target}\n${r.journey}`))].map((key) => key.split('\n') as [string, string]);
+      const named = (target: string, journey: string) => `${label}, ${target}${journey === BUILT_IN_JOURNEY ? '' : `, journey ${journey}`}`;
+      if (series.length === 0) console.log(renderHistory(historyStats(runs), label));
+      for (const [target, journey] of series) console.log(renderHistory(historyStats(runs.filter((r) => r.target === target && r.journey === journey)), named(target, journey)));
     }
   } catch (err) {
     return fatal(`history: ${(err as Error).message}`);
@@ -348,22 +408,27 @@ async function reportCommand(config: ProbeConfig, options: Record<string, string
   if (problems.length) return usageError(problems);
   const { loadRuns, writeValidationReport } = lazy.validationReport();
   const window = since === undefined ? { last: last ?? 20 } : { since: new Date(since), last };
-  // One report is of one target: the one asked for, else the latest run's (the others are named).
-  let target = options['--target'];
-  if (target === undefined) {
-    const all = loadRuns(config.reportDir, window);
-    const names = [...new Set(all.map((r) => targetName(r.result.target)))];
-    target = all.length > 0 ? targetName(all[all.length - 1]!.result.target) : undefined;
-    if (names.length > 1) console.log(`report: the window holds runs of ${names.length} targets; this report is of ${target} (the latest run's); the others: ${names.filter((n) => n !== target).join(', ')} (--target to choose)`);
-  }
-  const runs = loadRuns(config.reportDir, { ...window, target });
-  if (runs.length === 0) return fatal(`no runs to report in ${config.reportDir} for that window${target === undefined ? '' : ` and target ${target}`}`);
+  // One report is of one target and one journey: those asked for, else the latest run's (the others are named).
+  const all = loadRuns(config.reportDir, window);
+  const latest = all.at(-1)?.result;
+  const one = (what: string, flag: string, given: string | undefined, of: (r: RunResult) => string): string | undefined => {
+    if (given !== undefined || latest === undefined) return given;
+    const names = [...new Set(all.map((r) => of(r.result)))];
+    const chosen = of(latest);
+    if (names.length > 1) console.log(`report: the window holds runs of ${names.length} ${what}s; this report is of ${chosen} (the latest run's); the others: ${names.filter((n) => n !== chosen).join(', ')} (${flag} to choose)`);
+    return chosen;
+  };
+  const target = one('target', '--target', options['--target'], (r) => targetName(r.target));
+  const journey = one('journey', '--journey', options['--journey'], journeyOf);
+  const runs = loadRuns(config.reportDir, { ...window, target, journey });
+  if (runs.length === 0)
+    return fatal(`no runs to report in ${config.reportDir} for that window${target === undefined ? '' : ` and target ${target}`}${journey === undefined ? '' : `, journey ${journey}`}`);
   const out = options['--out'] ?? join(config.reportDir, `validation-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   const written = await writeValidationReport(out, {
-    title: options['--title'] ?? 'Golden path validation',
+    title: options['--title'] ?? (journey === undefined || journey === BUILT_IN_JOURNEY ? 'Golden path validation' : `Journey ${journey}: validation`),
     generatedAt: new Date().toISOString(),
     runs,
-    baseline: baseline ? loadRuns(config.reportDir, { ...baseline, target }) : undefined,
+    baseline: baseline ? loadRuns(config.reportDir, { ...baseline, target, journey }) : undefined,
     links: out,
   });
   console.log(`report: ${written.html}
@@ -463,10 +528,10 @@ const STOP_GRACE_MS = 3000;
  * timeout or on `stop`, the group gets SIGTERM (Playwright closes its browser), then SIGKILL after
  * STOP_GRACE_MS, so that nothing is left behind.
  */
-function runPlaywright(env: NodeJS.ProcessEnv, timeoutMs: number, stop?: AbortSignal): Promise<string> {
+function runPlaywright(env: NodeJS.ProcessEnv, timeoutMs: number, stop?: AbortSignal, args: string[] = []): Promise<string> {
   const cli = require.resolve('@playwright/test/cli');
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, [cli, 'test', '--config', join(PROJECT_ROOT, 'playwright.config.ts')], { env, stdio: 'inherit', detached: true });
+    const child = spawn(process.execPath, [cli, 'test', '--config', join(PROJECT_ROOT, 'playwright.config.ts'), ...args], { env, stdio: 'inherit', detached: true });
     let killer: NodeJS.Timeout | undefined;
     const signalGroup = (signal: NodeJS.Signals) => {
       try {

@@ -7,6 +7,10 @@ export const RUNNER_ENV = {
   browser: 'PROBE_BROWSER_CHOICE',
   /** Set by the CLI: with no browser, the runner then stops with BROWSER_MISSING_EXIT instead of throwing. */
   underCli: 'PROBE_UNDER_CLI',
+  /** Set by the CLI while it lists a team's journeys (`playwright test --list`): no run folder, no browser. */
+  listing: 'PROBE_LISTING',
+  /** Set by the CLI: the journey a run is (its name in every report); else the test's title names it. */
+  journey: 'PROBE_JOURNEY',
 } as const;
 
 /** The runner's exit code for "no browser here": the CLI installs one where this machine allows, and starts it again. */

@@ -2,13 +2,15 @@
 // Every problem is collected and reported at once, each naming its variable, so that a broken setup is
 // fixed in one round instead of one variable per run.
 
+import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defaultContract, type Contract } from '../contract/contract';
 import { parseAlertWindow } from './alert-window';
 import { parseDuration } from './duration';
 import type { Budgets } from '../contract/types';
 import { loadContractFile } from './contract-file';
+import { BUILT_IN_JOURNEY } from './journey';
 import { PROFILES_BY_NAME } from './profiles';
 import { sessionLogins, type SessionLogin } from './users';
 import { isPostgresUrl, isSchemaName } from './history-url';
@@ -50,6 +52,18 @@ export interface ProbeConfig {
   /** The user each session logs in as, session 1 first; one entry when `users` is 1, the settings above. */
   sessionLogins: SessionLogin[];
   message: string;
+  /** The conversation's messages, one a turn (PROBE_TURNS, PROBE_MESSAGES); the first is `message`. */
+  messages: string[];
+  /** A folder of the team's own journeys (PROBE_JOURNEYS), absolute; null: the built-in golden path. */
+  journeys: string | null;
+  /** The journey a run is, by name in every report and the history: BUILT_IN_JOURNEY, or a journey's (journeys.ts). */
+  journey: string;
+  /** After the last answer, reload and return to the conversation (PROBE_PERSISTENCE). */
+  persistence: boolean;
+  /** The conversation's item in the app's list, `{threadId}` in it (PROBE_THREAD_LIST_SELECTOR). */
+  threadListSelector: string;
+  /** The thread's stored history, `{api}` and `{threadId}` in it (PROBE_THREAD_MESSAGES_URL); undefined: not asked. */
+  threadMessagesUrl?: string;
   expectAnswer?: string;
   /** Where the answer is read; undefined: the page's whole visible text. */
   answerSelector?: string;
@@ -208,6 +222,12 @@ export function loadConfig(env: Env): ConfigResult {
     users: Number(value('PROBE_USERS')),
     sessionLogins: [],
     message: value('PROBE_MESSAGE')!,
+    messages: turnMessages(value('PROBE_MESSAGE')!, given('PROBE_TURNS'), value('PROBE_MESSAGES'), problems),
+    journeys: journeysOf(value('PROBE_JOURNEYS'), problems),
+    journey: env['PROBE_JOURNEY'] ?? BUILT_IN_JOURNEY,
+    persistence: value('PROBE_PERSISTENCE') === 'on',
+    threadListSelector: value('PROBE_THREAD_LIST_SELECTOR')!,
+    threadMessagesUrl: value('PROBE_THREAD_MESSAGES_URL'),
     expectAnswer: value('PROBE_EXPECT_ANSWER'),
     answerSelector: value('PROBE_ANSWER_SELECTOR'),
     firstEventWarnMs: firstEvent.warnMs,
@@ -297,6 +317,47 @@ function chatSettingsOf(value: (name: string) => string | undefined): ChatSettin
   };
 }
 
+/** PROBE_JOURNEYS as an absolute folder that exists; null when unset. */
+function journeysOf(raw: string | undefined, problems: string[]): string | null {
+  if (raw === undefined) return null;
+  const dir = resolve(raw);
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    problems.push(`PROBE_JOURNEYS: no folder ${dir} (from ${JSON.stringify(raw)}): give the folder that holds your journeys' spec files`);
+    return null;
+  }
+  if (!isDir) problems.push(`PROBE_JOURNEYS must be a folder of spec files, and ${dir} is a file: give its folder`);
+  return dir;
+}
+
+/** The most turns one conversation has: enough for a follow-up or three, not a load test. */
+export const MAX_TURNS = 10;
+
+/**
+ * One message a turn: PROBE_MESSAGES when given (a turn a message, unless PROBE_TURNS says how many of them),
+ * else PROBE_MESSAGE, then follow-ups of it (PROBE_TURNS of them).
+ */
+function turnMessages(first: string, turnsGiven: string | undefined, listed: string | undefined, problems: string[]): string[] {
+  const turns = Number(turnsGiven ?? spec('PROBE_TURNS').default);
+  if (!Number.isInteger(turns)) return [first]; // said by checkValue
+  if (listed === undefined) return Array.from({ length: turns }, (_, i) => (i === 0 ? first : `Follow-up ${i}: ${first}`));
+  let list: string[];
+  try {
+    list = JSON.parse(listed) as string[];
+  } catch {
+    return [first]; // said by checkValue
+  }
+  if (!Array.isArray(list)) return [first];
+  if (turnsGiven === undefined) {
+    if (list.length > MAX_TURNS) problems.push(`PROBE_MESSAGES lists ${list.length} messages: a conversation has at most ${MAX_TURNS} turns`);
+    return list.length === 0 ? [first] : list.slice(0, MAX_TURNS);
+  }
+  if (list.length < turns) problems.push(`PROBE_MESSAGES lists ${list.length} message(s), and PROBE_TURNS is ${turns}: one message a turn`);
+  return list.slice(0, Math.max(turns, 1));
+}
+
 /** Each session's user; undefined (and the problems said) when they cannot be had. */
 function sessionsOf(config: ProbeConfig, value: (name: string) => string | undefined, problems: string[]): SessionLogin[] | undefined {
   if (!Number.isInteger(config.users)) return undefined;
@@ -351,12 +412,32 @@ function historyDbOf(setting: string | undefined, reportDir: string): string | n
 }
 
 /**
- * Playwright's bound on the whole probe test. Every step and wait is bounded on its own; this outer bound
- * only catches a bug of the probe: four page steps and the send's confirmation, the completion wait, the
- * render wait (the grace after the final runs beside it), one read of a stuck page, and a margin.
+ * The bounds of a journey's test. Every step and wait is bounded on its own; these outer bounds only catch a
+ * bug of the probe. The test starts with the steps before the first send (open, log in, open chat), one read
+ * of a stuck page and a margin; each message a chat sends adds a turn's, each reload a reload's (fixtures/chat.ts).
  */
+export function journeyStartTimeoutMs(c: ProbeConfig): number {
+  return c.stepTimeoutMs * 3 + c.unresponsiveMs + 30_000;
+}
+
+/** A turn: the send and its confirmation, the completion wait, the render wait (the grace after the final runs beside it). */
+export function turnTimeoutMs(c: ProbeConfig): number {
+  return c.stepTimeoutMs + c.completeTimeoutMs + Math.max(c.renderTimeoutMs, c.finalGraceMs);
+}
+
+/** A reload: the reload, the conversation shown by its URL, else a click in the list and shown again, the stored history. */
+export function reloadTimeoutMs(c: ProbeConfig): number {
+  return c.stepTimeoutMs * 3 + c.renderTimeoutMs * 2;
+}
+
+/** The built-in golden path's whole test: its turns (PROBE_TURNS) and its reload (PROBE_PERSISTENCE). */
 export function probeTestTimeoutMs(c: ProbeConfig): number {
-  return c.stepTimeoutMs * 5 + c.completeTimeoutMs + Math.max(c.renderTimeoutMs, c.finalGraceMs) + c.unresponsiveMs + 30_000;
+  return journeyStartTimeoutMs(c) + c.messages.length * turnTimeoutMs(c) + (c.persistence ? reloadTimeoutMs(c) : 0);
+}
+
+/** A team's journey, whose turns are in its code: the most a chat may send (MAX_TURNS), and up to three reloads. */
+export function journeysTestTimeoutMs(c: ProbeConfig): number {
+  return journeyStartTimeoutMs(c) + MAX_TURNS * turnTimeoutMs(c) + 3 * reloadTimeoutMs(c);
 }
 
 /** The time budgets of the contract, as the judge takes them. */
@@ -429,6 +510,20 @@ function checkValue(v: VariableSpec, raw: string): string | undefined {
       // Joined to PROBE_APP_URL as it is: `chat` would make https://hostchat, a URL would repeat the host.
       if (!/^\/(?!\/)\S*$/.test(raw)) return `${v.name} must be a path on the app starting with /, like /chat; got ${shown}`;
       return undefined;
+    case 'turns':
+      if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_TURNS) return `${v.name} must be a whole number from 1 to ${MAX_TURNS}, got ${shown}`;
+      return undefined;
+    case 'json-list': {
+      let list: unknown;
+      try {
+        list = JSON.parse(raw);
+      } catch (err) {
+        return `${v.name} is not JSON: ${(err as Error).message}`;
+      }
+      if (!Array.isArray(list) || list.length === 0 || list.some((m) => typeof m !== 'string' || m.trim() === ''))
+        return `${v.name} must be a JSON list of non-empty strings, like ["What drove my costs?", "And last month?"]; got ${shown}`;
+      return undefined;
+    }
     case 'regex':
       try {
         new RegExp(raw);

@@ -22,6 +22,8 @@ export const PROFILES_BY_NAME: Record<ProfileName, Profile> = {
       PROBE_TOKEN_STORAGE_KEY: 'jwt_token',
       PROBE_WS_AUTH: 'ticket',
       PROBE_PREFLIGHT_URLS: '{api}/health,{api}/ws/health,{auth}/health',
+      // The platform's stored history of a thread (its threads route): "saved" and "shown" told apart.
+      PROBE_THREAD_MESSAGES_URL: '{api}/api/threads/{threadId}/messages',
       // No answer selector: that frontend shows the answer as a message without a test id, and its
       // response-card holds a report card (recommendations, metrics), not the answer text.
     },

@@ -1,7 +1,7 @@
 // Every setting of the probe, in one table: its variable, what it means, its default. The README's table,
 // .env.example and --help are checked against this list by a test, so this is the one place to add a setting.
 
-export type VariableKind = 'url' | 'string' | 'selector' | 'secret' | 'ms' | 'count' | 'sessions' | 'number' | 'duration' | 'enum' | 'regex' | 'path' | 'app-path';
+export type VariableKind = 'url' | 'string' | 'selector' | 'turns' | 'json-list' | 'secret' | 'ms' | 'count' | 'sessions' | 'number' | 'duration' | 'enum' | 'regex' | 'path' | 'app-path';
 
 export interface VariableSpec {
   name: string;
@@ -30,7 +30,7 @@ export type LoginStrategy = (typeof LOGIN_STRATEGIES)[number];
  * Variables the probe sets for itself between its own processes (src/cli/runner-env.ts, the embedded
  * reference's global setup): not settings, and never an unknown name.
  */
-export const INTERNAL_VARIABLES: readonly string[] = ['PROBE_EMBEDDED', 'PROBE_EMBEDDED_ASKED', 'PROBE_RUN_DIR', 'PROBE_BROWSER_CHOICE', 'PROBE_UNDER_CLI'];
+export const INTERNAL_VARIABLES: readonly string[] = ['PROBE_EMBEDDED', 'PROBE_EMBEDDED_ASKED', 'PROBE_RUN_DIR', 'PROBE_BROWSER_CHOICE', 'PROBE_UNDER_CLI', 'PROBE_JOURNEY', 'PROBE_LISTING'];
 
 export const VARIABLES: readonly VariableSpec[] = [
   {
@@ -169,6 +169,46 @@ export const VARIABLES: readonly VariableSpec[] = [
     kind: 'string',
     default: 'Summarize my usage for yesterday',
     description: 'The chat message the probe sends; a unique nonce is appended to it.',
+  },
+  {
+    name: 'PROBE_TURNS',
+    kind: 'turns',
+    default: '1',
+    description:
+      "How many turns the conversation has: after each answer the probe sends the next message in the same thread, and judges each turn as its own run (same thread id, a run id of its own); a turn that gets another turn's events fails, naming both.",
+  },
+  {
+    name: 'PROBE_MESSAGES',
+    kind: 'json-list',
+    description:
+      'The messages of the turns, a JSON list of strings (`["What drove my costs?", "And last month?"]`); each turn carries its own nonce. Unset: PROBE_MESSAGE, then "Follow-up N: ..." of it.',
+  },
+  {
+    name: 'PROBE_JOURNEYS',
+    kind: 'path',
+    description:
+      "A folder of your own journeys: Playwright Test specs written with `golden-path-probe/playwright` (README, Your own journeys). Each test is a journey, run as a run of its own with every report, the history, alerts and metrics, named by its title. Unset: the built-in journey, `golden-path`.",
+  },
+  {
+    name: 'PROBE_PERSISTENCE',
+    kind: 'enum',
+    values: ['on', 'off'],
+    default: 'on',
+    description:
+      'After the last answer, reload the app and return to the conversation as a user would (its URL, else the conversation list): every message and answer must be visible again (check persisted, class persistence).',
+  },
+  {
+    name: 'PROBE_THREAD_LIST_SELECTOR',
+    kind: 'selector',
+    default: '[data-testid="thread-item-{threadId}"], [data-thread-id="{threadId}"]',
+    description:
+      "The conversation in the app's conversation list, clicked to return to it after a reload when the page's URL did not bring it back; `{threadId}` stands for the conversation's thread id.",
+  },
+  {
+    name: 'PROBE_THREAD_MESSAGES_URL',
+    kind: 'string',
+    description:
+      "The thread's stored history (REST), asked from the page with its own token after the reload, so that the verdict tells `not saved` from `saved but not shown`; `{api}` and `{threadId}` are filled in. The netra profile sets `{api}/api/threads/{threadId}/messages`. Unset: not asked.",
   },
   {
     name: 'PROBE_EXPECT_ANSWER',

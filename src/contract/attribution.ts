@@ -36,7 +36,8 @@ export function attributeRun(evidence: Evidence, sentAt: number, log: FrameEvide
   const agentTypes = agentEventTypes(contract);
   // Only the contract's agent events belong to runs: a presence frame naming a colleague, a notification, a
   // thread update are the page's other business, never a leak nor a step of the run.
-  const sorted = log.events.filter((e) => agentTypes.has(e.type)).sort(byArrival);
+  const until = evidence.until ?? Infinity;
+  const sorted = log.events.filter((e) => agentTypes.has(e.type) && e.t < until).sort(byArrival);
   const probeThreadId = findProbeThread(evidence, log.sent, contract);
   if (probeThreadId === null) {
     warnings.push('probe thread id unknown: no outgoing frame or HTTP send carried the nonce and a thread id; run attributed by user and time');
@@ -52,7 +53,9 @@ export function attributeRun(evidence: Evidence, sentAt: number, log: FrameEvide
   // A run id is the probe's only when none of that run's events carries another thread or user: one event
   // without ids (an agent_response with a run_id alone) must not make a foreign run ours.
   const foreignRunIds = new Set(sorted.filter((e) => e.runId !== undefined && !ours(e)).map((e) => e.runId));
-  const candidate = (e: AgentEvent) => ours(e) && (e.runId === undefined || !foreignRunIds.has(e.runId));
+  // A run that had events before the send is an earlier one (an earlier turn's, replayed): never this send's.
+  const earlierRunIds = new Set(sorted.filter((e) => e.runId !== undefined && e.t < sentAt).map((e) => e.runId));
+  const candidate = (e: AgentEvent) => ours(e) && (e.runId === undefined || (!foreignRunIds.has(e.runId) && !earlierRunIds.has(e.runId)));
 
   const startedAfterSend = afterSend.filter((e) => e.type === contract.events.started);
   const skipped = startedAfterSend.filter((e) => !candidate(e));

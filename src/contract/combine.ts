@@ -5,7 +5,7 @@
 // priority) or a check across them decides. A part the probe could not judge makes the whole `error`.
 import { check } from './checks/check';
 import { crossTalkCheck, type SessionTrace } from './checks/cross-talk';
-import { decidingFailure, summarize } from './judge';
+import { decidingCheck, decidingFailure, summarize } from './judge';
 import type { Check, EventTiming, Verdict } from './types';
 
 export interface Combined {
@@ -81,9 +81,15 @@ function messageOf(decided: string, status: Verdict['status'], verdicts: readonl
   return others.length === 0 ? decided : `${decided}; also not passing: ${others.join(', ')}`;
 }
 
+/**
+ * A part's verdict as one check. A part that did not pass carries its own deciding check (its name, expected,
+ * seen, evidence), so that the run's failure names the part and the check: `turn-2: expected answer-agrees: ...`.
+ */
 function partCheck(v: Verdict, kind: PartKind, part: number, of: number): Check {
   const status = v.status === 'pass' ? 'pass' : v.status === 'degraded' ? 'warn' : 'fail';
-  return check(`${kind}-${part}`, status, v.class ?? 'probe', `${kind} ${part} of ${of} passes the golden path`, `${v.status}: ${v.message}`);
+  const decided = v.status === 'pass' ? undefined : decidingCheck(v);
+  if (decided === undefined) return check(`${kind}-${part}`, status, v.class ?? 'probe', `${kind} ${part} of ${of} passes the golden path`, `${v.status}: ${v.message}`);
+  return check(`${kind}-${part}`, status, v.class ?? decided.class, `${decided.name}: ${decided.expected}`, decided.seen, decided.evidence);
 }
 
 /** Per event type, the slowest part's first time (a user waited that long) and the count over all. */

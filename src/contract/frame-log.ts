@@ -36,7 +36,7 @@ interface SocketProblems {
 export class FrameLog {
   /** Every agent event received, in arrival order. */
   readonly events: AgentEvent[] = [];
-  /** Outgoing frames that carry the probe's nonce: its own sends. */
+  /** Outgoing frames that carry one of the probe's nonces (one a turn): its own sends. */
   readonly sent: FrameRecord[] = [];
   /** How many frames each socket received. */
   readonly receivedBySocket = new Map<number, number>();
@@ -49,12 +49,21 @@ export class FrameLog {
   private readonly problems = new Map<number, SocketProblems>();
   /** One copy of each id string: 100,000 events of one run share their run, thread and user ids. */
   private readonly strings = new Map<string, string>();
+  /** The probe's nonces: a frame carrying one of them is its own send. */
+  private readonly nonces: string[] = [];
 
   constructor(
     readonly contract: Contract = defaultContract,
-    /** Marks the probe's own sends; '' keeps none. */
-    private readonly nonce = '',
-  ) {}
+    /** Marks the probe's own sends; '' keeps none. A conversation adds one a turn (watchNonce). */
+    nonce = '',
+  ) {
+    if (nonce !== '') this.nonces.push(nonce);
+  }
+
+  /** A further turn's nonce: its sends are the probe's too. */
+  watchNonce(nonce: string): void {
+    if (nonce !== '' && !this.nonces.includes(nonce)) this.nonces.push(nonce);
+  }
 
   static of(frames: FrameRecord[], contract: Contract = defaultContract, nonce = ''): FrameLog {
     const log = new FrameLog(contract, nonce);
@@ -66,7 +75,7 @@ export class FrameLog {
   add(frame: FrameRecord): Logged {
     const index = this.count++;
     if (frame.dir === 'out') {
-      if (this.nonce !== '' && frame.payload.includes(this.nonce)) this.sent.push(frame);
+      if (this.nonces.some((n) => frame.payload.includes(n))) this.sent.push(frame);
       return { label: this.sentLabel(frame) };
     }
     // Only what the browser received is an agent event; what it sent is the probe's own message.

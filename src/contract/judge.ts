@@ -85,7 +85,10 @@ export function judge(given: Evidence, contract: Contract = defaultContract): Ve
     completeBudgetCheck(run, evidence.budgets, contract),
   ];
   const checks = evidence.lost ? judged.map((c) => blameLostSight(c, evidence.lost!, run)) : judged;
-  const seenAt = match.shown === null ? undefined : page?.firstSeen?.[answerKey(match.shown)];
+  // When a person first saw the run's final answer: the earliest any of its final answers was seen new (the
+  // completion's own text may show a moment before the agent_response of the same words is even recorded).
+  const seen = match.shown === null ? [] : answers.final.map((c) => page?.firstSeen?.[answerKey(c)]).filter((t): t is number => t !== undefined);
+  const seenAt = seen.length === 0 ? undefined : Math.min(...seen);
   return {
     ...summarize(checks),
     checks,

@@ -122,6 +122,8 @@ export interface Evidence {
    * browserless probe, which has no page) leaves the page checks out and says so in the verdict.
    */
   surface?: 'browser' | 'protocol';
+  /** The next turn's send, when a conversation goes on: what comes from then on is not this run's. */
+  until?: number;
   /**
    * When the probe lost sight of the run (its page crashed or stopped responding, its own browser died):
    * nothing after `at` could be seen, so what is missing is blamed on that, with its class, not on the run.

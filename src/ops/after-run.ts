@@ -4,6 +4,7 @@
 // optional and independent: one that fails is logged and never changes the run's verdict; a history that was
 // configured and could not be written makes the exit code 2 (the caller's), for a fleet's record lost.
 
+import { BUILT_IN_JOURNEY, journeyOf } from '../config/journey';
 import type { ProbeConfig } from '../config/load';
 import type { RunResult } from '../report/result';
 import type { History, HistoryRecord } from './history';
@@ -85,25 +86,29 @@ async function alertOnChange(
   const locations = config.alert.locations;
   const fleet = locations && { ...locations, withinMs: config.alert.window?.withinMs ?? FLEET_WINDOW_MS };
   const mine = ownLocation(config);
-  const scope = fleet ? FLEET_SCOPE : (mine ?? '');
+  // Each journey its own state: a failing checkout journey never hides, nor raises, the golden path's alert.
+  const journey = journeyOf(result);
+  const builtIn = journey === BUILT_IN_JOURNEY;
+  const scope = journeyScope(fleet ? FLEET_SCOPE : (mine ?? ''), journey);
   try {
     // The outbox: decided and recorded in one short transaction under the lock of its scope (of probes finishing
     // together, one at a time), then delivered outside it, so that a slow webhook holds no other probe's
     // record; then marked. A probe deciding while it is on its way sends nothing (decideAlert).
     const outbox = await history.underAlertLock(scope, async () => {
       const now = new Date();
-      if (!fleet) await history.claimBeforeLocations(scope, mine);
+      // The alerts of before locations were the built-in journey's (there were no others).
+      if (!fleet && builtIn) await history.claimBeforeLocations(scope, mine);
       const lastAlert = await history.lastAlert(scope);
       let kind;
       let recent: HistoryRecord[];
       let fleetLine: string | undefined;
       if (fleet) {
-        recent = await history.since(now.getTime() - fleet.withinMs);
+        recent = await history.since(now.getTime() - fleet.withinMs, undefined, journey);
         const state = fleetState(recent, policy, fleet, now);
         kind = decideFleetAlert(state, lastAlert, policy, fleet, now);
         fleetLine = describeFleet(state, fleet);
       } else {
-        recent = await history.last(RECENT_RUNS, mine);
+        recent = await history.last(RECENT_RUNS, mine, journey);
         kind = decideAlert(recent, lastAlert, policy, now);
       }
       if (!kind) return undefined;
@@ -124,16 +129,31 @@ async function alertOnChange(
 async function writeMetrics(config: ProbeConfig, result: RunResult, history: History | undefined, log: (line: string) => void): Promise<void> {
   try {
     const { pushMetrics, renderMetrics, writeTextfile } = lazy.metrics();
-    const stats = history ? lazy.history().historyStats(await history.since(Date.now() - METRICS_WINDOW_MS, ownLocation(config))) : undefined;
+    const journey = journeyOf(result);
+    const stats = history ? lazy.history().historyStats(await history.since(Date.now() - METRICS_WINDOW_MS, ownLocation(config), journey)) : undefined;
     const text = renderMetrics(result, stats);
-    if (config.metricsFile) await writeTextfile(config.metricsFile, text);
+    // A journey's metrics beside the golden path's, never over them: a file of its own, a group of its own.
+    const builtIn = journey === BUILT_IN_JOURNEY;
+    if (config.metricsFile) await writeTextfile(builtIn ? config.metricsFile : journeyMetricsFile(config.metricsFile, journey), text);
     if (config.pushgatewayUrl) {
-      const pushed = await pushMetrics(config.pushgatewayUrl, 'golden-path-probe', text, DELIVERY_TIMEOUT_MS, { location: config.location });
+      const grouping: Record<string, string> = builtIn ? { location: config.location } : { location: config.location, journey };
+      const pushed = await pushMetrics(config.pushgatewayUrl, 'golden-path-probe', text, DELIVERY_TIMEOUT_MS, grouping);
       if (!pushed.ok) log(`metrics: push failed: ${pushed.detail}`);
     }
   } catch (err) {
     log(`metrics: not written: ${(err as Error).message}`);
   }
+}
+
+/** The alert state of a journey: the built-in one's is the scope itself (as before journeys); another's `scope journey NAME`. */
+export function journeyScope(scope: string, journey: string): string {
+  return journey === BUILT_IN_JOURNEY ? scope : `${scope === '' ? '' : `${scope} `}journey ${journey}`;
+}
+
+/** `golden-path.prom` -> `golden-path-checkout.prom`: a journey's textfile beside the configured one (node_exporter reads every *.prom). */
+export function journeyMetricsFile(file: string, journey: string): string {
+  const dot = file.endsWith('.prom') ? file.length - '.prom'.length : file.length;
+  return `${file.slice(0, dot)}-${journey}${file.slice(dot)}`;
 }
 
 /** A location's own runs and alert state when PROBE_LOCATION was given; else (undefined) the whole history, as on one machine. */

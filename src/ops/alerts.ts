@@ -8,6 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { boundedRequest } from '../net/bounded-request';
 import { classifyError } from '../preflight/classify';
 import { REDACTED, Redactor } from '../redact';
+import { BUILT_IN_JOURNEY, journeyLabel, journeyOf } from '../config/journey';
 import { decidingCheck } from '../contract/judge';
 import { SUMMARY_FILE, type RunResult } from '../report/result';
 import { targetName } from '../report/target-name';
@@ -27,6 +28,8 @@ export type AlertKind = 'failing' | 'recovered' | 'reminder';
 export interface AlertMessage {
   kind: AlertKind;
   title: string;
+  /** The journey (`golden-path`, the built-in one, or a team's): each has its own alert state. */
+  journey: string;
   /** The newest run's verdict status. */
   status: string;
   class: string | null;
@@ -48,6 +51,9 @@ export interface AlertMessage {
   /** With several sessions (PROBE_USERS): each one's outcome, and which one the timeline is of. */
   sessions?: Array<{ session: number; userId: string | null; status: string; class: string | null }>;
   decidingSession?: number;
+  /** A conversation of several turns: each one's outcome, and which one decided (the timeline is of its send). */
+  turns?: Array<{ turn: number; status: string; class: string | null }>;
+  decidingTurn?: number;
   /** Where the newest run ran (PROBE_LOCATION). */
   location?: string;
   /** A fleet alert (PROBE_ALERT_LOCATIONS): how many locations fail, and which. */
@@ -195,15 +201,16 @@ function shortType(type: string): string {
   return oneLine.length > TYPE_CHARS ? `${oneLine.slice(0, TYPE_CHARS)}…` : oneLine;
 }
 
-function titleOf(kind: AlertKind, target: string, status: string, cls: string | null): string {
+/** `subject`: the journey as the verdict names it (`golden path`, `journey checkout`). */
+function titleOf(kind: AlertKind, subject: string, target: string, status: string, cls: string | null): string {
   const what = cls ? `${status} (${cls})` : status;
   switch (kind) {
     case 'failing':
-      return `golden path FAILING on ${target}: ${what}`;
+      return `${subject} FAILING on ${target}: ${what}`;
     case 'reminder':
-      return `golden path still failing on ${target}: ${what}`;
+      return `${subject} still failing on ${target}: ${what}`;
     case 'recovered':
-      return `golden path recovered on ${target}: ${what}`;
+      return `${subject} recovered on ${target}: ${what}`;
   }
 }
 
@@ -217,9 +224,12 @@ export function buildAlert(kind: AlertKind, recent: HistoryRecord[], result: Run
   const status = result.verdict.status;
   const cls = result.verdict.class;
   const target = targetName(result.target);
+  const journey = journeyOf(result);
+  const subject = journeyLabel(journey);
   return {
     kind,
-    title: fleet === undefined ? titleOf(kind, target, status, cls) : fleetTitleOf(kind, target),
+    title: fleet === undefined ? titleOf(kind, subject, target, status, cls) : fleetTitleOf(kind, subject, target),
+    journey,
     status,
     class: cls,
     failedCheck: status === 'fail' || status === 'error' ? (decidingCheck(result.verdict)?.name ?? null) : null,
@@ -238,26 +248,28 @@ export function buildAlert(kind: AlertKind, recent: HistoryRecord[], result: Run
           decidingSession: result.decidingSession,
         }
       : {}),
+    ...(result.turns ? { turns: result.turns.map((t) => ({ turn: t.turn, status: t.verdict.status, class: t.verdict.class })), decidingTurn: result.decidingTurn } : {}),
     ...(result.location === undefined ? {} : { location: result.location }),
     ...(fleet === undefined ? {} : { fleet }),
   };
 }
 
-function fleetTitleOf(kind: AlertKind, target: string): string {
+function fleetTitleOf(kind: AlertKind, subject: string, target: string): string {
   switch (kind) {
     case 'failing':
-      return `golden path FAILING on ${target} from several locations`;
+      return `${subject} FAILING on ${target} from several locations`;
     case 'reminder':
-      return `golden path still failing on ${target} from several locations`;
+      return `${subject} still failing on ${target} from several locations`;
     case 'recovered':
-      return `golden path recovered on ${target} across the fleet`;
+      return `${subject} recovered on ${target} across the fleet`;
   }
 }
 
-/** `3 at once; not passing: session 2 (fail, isolation)`. */
-function sessionsLine(sessions: NonNullable<AlertMessage['sessions']>): string {
-  const bad = sessions.filter((x) => x.status !== 'pass').map((x) => `session ${x.session} (${x.status}${x.class ? `, ${x.class}` : ''})`);
-  return `${sessions.length} at once; ${bad.length === 0 ? 'every session passed on its own' : `not passing: ${bad.join(', ')}`}`;
+/** `3 at once; not passing: session 2 (fail, isolation)`; `2 in one conversation; not passing: turn 2 (fail, ui-render)`. */
+function partsLine(kind: 'session' | 'turn', parts: Array<{ n: number; status: string; class: string | null }>): string {
+  const bad = parts.filter((x) => x.status !== 'pass').map((x) => `${kind} ${x.n} (${x.status}${x.class ? `, ${x.class}` : ''})`);
+  const how = kind === 'session' ? 'at once' : 'in one conversation';
+  return `${parts.length} ${how}; ${bad.length === 0 ? `every ${kind} passed on its own` : `not passing: ${bad.join(', ')}`}`;
 }
 
 /** Slack's mrkdwn takes `&`, `<` and `>` as control characters. */
@@ -293,7 +305,9 @@ export function alertPayload(alert: AlertMessage, format: 'json' | 'slack'): unk
         { type: 'mrkdwn', text: `*Version*\n${alert.version === null ? 'unknown' : mrkdwn(alert.version)}` },
         { type: 'mrkdwn', text: `*Since*\n${mrkdwn(streak)}` },
         { type: 'mrkdwn', text: `*Report*\n\`${mrkdwn(alert.report)}\`` },
-        ...(alert.sessions ? [{ type: 'mrkdwn', text: `*Sessions*\n${mrkdwn(sessionsLine(alert.sessions))}` }] : []),
+        ...(alert.journey === BUILT_IN_JOURNEY ? [] : [{ type: 'mrkdwn', text: `*Journey*\n${mrkdwn(alert.journey)}` }]),
+        ...(alert.sessions ? [{ type: 'mrkdwn', text: `*Sessions*\n${mrkdwn(partsLine('session', alert.sessions.map((x) => ({ ...x, n: x.session }))))}` }] : []),
+        ...(alert.turns ? [{ type: 'mrkdwn', text: `*Turns*\n${mrkdwn(partsLine('turn', alert.turns.map((x) => ({ ...x, n: x.turn }))))}` }] : []),
         ...(alert.fleet ? [{ type: 'mrkdwn', text: `*Fleet*\n${mrkdwn(alert.fleet)}` }] : []),
         ...(alert.location ? [{ type: 'mrkdwn', text: `*Location*\n${mrkdwn(alert.location)}` }] : []),
       ],

@@ -13,7 +13,8 @@ import { openDb, type Dialect, type SqlDb } from './history-db';
 import { claimNamespace, type HistoryColumns } from './history-namespace';
 import type { FailureClass, Status } from '../contract/types';
 import { decidingCheck } from '../contract/judge';
-import type { RunResult } from '../report/result';
+import { BUILT_IN_JOURNEY, journeyOf } from '../config/journey';
+import type { RunResult, TurnEntry } from '../report/result';
 import { targetName } from '../report/target-name';
 
 export interface HistoryRecord {
@@ -43,6 +44,19 @@ export interface HistoryRecord {
   users: number;
   /** Where the run ran (PROBE_LOCATION); '' for runs recorded before locations existed. */
   location: string;
+  /** The journey the run was (BUILT_IN_JOURNEY for the built-in one, and for runs recorded before journeys). */
+  journey: string;
+  /** A conversation of several turns: each turn's status and times (of the deciding session); null for one turn. */
+  turns: TurnTimes[] | null;
+}
+
+/** One turn of a run, as the history keeps it. */
+export interface TurnTimes {
+  turn: number;
+  status: Status;
+  firstEventMs: number | null;
+  completeMs: number | null;
+  answerVisibleMs: number | null;
 }
 
 export interface AlertRecord {
@@ -110,6 +124,11 @@ const MIGRATIONS: readonly string[] = [
   `UPDATE {alerts} SET scope = '${BEFORE_LOCATIONS}' WHERE scope = '';`,
   // 6: when the answer became visible in the page (null for runs of before, and runs with no visible answer).
   `ALTER TABLE {runs} ADD COLUMN answer_visible_ms INTEGER;`,
+  // 7: journeys (a team's own, PROBE_JOURNEYS; runs of before were the built-in one), and each turn's times
+  // (JSON, for runs of several turns; null for one).
+  `ALTER TABLE {runs} ADD COLUMN journey TEXT NOT NULL DEFAULT '${BUILT_IN_JOURNEY}';
+   ALTER TABLE {runs} ADD COLUMN turns TEXT;
+   CREATE INDEX IF NOT EXISTS runs_journey ON {runs} (journey, started_ms);`,
 ];
 
 const AUTO_ID: Record<Dialect, string> = {
@@ -142,6 +161,8 @@ interface RunRow {
   failed_check: string | null;
   users: number;
   location: string;
+  journey: string;
+  turns: string | null;
 }
 
 interface AlertRow {
@@ -158,6 +179,7 @@ interface AlertRow {
 const RUN_COLUMNS = [
   'started_at', 'started_ms', 'finished_at', 'status', 'class', 'message', 'duration_ms', 'first_event_ms',
   'complete_ms', 'answer_visible_ms', 'events', 'target', 'version', 'run_dir', 'failed_check', 'users', 'location',
+  'journey', 'turns',
 ] as const;
 
 /** Every table the probe makes, with every column any version of it had: all else in its namespace is another's. */
@@ -215,6 +237,8 @@ export class History {
       failed_check: failedCheckOf(result),
       users: result.users ?? 1,
       location: result.location ?? '',
+      journey: journeyOf(result),
+      turns: result.turns ? JSON.stringify(result.turns.map(turnTimesOf)) : null,
     };
     const values: Record<string, unknown> = { ...row, started_ms: epochMs(result.startedAt) ?? epochMs(result.finishedAt) ?? Date.now() };
     const [inserted] = await this.db.all<{ id: number }>(
@@ -224,8 +248,8 @@ export class History {
     return toRecord({ id: Number(inserted!.id), ...row });
   }
 
-  /** Runs that started at or after the instant (an ISO date or epoch ms), oldest first; of one location when given. */
-  async since(isoOrEpochMs: string | number, location?: string): Promise<HistoryRecord[]> {
+  /** Runs that started at or after the instant (an ISO date or epoch ms), oldest first; of one location, of one journey, when given. */
+  async since(isoOrEpochMs: string | number, location?: string, journey?: string): Promise<HistoryRecord[]> {
     const from = typeof isoOrEpochMs === 'number' ? isoOrEpochMs : epochMs(isoOrEpochMs);
     if (from === null || !Number.isFinite(from)) {
       throw new Error(
@@ -233,19 +257,19 @@ export class History {
       );
     }
     const rows = await this.db.all<RunRow>(
-      sql(this.db, `SELECT * FROM {runs} WHERE ${OF_LOCATION} AND started_ms >= $2 ORDER BY started_ms, id`),
-      [location ?? null, Math.floor(from)],
+      sql(this.db, `SELECT * FROM {runs} WHERE ${OF_LOCATION} AND ${OF_JOURNEY} AND started_ms >= $2 ORDER BY started_ms, id`),
+      [location ?? null, Math.floor(from), journey ?? null],
     );
     return rows.map(toRecord);
   }
 
-  /** The `n` most recent runs (by start), oldest first; of one location when given. */
-  async last(n: number, location?: string): Promise<HistoryRecord[]> {
+  /** The `n` most recent runs (by start), oldest first; of one location, of one journey, when given. */
+  async last(n: number, location?: string, journey?: string): Promise<HistoryRecord[]> {
     const limit = Math.floor(n);
     if (!(limit > 0)) return [];
     const rows = await this.db.all<RunRow>(
-      sql(this.db, `SELECT * FROM (SELECT * FROM {runs} WHERE ${OF_LOCATION} ORDER BY started_ms DESC, id DESC LIMIT $2) AS recent ORDER BY started_ms, id`),
-      [location ?? null, limit],
+      sql(this.db, `SELECT * FROM (SELECT * FROM {runs} WHERE ${OF_LOCATION} AND ${OF_JOURNEY} ORDER BY started_ms DESC, id DESC LIMIT $2) AS recent ORDER BY started_ms, id`),
+      [location ?? null, limit, journey ?? null],
     );
     return rows.map(toRecord);
   }
@@ -296,6 +320,8 @@ export class History {
 
 /** Runs of one location (`$1`), the runs of before locations existed with them; every run when `$1` is null. */
 const OF_LOCATION = `(CAST($1 AS TEXT) IS NULL OR location = $1 OR location = '')`;
+/** Runs of one journey (`$3`); every run when `$3` is null. */
+const OF_JOURNEY = `(CAST($3 AS TEXT) IS NULL OR journey = $3)`;
 
 async function migrate(db: SqlDb): Promise<void> {
   // Under the lock: the first of several probes opening a new database creates the schema; the others wait
@@ -345,7 +371,29 @@ function toRecord(row: RunRow): HistoryRecord {
     failedCheck: row.failed_check,
     users: row.users,
     location: row.location,
+    journey: row.journey,
+    turns: parseTurns(row.turns),
   };
+}
+
+function turnTimesOf(t: TurnEntry): TurnTimes {
+  const { firstEventMs, completeMs, answerVisibleMs } = t.verdict.timings;
+  return { turn: t.turn, status: t.verdict.status, firstEventMs, completeMs, answerVisibleMs: answerVisibleMs ?? null };
+}
+
+/** The turns column as written by turnTimesOf; anything else (null, a row edited by hand) is no turns. */
+function parseTurns(json: string | null): TurnTimes[] | null {
+  if (json === null) return null;
+  try {
+    const value: unknown = JSON.parse(json);
+    if (!Array.isArray(value)) return null;
+    const time = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+    return value
+      .filter((t): t is Record<string, unknown> => typeof t === 'object' && t !== null && typeof (t as { turn?: unknown }).turn === 'number')
+      .map((t) => ({ turn: t.turn as number, status: String(t.status) as Status, firstEventMs: time(t.firstEventMs), completeMs: time(t.completeMs), answerVisibleMs: time(t.answerVisibleMs) }));
+  } catch {
+    return null;
+  }
 }
 
 function parseEvents(json: string): Record<string, number | null> {
@@ -395,7 +443,8 @@ export interface HistoryStats {
   failuresByClass: Record<string, number>;
   /**
    * The five required events in contract order (each the first of its type a run saw), then others by name,
-   * then the run's own milestones: its final agent_completed and its answer visible in the page (TIMING_ROWS).
+   * then the run's own milestones: its final agent_completed and its answer visible in the page (TIMING_ROWS),
+   * then, for runs of several turns, each turn's (turnRow).
    */
   events: EventStats[];
   /** The earliest startedAt and the latest finishedAt of the runs; null when there are none. */
@@ -421,12 +470,19 @@ const STATUSES: readonly Status[] = ['pass', 'degraded', 'fail', 'error'];
  */
 export const TIMING_ROWS = { final: 'final agent_completed', answer: 'answer visible' } as const;
 
+/** The row of a turn's milestone, for runs of several turns: `turn 2: answer visible`. */
+export function turnRow(turn: number, milestone: keyof typeof TIMING_ROWS): string {
+  return `turn ${turn}: ${TIMING_ROWS[milestone]}`;
+}
+
 export function historyStats(records: HistoryRecord[]): HistoryStats {
   const byStatus: Record<string, number> = Object.fromEntries(STATUSES.map((s) => [s, 0]));
   const classes = new Map<string, number>();
   const users = new Map<number, number>();
   const times = new Map<string, number[]>(HISTORY_EVENT_ORDER.map((type) => [type, []]));
   const milestones = { final: [] as number[], answer: [] as number[] };
+  // Runs of several turns (PROBE_TURNS, a journey's follow-ups): each turn's own milestones, by turn.
+  const turnTimes: Array<{ final: number[]; answer: number[] }> = [];
   let from: { ms: number; iso: string } | null = null;
   let to: { ms: number; iso: string } | null = null;
 
@@ -443,6 +499,11 @@ export function historyStats(records: HistoryRecord[]): HistoryStats {
     }
     if (r.completeMs !== null) milestones.final.push(r.completeMs);
     if (r.answerVisibleMs !== null) milestones.answer.push(r.answerVisibleMs);
+    for (const t of r.turns ?? []) {
+      const of = (turnTimes[t.turn - 1] ??= { final: [], answer: [] });
+      if (t.completeMs !== null) of.final.push(t.completeMs);
+      if (t.answerVisibleMs !== null) of.answer.push(t.answerVisibleMs);
+    }
     const start = Date.parse(r.startedAt);
     const end = Date.parse(r.finishedAt);
     if (!Number.isNaN(start) && (from === null || start < from.ms)) from = { ms: start, iso: r.startedAt };
@@ -460,6 +521,7 @@ export function historyStats(records: HistoryRecord[]): HistoryStats {
       ...[...HISTORY_EVENT_ORDER, ...others].map((type) => percentiles(type, times.get(type) ?? [])),
       percentiles(TIMING_ROWS.final, milestones.final),
       percentiles(TIMING_ROWS.answer, milestones.answer),
+      ...[...turnTimes.entries()].flatMap(([i, t]) => (t === undefined ? [] : [percentiles(turnRow(i + 1, 'final'), t.final), percentiles(turnRow(i + 1, 'answer'), t.answer)])),
     ],
     from: from?.iso ?? null,
     to: to?.iso ?? null,

@@ -1,8 +1,8 @@
 // Prometheus metrics of the last run (and of the history window, when given), in the text exposition format
 // 0.0.4: for node_exporter's textfile collector (writeTextfile) or a Pushgateway (pushMetrics). Every series
-// carries the label `target` (the appUrl, already redacted; user:password@ is dropped all the same) and, when
-// the run knows it, `location` (PROBE_LOCATION), which is also the Pushgateway grouping key, so that a fleet's
-// probes never overwrite each other's. The metric names are part of the project's interface: dashboards and
+// carries the label `target` (the appUrl, already redacted; user:password@ is dropped all the same), when
+// the run knows it `location` (PROBE_LOCATION), which is also the Pushgateway grouping key, so that a fleet's
+// probes never overwrite each other's, and `journey` (`golden-path`, or a team's journey, grouped apart too). The metric names are part of the project's interface: dashboards and
 // alert rules use them.
 //
 // golden_path_failures_total and golden_path_success_ratio come from the HistoryStats the caller passes: they
@@ -13,6 +13,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { boundedRequest } from '../net/bounded-request';
 import type { FailureClass, Status } from '../contract/types';
+import { journeyOf } from '../config/journey';
 import type { RunResult } from '../report/result';
 import { targetName } from '../report/target-name';
 import type { HistoryStats } from './history';
@@ -29,6 +30,7 @@ export const METRIC = {
   sessionEvent: 'golden_path_session_event_seconds',
   finalCompleted: 'golden_path_final_completed_seconds',
   answerVisible: 'golden_path_answer_visible_seconds',
+  turn: 'golden_path_turn_seconds',
 } as const;
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -63,6 +65,8 @@ export function renderMetrics(result: RunResult, stats?: HistoryStats): string {
   const target: Labels = [['target', safeTarget(targetName(result.target))]];
   // A fleet's probes push to one Prometheus: where each series was measured tells them apart.
   if (result.location !== undefined) target.push(['location', result.location]);
+  // The built-in golden path and a team's journeys (PROBE_JOURNEYS) are series of their own.
+  target.push(['journey', journeyOf(result)]);
   const one = (value: number, ...labels: Labels) => ({ labels: [...target, ...labels], value });
   const v = result.verdict;
   const families: Family[] = [
@@ -97,6 +101,18 @@ export function renderMetrics(result: RunResult, stats?: HistoryStats): string {
       name: METRIC.answerVisible,
       help: "Seconds from the send until the last run's final answer was visible in the page: the wait a user feels; absent when it never was.",
       samples: v.timings.answerVisibleMs == null ? [] : [one(v.timings.answerVisibleMs / 1000)],
+    },
+    {
+      name: METRIC.turn,
+      help: "With several turns (PROBE_TURNS, a journey's follow-ups): seconds from each turn's send to its final agent_completed (milestone final_completed) and to its answer visible in the page (answer_visible).",
+      samples: (result.turns ?? []).flatMap((t) => {
+        const { completeMs, answerVisibleMs } = t.verdict.timings;
+        const turn: [string, string] = ['turn', String(t.turn)];
+        return [
+          ...(completeMs === null ? [] : [one(completeMs / 1000, turn, ['milestone', 'final_completed'])]),
+          ...(answerVisibleMs == null ? [] : [one(answerVisibleMs / 1000, turn, ['milestone', 'answer_visible'])]),
+        ];
+      }),
     },
     {
       name: METRIC.users,

@@ -1,9 +1,10 @@
 // The one-screen console summary the CLI prints after a run: the verdict, the checks that did not pass
 // (expected vs seen), each required event with its time, and, on a failure, the end of the timeline.
 
+import { BUILT_IN_JOURNEY, journeyLabel, journeyOf } from '../config/journey';
 import { decidingCheck } from '../contract/judge';
 import type { Verdict } from '../contract/types';
-import type { RunResult, SessionEntry } from './result';
+import type { RunResult, SessionEntry, TurnEntry } from './result';
 import { targetLine } from './target-name';
 
 const TIMELINE_ROWS_ON_FAILURE = 20;
@@ -12,12 +13,14 @@ const TIMELINE_ROWS_ON_FAILURE = 20;
 export function renderConsole(r: RunResult, runDir: string, files: string[]): string {
   const v = r.verdict;
   const out: string[] = [targetLine(r.target)];
-  // Several sessions: a line each, then the decision.
+  // Several sessions, several turns: a line each, then the decision.
   for (const x of r.sessions ?? []) out.push(sessionLine(x));
-  out.push(...verdictLines(v));
+  for (const t of r.turns ?? []) out.push(turnLine(t));
+  out.push(...verdictLines(v, journeyOf(r)));
   // A run that never sent has no event to list: five "never" lines would only hide why it stopped.
+  const parts = r.sessions ? 'session' : r.turns ? 'turn' : undefined;
   if (r.sentAt === null) out.push('  events: none: the probe never sent its message (the failure above says why)');
-  else out.push('  events (ms after send):');
+  else out.push(`  events (ms after send${parts ? `; the slowest ${parts}'s, counted over all` : ''}):`);
   if (r.sentAt !== null) for (const e of v.events) out.push(`    ${e.type.padEnd(18)} ${e.firstSeenMs === null ? 'never' : `${e.firstSeenMs} ms`}${e.count > 1 ? ` (×${e.count})` : ''}`);
   // Sub-agents complete too: the run's own end is the final agent_completed, the one the budget is about.
   if (v.timings.completeMs !== null) out.push(`    ${'final completed'.padEnd(18)} ${v.timings.completeMs} ms`);
@@ -40,8 +43,8 @@ export function renderConsole(r: RunResult, runDir: string, files: string[]): st
  * The verdict, the check that decided it in full (expected vs seen), and the ones that failed as its consequence
  * by name: the console's heart, and the error of the Playwright test of a run that did not pass.
  */
-export function verdictLines(v: Verdict): string[] {
-  const out = [`golden path: ${v.status.toUpperCase()}${v.class ? ` [${v.class}]` : ''}  ${v.message}`];
+export function verdictLines(v: Verdict, journey: string = BUILT_IN_JOURNEY): string[] {
+  const out = [`${journeyLabel(journey)}: ${v.status.toUpperCase()}${v.class ? ` [${v.class}]` : ''}  ${v.message}`];
   const notPassed = v.checks.filter((c) => c.status !== 'pass');
   const primary = decidingCheck(v);
   if (primary) {
@@ -54,10 +57,19 @@ export function verdictLines(v: Verdict): string[] {
   return out;
 }
 
-/** `session 2 (user u-2): FAIL [isolation] isolation: ...; final 1503 ms`. */
-export function sessionLine(x: SessionEntry): string {
-  const v = x.verdict;
+/** `turn 2: PASS  all 17 checks passed; final 1503 ms, answer visible 1560 ms`. */
+export function turnLine(t: TurnEntry): string {
+  return `turn ${t.turn}: ${outcome(t.verdict)}`;
+}
+
+/** `PASS  all 17 checks passed; final 1503 ms, answer visible 1560 ms`: a part's verdict and its times. */
+function outcome(v: Verdict): string {
   const final = v.timings.completeMs === null ? 'no final' : `final ${v.timings.completeMs} ms`;
   const answer = v.timings.answerVisibleMs == null ? '' : `, answer visible ${v.timings.answerVisibleMs} ms`;
-  return `session ${x.session} (user ${x.userId ?? 'unknown'}): ${v.status.toUpperCase()}${v.class ? ` [${v.class}]` : ''}  ${v.message}; ${final}${answer}`;
+  return `${v.status.toUpperCase()}${v.class ? ` [${v.class}]` : ''}  ${v.message}; ${final}${answer}`;
+}
+
+/** `session 2 (user u-2): FAIL [isolation] isolation: ...; final 1503 ms`. */
+export function sessionLine(x: SessionEntry): string {
+  return `session ${x.session} (user ${x.userId ?? 'unknown'}): ${outcome(x.verdict)}`;
 }

@@ -20,7 +20,8 @@ export default class ProgressReporter implements Reporter {
   }
 
   onStepEnd(_test: TestCase, _result: TestResult, step: TestStep): void {
-    if (step.category !== 'test.step' || step.parent) return;
+    // The named steps, wherever they run (the test, or a fixture that opens the chat), not the steps inside them.
+    if (step.category !== 'test.step' || insideStep(step)) return;
     const unmet = step.attachments.find((a) => a.name === UNMET_WAIT);
     const mark = step.error ? '✗' : unmet ? '⚠' : '✓';
     // The judge's failure is the verdict, printed in full below; a step's own failure is shown here.
@@ -35,8 +36,8 @@ export default class ProgressReporter implements Reporter {
   onTestEnd(_test: TestCase, result: TestResult): void {
     // Errors outside the named steps (a fixture, a timeout of the whole test) would otherwise go unseen.
     if (result.status !== 'passed' && result.status !== 'failed') console.error(`golden-path-probe: the probe test ended ${result.status}`);
-    // The verdict (VerdictFailed) is printed in full below; any other error is shown here.
-    for (const error of result.errors) if (!/^(VerdictFailed: )?golden path: /.test(error.message ?? '')) console.error(`  error: ${firstLine(error.message ?? '')}`);
+    // The verdict (the judge step's assertion) is printed in full below; any other error is shown here.
+    for (const error of result.errors) if (!VERDICT_LINE.test(error.message ?? '')) console.error(`  error: ${firstLine(error.message ?? '')}`);
   }
 
   onEnd(_result: FullResult): void {
@@ -51,8 +52,16 @@ export default class ProgressReporter implements Reporter {
   }
 }
 
+/** A matcher's failure: its first line is the verdict (`golden path: FAIL ...`, `journey NAME: FAIL ...`), printed in full at the end. */
+const VERDICT_LINE = /^(\w+: )?(golden path|journey \S+): [A-Z]+ /;
+
 function firstLine(text: string): string {
   // Playwright colours its messages; the console line is plain text.
   // eslint-disable-next-line no-control-regex -- ANSI colour escapes are exactly what is removed here
   return (text.split('\n')[0] ?? '').replace(/\u001b\[[0-9;]*m/g, '');
+}
+
+function insideStep(step: TestStep): boolean {
+  for (let p = step.parent; p; p = p.parent) if (p.category === 'test.step') return true;
+  return false;
 }

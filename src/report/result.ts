@@ -52,6 +52,25 @@ export interface SessionRecord {
   waits: WaitRecord[];
   sockets: SocketRecord[];
   timeline: TimelineRow[];
+  /**
+   * A conversation of several turns (PROBE_TURNS above 1): each turn's own record. `verdict` is then the
+   * combined one (a check per turn, the follow-up, turn-runs and persisted checks), and message, nonce,
+   * sentAt and timeline are those of the turn that decided it (`decidingTurn`; the last when all passed).
+   */
+  turns?: TurnEntry[];
+  decidingTurn?: number;
+}
+
+/** One turn of a conversation, as `turns` lists it. */
+export interface TurnEntry {
+  /** 1-based. */
+  turn: number;
+  message: string;
+  nonce: string;
+  sentAt: number | null;
+  verdict: Verdict;
+  steps: StepRecord[];
+  waits: WaitRecord[];
 }
 
 /** A session of a run of several (PROBE_USERS above 1), as `sessions` lists it. */
@@ -74,6 +93,8 @@ export interface RunResult extends SessionRecord {
   finishedAt: string;
   durationMs: number;
   target: RunTarget;
+  /** The journey the run is: `golden-path` (the built-in one), or a team's (PROBE_JOURNEYS); absent in results of before journeys. */
+  journey?: string;
   /** Where the probe ran (PROBE_LOCATION, default the host name). */
   location?: string;
   /** The HTTP checks made before the browser started; absent when preflight was off or the target embedded. */

@@ -3,9 +3,10 @@
 import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
-export function newRunDir(reportDir: string, now = new Date()): string {
+/** `<reportDir>/<timestamp>/`; a team's journey's run `<reportDir>/<timestamp>-<journey>/`. */
+export function newRunDir(reportDir: string, now = new Date(), journey?: string): string {
   const stamp = now.toISOString().replace(/[:.]/g, '-');
-  const dir = resolve(reportDir, stamp);
+  const dir = resolve(reportDir, journey === undefined ? stamp : `${stamp}-${journey}`);
   mkdirSync(dir, { recursive: true });
   return dir;
 }

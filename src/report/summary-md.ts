@@ -1,5 +1,6 @@
 // summary.md: what a reviewer reads first. A pure render of the run's result.
 
+import { journeyLabel, journeyOf } from '../config/journey';
 import { defaultContract, requiredEvents } from '../contract/contract';
 import type { RunResult, StepRecord } from './result';
 import { targetName } from './target-name';
@@ -9,8 +10,9 @@ const FRAMES_OF_SESSIONS = '`frames-<n>.ndjson` (every frame of session n)';
 
 export function renderSummary(r: RunResult): string {
   const v = r.verdict;
+  const label = journeyLabel(journeyOf(r));
   const lines: string[] = [
-    `# Golden path: ${v.status.toUpperCase()}${v.class ? ` (${v.class})` : ''}`,
+    `# ${label[0]!.toUpperCase()}${label.slice(1)}: ${v.status.toUpperCase()}${v.class ? ` (${v.class})` : ''}`,
     '',
     v.message,
     '',
@@ -22,6 +24,7 @@ export function renderSummary(r: RunResult): string {
     `- Answer in page: ${v.answer.page === null ? '(none)' : escapeCell(v.answer.page)}${v.answer.matched ? ` (visible: ${v.answer.matched})` : ' (no answer of the run visible)'}`,
     '',
     ...sessionsTable(r),
+    ...turnsTable(r),
     '## Checks',
     '',
     '| check | status | class | expected | seen |',
@@ -75,6 +78,26 @@ function sessionsTable(r: RunResult): string[] {
       const v = x.verdict;
       return `| ${x.session} | ${x.userId ?? 'unknown'} | ${v.status} | ${v.class ?? ''} | ${v.timings.firstEventMs ?? 'never'} | ${v.timings.completeMs ?? 'never'} | ${v.timings.answerVisibleMs ?? 'never'} | ${x.frames} | ${escapeCell(v.message)} |`;
     }),
+    '',
+  ];
+}
+
+/** A conversation of several turns: each turn's verdict, run and times (of the deciding session, with several). */
+function turnsTable(r: RunResult): string[] {
+  if (!r.turns) return [];
+  const whose = r.decidingSession === undefined ? '' : ` of session ${r.decidingSession}`;
+  return [
+    `## Turns${whose} (${r.turns.length} in one conversation; turn ${r.decidingTurn ?? r.turns.length} decided)`,
+    '',
+    '| turn | status | class | run | thread | sent (ms into the run) | first event ms | final ms | answer visible ms | message |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...r.turns.map((t) => {
+      const v = t.verdict;
+      const sent = t.sentAt === null ? 'never' : String(Math.round(t.sentAt));
+      return `| ${t.turn} | ${v.status} | ${v.class ?? ''} | ${v.runId ?? 'none'} | ${v.threadId ?? 'unknown'} | ${sent} | ${v.timings.firstEventMs ?? 'never'} | ${v.timings.completeMs ?? 'never'} | ${v.timings.answerVisibleMs ?? 'never'} | ${escapeCell(v.message)} |`;
+    }),
+    '',
+    `The timeline below is in ms since turn ${r.decidingTurn ?? r.turns.length}'s send; each turn's steps are named \`turn N: ...\`.`,
     '',
   ];
 }

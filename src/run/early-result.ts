@@ -29,6 +29,8 @@ export async function writeEarlyResult(config: ProbeConfig, runDir: string, end:
     finishedAt: new Date().toISOString(),
     durationMs,
     target: targetOf(config, redactor, end.preflight),
+    journey: config.journey,
+    location: config.location,
     ...(end.preflight ? { preflight: redactor.redactValue(end.preflight) } : {}),
     message: config.message,
     nonce: '',

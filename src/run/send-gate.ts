@@ -5,7 +5,8 @@
  * login failed, say), or when its bound runs out, so that no session waits forever for a broken one.
  */
 export class SendGate {
-  private waiting = 0;
+  /** The sessions counted: each once, whether it arrived or left. */
+  private readonly counted = new Set<unknown>();
   private open!: () => void;
   private readonly opened = new Promise<void>((resolve) => (this.open = resolve));
 
@@ -13,9 +14,9 @@ export class SendGate {
     if (parties <= 1) this.open();
   }
 
-  /** Resolves true when all sessions are here, false when the bound ran out first. */
-  async arrive(timeoutMs: number): Promise<boolean> {
-    this.count();
+  /** `party` is here: resolves true when all sessions are, false when the bound ran out first. */
+  async arrive(party: unknown, timeoutMs: number): Promise<boolean> {
+    this.count(party);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
     try {
@@ -25,12 +26,13 @@ export class SendGate {
     }
   }
 
-  /** A session that will not send (it failed before the send): the others need not wait for it. */
-  leave(): void {
-    this.count();
+  /** `party` will not send (it failed before the send), or did already: the others need not wait for it. */
+  leave(party: unknown): void {
+    this.count(party);
   }
 
-  private count(): void {
-    if (++this.waiting >= this.parties) this.open();
+  private count(party: unknown): void {
+    this.counted.add(party);
+    if (this.counted.size >= this.parties) this.open();
   }
 }

@@ -1,6 +1,6 @@
-// The sessions of one run (PROBE_USERS): each its own browser context, user, login, message and nonce, all
-// on one clock; they wait for each other at the send, so that their runs overlap on the staging as several
-// users' runs do, and are written together: one result.json with each session and the combined verdict.
+// The sessions of one run (PROBE_USERS): each its own browser context, user, login and conversation, all on
+// one clock; they wait for each other at their first send, so that their runs overlap on the staging as
+// several users' runs do, and are written together: one result.json with each session and the combined verdict.
 
 import type { Page } from '@playwright/test';
 import type { ProbeConfig } from '../config/load';
@@ -8,12 +8,12 @@ import { combineSessions } from '../contract/combine';
 import type { Verdict } from '../contract/types';
 import { Clock } from '../capture/clock';
 import { writeRunArtifacts, type RunResult } from '../report/result';
-import { ProbeRun } from './probe-run';
 import { SendGate } from './send-gate';
-
+import { ProbeSession } from './session';
+import type { ProbeTurn } from './turn';
 
 export interface Session {
-  run: ProbeRun;
+  session: ProbeSession;
   page: Page;
 }
 
@@ -25,16 +25,29 @@ export class RunGroup {
     this.gate = new SendGate(sessions.length);
   }
 
-  /** The runs of `pages`, one session each, the other sessions' nonces watched for in each one's frames. */
+  /** The journey's name, as its reports give it. */
+  get journey(): string {
+    return this.sessions[0]!.session.config.journey;
+  }
+
+  /** The sessions of `pages`, one each, on one clock; every session's secrets kept out of every session's files. */
   static create(config: ProbeConfig, runDir: string, pages: Page[]): RunGroup {
     const clock = new Clock();
     const logins = config.sessionLogins;
     const secrets = logins.flatMap((l) => [l.password, l.token]);
-    const runs = pages.map(
-      (_, i) => new ProbeRun({ ...config, ...logins[i] }, runDir, { session: i + 1, sessions: pages.length, clock, secrets }),
-    );
-    for (const run of runs) run.watchForNonces(runs.map((r) => r.nonce));
-    return new RunGroup(runs.map((run, i) => ({ run, page: pages[i]! })));
+    const sessions = pages.map((page, i) => ({
+      session: new ProbeSession({ ...config, ...logins[i] }, runDir, { session: i + 1, sessions: pages.length, clock, secrets }),
+      page,
+    }));
+    return new RunGroup(sessions);
+  }
+
+  /** A new turn of `session`'s conversation; the other sessions look for its nonce in what their pages receive. */
+  newTurn(session: ProbeSession, text: string): ProbeTurn {
+    const turn = session.newTurn(text);
+    const all = this.sessions.flatMap((s) => s.session.nonces);
+    for (const s of this.sessions) s.session.watchForNonces(all);
+    return turn;
   }
 
   /**
@@ -43,33 +56,38 @@ export class RunGroup {
    * Safe to call twice: the second call returns the first verdict.
    */
   finish(): Promise<Verdict> {
-    this.verdict ??= (this.sessions.length === 1 ? this.sessions[0]!.run.finish(this.sessions[0]!.page) : this.finishSeveral()).then(async (verdict) => {
-      for (const s of this.sessions) if (s.run.pageLost) await s.page.close({ runBeforeUnload: false }).catch(() => undefined);
+    this.verdict ??= this.write().then(async (verdict) => {
+      for (const s of this.sessions) if (s.session.pageLost) await s.page.close({ runBeforeUnload: false }).catch(() => undefined);
       return verdict;
     });
     return this.verdict;
   }
 
-  private async finishSeveral(): Promise<Verdict> {
-    const runs = this.sessions.map((s) => s.run);
-    const records = await Promise.all(this.sessions.map((s) => s.run.conclude(s.page)));
+  private async write(): Promise<Verdict> {
+    const sessions = this.sessions.map((s) => s.session);
+    const records = await Promise.all(this.sessions.map((s) => s.session.conclude(s.page)));
+    const header = sessions[0]!.runHeader();
+    if (records.length === 1) {
+      await writeRunArtifacts(sessions[0]!.runDir, { ...header, ...records[0]! });
+      return records[0]!.verdict;
+    }
     const { verdict, deciding: decidingSession } = combineSessions(
       records.map((r) => r.verdict),
-      runs.map((r) => r.trace()),
+      sessions.map((s) => s.trace()),
     );
     const deciding = (decidingSession ?? 1) - 1;
-    const sent = runs.map((r) => r.sendTime);
+    const sent = records.map((r) => r.sentAt);
     const spread = sent.every((t) => t !== null) ? Math.round(Math.max(...(sent as number[])) - Math.min(...(sent as number[]))) : undefined;
     const result: RunResult = {
-      ...runs[0]!.runHeader(),
+      ...header,
       ...records[deciding]!,
       verdict,
       users: records.length,
       ...(spread === undefined ? {} : { sendSpreadMs: spread }),
       decidingSession: deciding + 1,
-      sessions: records.map((r, i) => ({ session: i + 1, frames: runs[i]!.framesFile, ...r })),
+      sessions: records.map((r, i) => ({ session: i + 1, frames: sessions[i]!.framesFile, ...r })),
     };
-    await writeRunArtifacts(runs[0]!.runDir, result);
+    await writeRunArtifacts(sessions[0]!.runDir, result);
     return verdict;
   }
 }

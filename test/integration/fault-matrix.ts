@@ -31,6 +31,11 @@ export interface MatrixRow {
 /** Rows that wait for a final event that never comes: a short completion budget keeps them fast. */
 const SHORT_WAIT = { PROBE_COMPLETE_WARN_MS: '2000', PROBE_COMPLETE_TIMEOUT_MS: '3000' };
 
+/** Rows whose fault is in a follow-up: a conversation of two turns. */
+const TWO_TURNS = { PROBE_TURNS: '2' };
+/** The reference's stored history of a thread, so that a persistence failure says saved or not saved. */
+const STORED_HISTORY = '{api}/api/threads/{threadId}/messages';
+
 /** The renamed dialect taught through a contract file alone: wire name -> canonical name. */
 export const RENAMED_CONTRACT = {
   aliases: Object.fromEntries(Object.entries(RENAMED_DIALECT).map(([canonical, wire]) => [wire, canonical])),
@@ -306,6 +311,42 @@ export const MATRIX: MatrixRow[] = [
     phrase: 'sent nothing',
     what: 'a send button that does nothing: ui-render, not a run that never started',
   },
+
+  // The conversation: kept after a reload, follow-ups in its thread, each its own run (PROBE_TURNS=2 where the
+  // fault is in a follow-up; each such fault is healthy for one turn, which its `(one turn)` row shows).
+  {
+    name: 'not-persisted',
+    fault: 'not-persisted',
+    env: { PROBE_THREAD_MESSAGES_URL: STORED_HISTORY },
+    status: 'fail',
+    class: 'persistence',
+    phrase: "does not show turn 1's answer; the backend's history lacks the answer of turn 1 (not saved)",
+    what: 'the answer is never stored: after a reload the conversation lacks it, and the stored history says not saved',
+  },
+  {
+    name: 'persisted-not-shown',
+    fault: 'persisted-not-shown',
+    env: { PROBE_THREAD_MESSAGES_URL: STORED_HISTORY },
+    status: 'fail',
+    class: 'persistence',
+    phrase: 'the backend stores every answer (saved)',
+    what: 'stored, but the page shows nothing of the conversation after a reload (saved, not shown)',
+  },
+  { name: 'thread-not-in-url', fault: 'thread-not-in-url', status: 'pass', class: null, what: 'the URL never names the thread: the probe comes back through the conversation list' },
+  { name: 'follow-up-new-thread', fault: 'follow-up-new-thread', env: TWO_TURNS, status: 'fail', class: 'persistence', phrase: 'turn 2 ran in thread', what: 'the second message lands in a new thread: the conversation is lost' },
+  { name: 'follow-up-new-thread (one turn)', fault: 'follow-up-new-thread', status: 'pass', class: null, what: 'the same fault, one turn: healthy' },
+  {
+    name: 'follow-up-replays-first',
+    fault: 'follow-up-replays-first',
+    env: TWO_TURNS,
+    status: 'fail',
+    class: 'isolation',
+    phrase: "turn 2 received turn 1's events",
+    what: "the second turn's socket gets the first run's events again, before its own",
+  },
+  { name: 'follow-up-replays-first (one turn)', fault: 'follow-up-replays-first', status: 'pass', class: null, what: 'the same fault, one turn: healthy' },
+  { name: 'follow-up-stale-answer', fault: 'follow-up-stale-answer', env: TWO_TURNS, status: 'fail', class: 'ui-render', phrase: 'turn-2', what: 'the page shows the first answer again as the second' },
+  { name: 'follow-up-stale-answer (one turn)', fault: 'follow-up-stale-answer', status: 'pass', class: null, what: 'the same fault, one turn: healthy' },
 
   // A renamed dialect without its contract file is not a pass.
   { name: 'dialect-renamed', fault: 'dialect-renamed', env: SHORT_WAIT, status: 'fail', class: 'timeout', phrase: 'never arrived', what: 'the renamed dialect without a contract file' },

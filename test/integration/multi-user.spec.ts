@@ -46,6 +46,24 @@ test('3 users, form login from PROBE_USERS_FILE: every session passes, no cross-
   expect(history.output, describe(history)).toContain('sessions a run: 3 (1 runs)');
 });
 
+test('3 users × 2 turns: each session holds its own conversation; a run delivered to another user fails isolation', async ({ probe, staging, target }, testInfo) => {
+  const env = { ...target, PROBE_USERS_FILE: usersFile(testInfo.outputPath('users.json'), 3), PROBE_USERS: '3', PROBE_TURNS: '2' };
+  const o = await probe(env);
+  expect([o.code, o.result?.verdict.status], describe(o)).toEqual([0, 'pass']);
+  expectSessions(o, 3);
+  for (const s of o.result!.sessions!) {
+    // Each session: two turns in one thread, each its own run, kept after the reload.
+    expect(s.turns?.map((t) => t.verdict.status), describe(o)).toEqual(['pass', 'pass']);
+    expect(new Set(s.turns!.map((t) => t.verdict.runId)).size).toBe(2);
+    expect(new Set(s.turns!.map((t) => t.verdict.threadId)).size).toBe(1);
+    expect(s.verdict.checks.filter((c) => ['follow-up', 'turn-runs', 'persisted'].includes(c.name)).map((c) => c.status)).toEqual(['pass', 'pass', 'pass']);
+  }
+  staging.setFault('cross-user-delivery');
+  const crossed = await probe(env);
+  expect([crossed.code, crossed.result?.verdict.status, crossed.result?.verdict.class], describe(crossed)).toEqual([1, 'fail', 'isolation']);
+  expect(crossed.result?.verdict.message, describe(crossed)).toMatch(/session \d received session \d's user id/);
+});
+
 test('validate gates on the combined verdict of every run of several sessions', async ({ probe, target }, testInfo) => {
   const env = { ...target, PROBE_USERS_FILE: usersFile(testInfo.outputPath('users.json'), 2), PROBE_METRICS_FILE: testInfo.outputPath('probe.prom') };
   const o = await probe(env, ['validate', '--runs', '1', '--users', '2']);

@@ -51,8 +51,13 @@ interface Scenario {
   fault?: string;
   /** SIGTERM once the message is sent (the fault then keeps the run waiting). */
   interrupt?: boolean;
+  /** More settings: turns, the stored history (asked with the page's own token), a team's journeys. */
+  env?: Record<string, string>;
   code: number;
 }
+
+/** Two turns, the reload, and the thread's stored history, which the page asks with its own token. */
+const CONVERSATION = { PROBE_TURNS: '2', PROBE_THREAD_MESSAGES_URL: '{api}/api/threads/{threadId}/messages' };
 
 const SCENARIOS: Scenario[] = [
   { name: 'form login, opaque tokens', login: 'form', credentials: 'opaque', code: 0 },
@@ -64,6 +69,9 @@ const SCENARIOS: Scenario[] = [
   { name: 'e2e-bypass login, JWTs, failing', login: 'e2e-bypass', credentials: 'jwt', fault: 'close-1011-after-started', code: 1 },
   { name: 'token login through the callback, an opaque token', login: 'token', credentials: 'opaque', code: 0 },
   { name: 'storage-state login, saved with opaque tokens', login: 'storage-state', credentials: 'opaque', code: 0 },
+  { name: 'form login, JWTs, two turns and the reload', login: 'form', credentials: 'jwt', env: CONVERSATION, code: 0 },
+  { name: 'form login, 3 users, opaque tokens, two turns, failing', login: 'form', credentials: 'opaque', users: 3, env: CONVERSATION, fault: 'follow-up-stale-answer', code: 1 },
+  { name: "e2e-bypass login, JWTs, a team's journey", login: 'e2e-bypass', credentials: 'jwt', env: { PROBE_JOURNEYS: join(__dirname, '..', '..', 'examples', 'journeys') }, code: 0 },
 ];
 
 for (const s of SCENARIOS) {
@@ -102,6 +110,7 @@ for (const s of SCENARIOS) {
         PROBE_ALERT_AFTER: '1',
         PROBE_METRICS_FILE: 'metrics.prom',
         ...(s.login === 'storage-state' ? { PROBE_STORAGE_STATE: stateFile } : {}),
+        ...s.env,
       };
       const consoles: string[] = [];
       if (s.login === 'storage-state') {
@@ -116,7 +125,8 @@ for (const s of SCENARIOS) {
       const files = [...readAll(testInfo.outputPath('probe')), ...consoles.map((text, i): [string, string] => [`console ${i + 1}`, text]), ...bodies.map((body, i): [string, string] => [`alert ${i + 1}`, body])];
       // The search reached what it must: the HTML report's packed data, the frames, the history, the metrics; an alert of a failing run.
       expect(files.some(([path]) => path.endsWith('history.db'))).toBe(true);
-      expect(files.some(([path]) => path.endsWith('metrics.prom'))).toBe(true);
+      // A journey's metrics go to a textfile of its own beside the configured one.
+      expect(files.some(([path]) => /metrics(-[\w-]+)?\.prom$/.test(path))).toBe(true);
       if (!s.interrupt) {
         expect(files.some(([path]) => path.includes('index.html!'))).toBe(true);
         expect(files.some(([path, text]) => path.includes('frames') && text.includes('connection_established'))).toBe(true);

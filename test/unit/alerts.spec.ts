@@ -48,6 +48,8 @@ function runs(pattern: string, spacingMs = MINUTE): HistoryRecord[] {
       failedCheck: failed ? 'completed-in-time' : null,
       users: 1,
       location: 'eu-west',
+      journey: 'golden-path',
+      turns: null,
     };
   });
 }
@@ -368,6 +370,7 @@ test.describe('buildAlert', () => {
     expect(alert).toEqual({
       kind: 'failing',
       title: 'golden path FAILING on https://staging.example.com: fail (timeout)',
+      journey: 'golden-path',
       status: 'fail',
       class: 'timeout',
       failedCheck: 'completed-in-time',
@@ -406,6 +409,7 @@ test.describe('buildAlert', () => {
     expect(alert).toMatchObject({
       kind: 'reminder',
       title: 'golden path still failing on https://staging.example.com: error (probe)',
+      journey: 'golden-path',
       status: 'error',
       class: 'probe',
       // No failed check of class probe: as the judge decides, the failing check of the highest class (timeout).
@@ -425,6 +429,7 @@ test.describe('buildAlert', () => {
     expect(alert).toEqual({
       kind: 'recovered',
       title: 'golden path recovered on https://staging.example.com: degraded',
+      journey: 'golden-path',
       status: 'degraded',
       class: null,
       failedCheck: null,
@@ -462,6 +467,7 @@ test.describe('alertPayload', () => {
       source: 'golden-path-probe',
       kind: 'failing',
       title: 'golden path FAILING on https://staging.example.com: fail (timeout)',
+      journey: 'golden-path',
       status: 'fail',
       class: 'timeout',
       failedCheck: 'completed-in-time',

@@ -7,6 +7,7 @@ import { expect, test } from '@playwright/test';
 import { envExample, renderReadme } from '../../scripts/sync-docs';
 import { VARIABLES } from '../../src/config/variables';
 import { MATRIX } from '../integration/fault-matrix';
+import { followUpCheck, persistedCheck, turnRunsCheck } from '../../src/contract/checks/conversation';
 import { crossTalkCheck } from '../../src/contract/checks/cross-talk';
 import { judge } from '../../src/contract/judge';
 import { buildEvidence, healthyRun } from './evidence-builders';
@@ -32,9 +33,11 @@ test("the README's table of checks names every check the judge can report, and n
   const section = readme.slice(readme.indexOf('## What is checked'), readme.indexOf('\n## ', readme.indexOf('## What is checked') + 1));
   const documented = [...section.matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);
   // Every check the judge writes: a healthy run's, those only some runs have (no send, an expected answer),
-  // and the one across sessions.
+  // the one across sessions, and those across a conversation's turns.
   const healthy = judge(buildEvidence(healthyRun(), 'bridge', { expectAnswer: 'GPU' })).checks.map((c) => c.name);
   const neverSent = judge(buildEvidence([], 'bridge', { sentAt: null })).checks.map((c) => c.name);
-  const reported = new Set([...healthy, ...neverSent, crossTalkCheck([]).check.name]);
+  // The conversation's, across turns (follow-ups, a run each, the reload).
+  const conversation = [followUpCheck([], null), turnRunsCheck([]), persistedCheck([], { returnedBy: null, page: null })].map((c) => c.check.name);
+  const reported = new Set([...healthy, ...neverSent, crossTalkCheck([]).check.name, ...conversation]);
   expect([...documented].sort()).toEqual([...reported].sort());
 });

@@ -71,6 +71,8 @@ function rec(over: Partial<HistoryRecord> & { startedAt: string }): HistoryRecor
     failedCheck: null,
     users: 1,
     location: '',
+    journey: 'golden-path',
+    turns: null,
     ...over,
   };
 }

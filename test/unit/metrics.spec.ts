@@ -56,35 +56,35 @@ test('a passing run: up, status, duration, each event, last run time; no window 
     [
       '# HELP golden_path_up 1 when the last run passed or was degraded, 0 when it failed or the probe could not judge (error).',
       '# TYPE golden_path_up gauge',
-      'golden_path_up{target="https://app.staging.example"} 1',
+      'golden_path_up{target="https://app.staging.example",journey="golden-path"} 1',
       '# HELP golden_path_status The last run verdict: 1 for its status, 0 for the others.',
       '# TYPE golden_path_status gauge',
-      'golden_path_status{target="https://app.staging.example",status="pass"} 1',
-      'golden_path_status{target="https://app.staging.example",status="degraded"} 0',
-      'golden_path_status{target="https://app.staging.example",status="fail"} 0',
-      'golden_path_status{target="https://app.staging.example",status="error"} 0',
+      'golden_path_status{target="https://app.staging.example",journey="golden-path",status="pass"} 1',
+      'golden_path_status{target="https://app.staging.example",journey="golden-path",status="degraded"} 0',
+      'golden_path_status{target="https://app.staging.example",journey="golden-path",status="fail"} 0',
+      'golden_path_status{target="https://app.staging.example",journey="golden-path",status="error"} 0',
       '# HELP golden_path_duration_seconds How long the last run took, from its start to its verdict, in seconds.',
       '# TYPE golden_path_duration_seconds gauge',
-      'golden_path_duration_seconds{target="https://app.staging.example"} 7.25',
+      'golden_path_duration_seconds{target="https://app.staging.example",journey="golden-path"} 7.25',
       "# HELP golden_path_event_seconds Seconds from the send to the first time each event of the last run was seen (the first agent_completed may be a sub-agent's); events never seen are absent.",
       '# TYPE golden_path_event_seconds gauge',
-      'golden_path_event_seconds{target="https://app.staging.example",event="agent_started"} 0.12',
-      'golden_path_event_seconds{target="https://app.staging.example",event="agent_thinking"} 0.25',
-      'golden_path_event_seconds{target="https://app.staging.example",event="tool_executing"} 0.4',
-      'golden_path_event_seconds{target="https://app.staging.example",event="tool_completed"} 1.8',
-      'golden_path_event_seconds{target="https://app.staging.example",event="agent_completed"} 5.025',
+      'golden_path_event_seconds{target="https://app.staging.example",journey="golden-path",event="agent_started"} 0.12',
+      'golden_path_event_seconds{target="https://app.staging.example",journey="golden-path",event="agent_thinking"} 0.25',
+      'golden_path_event_seconds{target="https://app.staging.example",journey="golden-path",event="tool_executing"} 0.4',
+      'golden_path_event_seconds{target="https://app.staging.example",journey="golden-path",event="tool_completed"} 1.8',
+      'golden_path_event_seconds{target="https://app.staging.example",journey="golden-path",event="agent_completed"} 5.025',
       "# HELP golden_path_final_completed_seconds Seconds from the send to the last run's final agent_completed (its root agent's: a sub-agent's comes first); absent when it never came.",
       '# TYPE golden_path_final_completed_seconds gauge',
-      'golden_path_final_completed_seconds{target="https://app.staging.example"} 5.025',
+      'golden_path_final_completed_seconds{target="https://app.staging.example",journey="golden-path"} 5.025',
       "# HELP golden_path_answer_visible_seconds Seconds from the send until the last run's final answer was visible in the page: the wait a user feels; absent when it never was.",
       '# TYPE golden_path_answer_visible_seconds gauge',
-      'golden_path_answer_visible_seconds{target="https://app.staging.example"} 5.48',
+      'golden_path_answer_visible_seconds{target="https://app.staging.example",journey="golden-path"} 5.48',
       "# HELP golden_path_users How many sessions the last run had at once (PROBE_USERS); with several, the event times are the slowest session's.",
       '# TYPE golden_path_users gauge',
-      'golden_path_users{target="https://app.staging.example"} 1',
+      'golden_path_users{target="https://app.staging.example",journey="golden-path"} 1',
       '# HELP golden_path_last_run_timestamp_seconds When the last run finished, in seconds since the Unix epoch.',
       '# TYPE golden_path_last_run_timestamp_seconds gauge',
-      'golden_path_last_run_timestamp_seconds{target="https://app.staging.example"} 1740830407.25',
+      'golden_path_last_run_timestamp_seconds{target="https://app.staging.example",journey="golden-path"} 1740830407.25',
       '',
     ].join('\n'),
   );
@@ -110,6 +110,8 @@ function rec(status: HistoryRecord['status'], cls: HistoryRecord['class']): Hist
     failedCheck: null,
     users: 1,
     location: '',
+    journey: 'golden-path',
+    turns: null,
   };
 }
 
@@ -135,7 +137,7 @@ test('a failing run with history stats: up 0, events never seen are absent, fail
     rec('fail', 'timeout'),
     rec('error', 'probe'),
   ]);
-  const t = 'target="https://app.staging.example"';
+  const t = 'target="https://app.staging.example",journey="golden-path"';
   expect(renderMetrics(failing, stats)).toBe(
     [
       '# HELP golden_path_up 1 when the last run passed or was degraded, 0 when it failed or the probe could not judge (error).',
@@ -170,6 +172,7 @@ test('a failing run with history stats: up 0, events never seen are absent, fail
       `golden_path_failures_total{${t},class="isolation"} 0`,
       `golden_path_failures_total{${t},class="fallback-stub"} 0`,
       `golden_path_failures_total{${t},class="ui-render"} 0`,
+      `golden_path_failures_total{${t},class="persistence"} 0`,
       `golden_path_failures_total{${t},class="error-event"} 0`,
       `golden_path_failures_total{${t},class="config"} 0`,
       `golden_path_failures_total{${t},class="probe"} 1`,
@@ -185,33 +188,33 @@ test('no events seen: the event family is left out entirely; an empty window has
   const text = renderMetrics(runResult({ status: 'error', class: 'config', events: [] }), historyStats([]));
   expect(text).not.toContain('golden_path_event_seconds');
   expect(text).not.toContain('golden_path_success_ratio');
-  expect(text).toContain('golden_path_up{target="https://app.staging.example"} 0\n');
-  expect(text).toContain('golden_path_status{target="https://app.staging.example",status="error"} 1\n');
-  expect(text).toContain('golden_path_failures_total{target="https://app.staging.example",class="config"} 0\n');
+  expect(text).toContain('golden_path_up{target="https://app.staging.example",journey="golden-path"} 0\n');
+  expect(text).toContain('golden_path_status{target="https://app.staging.example",journey="golden-path",status="error"} 1\n');
+  expect(text).toContain('golden_path_failures_total{target="https://app.staging.example",journey="golden-path",class="config"} 0\n');
 });
 
 test('label values escape backslashes, double quotes and line feeds', () => {
   expect(escapeLabel('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd');
   const text = renderMetrics(runResult({}, 'http://x/"quoted"\\path\nnext'));
-  expect(text).toContain('golden_path_up{target="http://x/\\"quoted\\"\\\\path\\nnext"} 1\n');
+  expect(text).toContain('golden_path_up{target="http://x/\\"quoted\\"\\\\path\\nnext",journey="golden-path"} 1\n');
   // Every sample stays on one line: no raw line feed inside a sample.
   for (const line of text.trimEnd().split('\n'))
     expect(line).toMatch(
-      /^(# (HELP|TYPE) golden_path_\w+ .+|golden_path_\w+\{target="(?:[^"\\\n]|\\.)*"(,\w+="[^"]*")*\} \S+)$/,
+      /^(# (HELP|TYPE) golden_path_\w+ .+|golden_path_\w+\{target="(?:[^"\\\n]|\\.)*"(,\w+="[^"]*")*\} \S+)$/
     );
 });
 
 test('a user:password@ part in the target never becomes a label', () => {
   const text = renderMetrics(runResult({}, 'https://probe:hunter2@app.staging.example/chat'));
   expect(text).not.toContain('hunter2');
-  expect(text).toContain('golden_path_up{target="https://app.staging.example/chat"} 1\n');
+  expect(text).toContain('golden_path_up{target="https://app.staging.example/chat",journey="golden-path"} 1\n');
 });
 
 test('a run of several sessions: golden_path_users and each session\'s event times', () => {
   const one = runResult();
   const sessions = [1, 2].map((session) => ({ ...one, session, frames: `frames-${session}.ndjson`, verdict: { ...one.verdict, events: [{ type: 'agent_started', firstSeenMs: 100 * session, count: 1 }] } }));
   const text = renderMetrics({ ...one, users: 2, sessions });
-  expect(text).toContain('golden_path_users{target="https://app.staging.example"} 2\n');
-  expect(text).toContain('golden_path_session_event_seconds{target="https://app.staging.example",session="1",event="agent_started"} 0.1\n');
-  expect(text).toContain('golden_path_session_event_seconds{target="https://app.staging.example",session="2",event="agent_started"} 0.2\n');
+  expect(text).toContain('golden_path_users{target="https://app.staging.example",journey="golden-path"} 2\n');
+  expect(text).toContain('golden_path_session_event_seconds{target="https://app.staging.example",journey="golden-path",session="1",event="agent_started"} 0.1\n');
+  expect(text).toContain('golden_path_session_event_seconds{target="https://app.staging.example",journey="golden-path",session="2",event="agent_started"} 0.2\n');
 });

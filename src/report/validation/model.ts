@@ -7,6 +7,7 @@ import { defaultContract, requiredEvents } from '../../contract/contract';
 import { decidingCheck as decidingCheckOf } from '../../contract/judge';
 import type { Check, FailureClass, Status } from '../../contract/types';
 import { FRAMES_FILE, framesFileOf, RESULT_FILE, SUMMARY_FILE, type RunResult } from '../result';
+import { journeyOf } from '../../config/journey';
 import { targetName } from '../target-name';
 
 /** The evidence files a run folder may hold, by what a reader calls them. */
@@ -165,6 +166,8 @@ export interface ReportModel {
   timelines: TimelinePick[];
   /** Targets the window's runs probed (normally one). */
   targets: string[];
+  /** The journeys the window's runs were (normally one: `golden-path`, or a team's). */
+  journeys: string[];
   /** Each location the window's runs ran in (PROBE_LOCATION), beside the same location's baseline; empty when none is known. */
   locations: LocationRow[];
 }
@@ -222,6 +225,7 @@ export function buildReportModel(input: ValidationReportInput): ReportModel {
     representative,
     timelines,
     targets: [...new Set(after.runs.map((r) => r.target))],
+    journeys: [...new Set(input.runs.map((r) => journeyOf(r.result)))],
     locations: locationRows(input.runs, sameLocations, input.links),
   };
 }
@@ -365,7 +369,16 @@ function eventRows(runs: ReportRun[]): EventRow[] {
     required: true,
     ...distribution(runs.map((run) => run.result.verdict.timings.answerVisibleMs ?? null)),
   };
-  rows.splice(required.length, 0, finalRow, answerRow);
+  // Runs of several turns: each turn's own, so that a slow follow-up is not averaged away (a run without that turn: not seen).
+  const turns = Math.max(0, ...runs.map((run) => run.result.turns?.length ?? 0));
+  const turnRows: EventRow[] = Array.from({ length: turns }, (_, i) => i + 1).flatMap((n) => {
+    const timings = (run: ReportRun) => run.result.turns?.find((t) => t.turn === n)?.verdict.timings;
+    return [
+      { name: `turn ${n}: ${FINAL_COMPLETED}`, required: false, ...distribution(runs.map((run) => timings(run)?.completeMs ?? null)) },
+      { name: `turn ${n}: ${ANSWER_VISIBLE}`, required: false, ...distribution(runs.map((run) => timings(run)?.answerVisibleMs ?? null)) },
+    ];
+  });
+  rows.splice(required.length, 0, finalRow, answerRow, ...turnRows);
   return rows;
 }
 

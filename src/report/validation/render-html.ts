@@ -50,6 +50,7 @@ function headlineSection(model: ReportModel): string {
   const targets = model.targets.length
     ? `Target: ${model.targets.map((t) => `<code>${esc(t)}</code>`).join(', ')}. `
     : '';
+  const journeys = model.journeys.length ? `Journey: ${model.journeys.map((j) => `<code>${esc(j)}</code>`).join(', ')}. ` : '';
   const baseline = model.before
     ? ` Compared with a baseline of ${model.before.total} run${model.before.total === 1 ? '' : 's'} (${esc(time(model.before.from))} to ${esc(time(model.before.to))}).`
     : '';
@@ -68,7 +69,7 @@ function headlineSection(model: ReportModel): string {
 <div>
 <h1>${esc(model.title)}</h1>
 <p class="lede" data-testid="headline-text">${esc(headline(a))} ${esc(verdictSentence(a))}</p>
-<p class="meta">${window}${targets}Generated ${esc(time(model.generatedAt))}.${baseline}</p>
+<p class="meta">${window}${targets}${journeys}Generated ${esc(time(model.generatedAt))}.${baseline}</p>
 <nav>${nav}</nav>
 </div>
 </header>`;

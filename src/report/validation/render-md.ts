@@ -18,6 +18,7 @@ export function renderMarkdown(model: ReportModel): string {
   if (a.total) lines.push(`- Runs: from ${time(a.from)} to ${time(a.to)}`);
   if (model.targets.length)
     lines.push(`- Target: ${model.targets.map((t) => `\`${t.replace(/`/g, "'")}\``).join(', ')}`);
+  if (model.journeys.length) lines.push(`- Journey: ${model.journeys.map((j) => `\`${j}\``).join(', ')}`);
   if (model.before)
     lines.push(
       `- Baseline: ${model.before.verdict}, ${model.before.total} runs from ${time(model.before.from)} to ${time(model.before.to)}`,

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { RESULT_FILE, type RunResult } from '../result';
+import { journeyOf } from '../../config/journey';
 import { targetName } from '../target-name';
 import {
   buildReportModel,
@@ -30,6 +31,8 @@ export interface LoadSelection {
   last?: number;
   /** Only the runs of this target (targetName: an app URL, or the embedded reference). */
   target?: string;
+  /** Only the runs of this journey (`golden-path`, or one of PROBE_JOURNEYS). */
+  journey?: string;
 }
 
 /**
@@ -104,6 +107,7 @@ export function loadRuns(
     if (select.since && started < select.since.getTime()) continue;
     if (select.until && started >= select.until.getTime()) continue;
     if (select.target !== undefined && targetName(result.target) !== select.target) continue;
+    if (select.journey !== undefined && journeyOf(result) !== select.journey) continue;
     const evidence = (Object.keys(EVIDENCE_FILES) as EvidenceKind[]).filter((k) =>
       existsSync(join(runDir, evidenceFileOf(k, result))),
     );
