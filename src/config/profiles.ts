@@ -24,6 +24,9 @@ export const PROFILES_BY_NAME: Record<ProfileName, Profile> = {
       PROBE_PREFLIGHT_URLS: '{api}/health,{api}/ws/health,{auth}/health',
       // The platform's stored history of a thread (its threads route): "saved" and "shown" told apart.
       PROBE_THREAD_MESSAGES_URL: '{api}/api/threads/{threadId}/messages',
+      // Its sidebar's conversation items (frontend/components/chat/ChatSidebarThreadList.tsx); its chat page
+      // keeps the thread in the URL (/chat/<id>, app/chat/page.tsx), which the probe tries first.
+      PROBE_THREAD_LIST_SELECTOR: '[data-testid="thread-item-{threadId}"]',
       // No answer selector: that frontend shows the answer as a message without a test id, and its
       // response-card holds a report card (recommendations, metrics), not the answer text.
     },

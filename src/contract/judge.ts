@@ -76,7 +76,7 @@ export function judge(given: Evidence, contract: Contract = defaultContract): Ve
     singleFinalCheck(run, contract),
     finalAnswerCheck(answers, contract),
     // The protocol probe has no page: its verdict says nothing about rendering, rather than passing it.
-    ...(browser ? [answerRenderedCheck(page, evidence.message), answerAgreesCheck(answers, page, match)] : []),
+    ...(browser ? [answerRenderedCheck(page, evidence.message, match.shown !== null), answerAgreesCheck(answers, page, match)] : []),
     ...(evidence.expectAnswer ? [answerExpectedCheck(answers, evidence.expectAnswer)] : []),
     isolationCheck(run, contract),
     noErrorEventCheck(run, contract),

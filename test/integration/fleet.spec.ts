@@ -424,6 +424,7 @@ test('the history of before, its tables in public: moved into the schema with it
   expect(await tablesOf(previous, 'golden_path')).toEqual(['alert_state', 'alerts', 'golden_path_schema', 'runs']);
   expect(await sql(previous, 'SELECT version FROM golden_path.golden_path_schema')).toEqual([{ version: HISTORY_SCHEMA_VERSION }]);
   expect(await sql(previous, "SELECT indexname FROM pg_indexes WHERE schemaname = 'golden_path' AND tablename = 'runs' ORDER BY 1")).toEqual([
+    { indexname: 'runs_journey' },
     { indexname: 'runs_location' },
     { indexname: 'runs_pkey' },
     { indexname: 'runs_started_ms' },

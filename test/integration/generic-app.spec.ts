@@ -27,7 +27,7 @@ test("the plain frontend passes with only the walkthrough's variables: found by 
   expect({ status: o.result?.verdict.status, class: o.result?.verdict.class }, describe(o)).toEqual({ status: 'pass', class: null });
   expect(o.code, describe(o)).toBe(0);
   expect(o.result!.steps.map((s) => `${s.name}: ${s.status}`)).toEqual(
-    ['open target', 'log in', 'open chat', 'send message', 'wait for the final agent_completed', 'wait for the rendered answer'].map((s) => `${s}: passed`),
+    ['open target', 'log in', 'open chat', 'send message', 'wait for the final agent_completed', 'wait for the rendered answer', 'reload the conversation'].map((s) => `${s}: passed`),
   );
 });
 

@@ -88,6 +88,8 @@ test.describe('history', () => {
         failedCheck: 'completed-in-time',
         users: 1,
         location: '',
+        journey: 'golden-path',
+        turns: null,
       });
       expect([first.failedCheck, early.failedCheck, early.status]).toEqual([null, null, 'degraded']);
 
@@ -242,7 +244,9 @@ test.describe('history', () => {
       // As a file of version 3 left them: scope '' for the alerts of before locations.
       const raw = new Database(path);
       raw.pragma('user_version = 3');
-      raw.exec("ALTER TABLE alerts DROP COLUMN sending_until; ALTER TABLE runs DROP COLUMN answer_visible_ms; UPDATE alerts SET scope = ''");
+      raw.exec(
+        "DROP INDEX runs_journey; ALTER TABLE runs DROP COLUMN journey; ALTER TABLE runs DROP COLUMN turns; ALTER TABLE alerts DROP COLUMN sending_until; ALTER TABLE runs DROP COLUMN answer_visible_ms; UPDATE alerts SET scope = ''",
+      );
       raw.close();
       return History.open(path);
     };

@@ -18,7 +18,7 @@ export const MULTI_USER_MATRIX: MultiUserRow[] = [
   // Nothing wrong within any one session: only comparing them shows two runs with one id.
   { fault: 'shared-run-id', class: 'isolation', failing: ['cross-talk'], says: /cross-talk: .*session \d received session \d's run id \S+ \(its own is the same\)/ },
   // One session's events arrive twice; the others are healthy.
-  { fault: 'duplicate-for-one-user', class: 'order', failing: [], says: /^session-\d: .*fail/ },
+  { fault: 'duplicate-for-one-user', class: 'order', failing: [], says: /^session-\d: expected single-final: / },
   // The runs that end together lose their final agent_completed: those sessions time out.
-  { fault: 'final-dropped-on-collision', class: 'timeout', failing: [], says: /^session-\d: .*fail/, env: { PROBE_COMPLETE_WARN_MS: '2000', PROBE_COMPLETE_TIMEOUT_MS: '3000' } },
+  { fault: 'final-dropped-on-collision', class: 'timeout', failing: [], says: /^session-\d: expected completed-in-time: /, env: { PROBE_COMPLETE_WARN_MS: '2000', PROBE_COMPLETE_TIMEOUT_MS: '3000' } },
 ];

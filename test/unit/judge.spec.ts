@@ -407,6 +407,16 @@ test.describe('answer-rendered and answer-agrees: the answer as people see it', 
     expect(verdict.message).toBe('answer-rendered: expected new visible text in the page after the send; nothing new became visible in the page after the send');
   });
 
+  test("a conversation list that gains the new conversation, titled with the message cut short, is nothing new", () => {
+    const before = 'Earlier chat';
+    const message = 'Summarize my usage for yesterday [probe probe-7f3a]';
+    const titled = judge(buildEvidence(healthyRun(), 'bridge', { message, page: { scope: 'the page', before, after: `Summarize my usage for yeste… ${before} ${message}` } }));
+    expect(checkNamed(titled, 'answer-rendered').seen).toBe('nothing new became visible in the page after the send');
+    // A word the page did not show before and the message does not hold is new.
+    const error = judge(buildEvidence(healthyRun(), 'bridge', { message, page: { scope: 'the page', before, after: `${before} ${message} Something went wrong` } }));
+    expect(checkNamed(error, 'answer-rendered').status).toBe('pass');
+  });
+
   test('a selector whose matches show no visible text -> ui-render', () => {
     const verdict = judge(buildEvidence(healthyRun(), 'bridge', { page: { scope: '[data-testid="answer"]', before: '', after: ' \n ' } }));
     expect(headline(verdict)).toEqual({ status: 'fail', class: 'ui-render' });

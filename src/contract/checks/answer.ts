@@ -163,16 +163,35 @@ export function finalAnswerCheck(answers: RunAnswers, contract: Contract): Check
   return check('final-answer', 'pass', 'missing-event', expected, `${answer.source}: ${answer.text.length} characters`, `frame ${answer.frame}`);
 }
 
-/** Something new became visible where the answer is shown, besides the probe's own message. */
-export function answerRenderedCheck(page: PageText | null, message: string): Check {
+/**
+ * Something new became visible where the answer is shown, besides the probe's own message: a word the page
+ * did not show before and the message does not hold. A conversation list that gains the new conversation,
+ * titled with the message cut short, shows nothing new; the run's final answer shown new always is.
+ */
+export function answerRenderedCheck(page: PageText | null, message: string, finalShown: boolean): Check {
   const scope = page?.scope ?? 'the page';
   const expected = `new visible text in ${scope} after the send`;
   if (page === null || page.after === null) return check('answer-rendered', 'fail', 'ui-render', expected, `${scope} could not be read`);
   if (page.after.trim() === '') return check('answer-rendered', 'fail', 'ui-render', expected, `${scope} shows no visible text`);
-  const own = squash(message);
-  const without = (text: string) => (own === '' ? text : squash(text).split(own).join(''));
-  if (without(page.after) === without(page.before ?? '')) return check('answer-rendered', 'fail', 'ui-render', expected, `nothing new became visible in ${scope} after the send`);
+  if (!finalShown && newWords(page.before ?? '', page.after, message).length === 0)
+    return check('answer-rendered', 'fail', 'ui-render', expected, `nothing new became visible in ${scope} after the send`);
   return check('answer-rendered', 'pass', 'ui-render', expected, `new visible text in ${scope}`);
+}
+
+/** The words `after` shows more often than `before`, leaving out those of the probe's own message (or cut from one: a title's last). */
+function newWords(before: string, after: string, message: string): string[] {
+  const words = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const ownWords = words(message);
+  const own = { has: (w: string) => ownWords.some((o) => o.startsWith(w)) };
+  const seen = new Map<string, number>();
+  for (const w of words(before)) seen.set(w, (seen.get(w) ?? 0) + 1);
+  const fresh: string[] = [];
+  for (const w of words(after)) {
+    const left = seen.get(w) ?? 0;
+    if (left > 0) seen.set(w, left - 1);
+    else if (!own.has(w)) fresh.push(w);
+  }
+  return fresh;
 }
 
 export function answerAgreesCheck(answers: RunAnswers, page: PageText | null, match: PageMatch): Check {
