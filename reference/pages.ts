@@ -11,6 +11,8 @@ export interface PageConfig {
   sendOver: SendOver;
   answerIn: AnswerIn;
   page: PageFlags;
+  /** Another origin the page also calls (an image, a fetch, a socket), as pages call an analytics host. */
+  elsewhere?: string;
 }
 
 /** JSON that is safe inside a <script> element: no "</script>" or "<!--" can end it early. */
@@ -269,6 +271,12 @@ const CHAT_SCRIPT = `
     var sock = new WebSocket(cfg.wsUrl + '/ws/presence');
     sock.onopen = function () { connectedOnce = true; refreshSend(); };
   }
+  // Another origin, as a page calls an analytics host: an image, a fetch and a socket, none of them awaited.
+  function callElsewhere(origin) {
+    new Image().src = origin + '/pixel.gif';
+    fetch(origin + '/collect', { method: 'POST', mode: 'no-cors', body: 'page=chat' }).catch(function () {});
+    try { new WebSocket(origin.replace(/^http/, 'ws') + '/live'); } catch (e) { /* not ours to judge */ }
+  }
   function openHotReload() {
     new WebSocket(location.origin.replace(/^http/, 'ws') + '/_next/webpack-hmr');
   }
@@ -402,6 +410,7 @@ const CHAT_SCRIPT = `
 
   // On load: a 401 to the thread (or then the ticket) request signs out at once, before anything else.
   if (cfg.page.hotReload) openHotReload();
+  if (cfg.elsewhere) callElsewhere(cfg.elsewhere);
   newThread().then(function () {
     if (typeof cfg.page.history === 'string') {
       bubble('user', 'How is my usage this month?');

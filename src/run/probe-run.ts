@@ -20,6 +20,7 @@ import { PageUnresponsive, PageWatch } from '../capture/page-health';
 import { answerScope, visibleText } from '../capture/visible-text';
 import { Clock } from '../capture/clock';
 import { Recorder } from '../capture/recorder';
+import { TraceContext, traceFields } from '../capture/trace-context';
 import { waitForTraffic } from '../capture/wait';
 import { describeFailures } from '../contract/checks/requests';
 import { ProbeStepError } from '../errors';
@@ -58,6 +59,8 @@ export class ProbeRun {
   readonly nonce = randomBytes(6).toString('hex');
   readonly message: string;
   readonly recorder: Recorder;
+  /** W3C trace context on the session's requests to the target (PROBE_TRACE_PROPAGATION); undefined when off. */
+  readonly traceContext: TraceContext | undefined;
   /** What the judge needs of the frames, kept as they arrive; frames.ndjson has the frames themselves. */
   private readonly log: FrameLog;
   private readonly timeline = new TimelineBuilder();
@@ -105,6 +108,7 @@ export class ProbeRun {
     this.message = `${config.message} [probe ${this.nonce}]`;
     this.finishWatcher = new FinishWatcher(config.contract);
     const origins = new Set([config.appUrl, config.apiUrl, config.authUrl].map((u) => new URL(u).origin));
+    this.traceContext = config.tracePropagation ? new TraceContext(origins, this.clock, this.nonce) : undefined;
     this.log = new FrameLog(config.contract, this.nonce);
     this.recorder = new Recorder(this.clock, this.redactor, join(runDir, this.framesFile), this.nonce, origins, (frame) => {
       if (frame.dir === 'in' && this.foreignNonces.length > 0) this.noteForeignNonces(frame.payload, this.log.count);
@@ -188,7 +192,7 @@ export class ProbeRun {
       const shown = (await this.readPage(page, undefined))?.includes(this.nonce) === true && !(await send.stillTyped());
       met = shown || (await waitForTraffic(this.recorder, () => carried() || this.lost !== undefined, Math.min(PAGE_POLL_MS, Math.max(0, deadline - this.clock.now())))) && carried();
     }
-    this.waits.push({ name: 'the message leaving the page (a frame or request carrying it, or the page showing it)', timeoutMs, met, tookMs: this.clock.now() - started });
+    this.waits.push({ name: 'the message leaving the page (a frame or request carrying it, or the page showing it)', timeoutMs, met, tookMs: this.clock.now() - started, startMs: started });
     if (this.lost !== undefined) throw new ProbeStepError(this.lost.class, `send message: ${this.lost.message}`);
     if (!met)
       throw new ProbeStepError(
@@ -221,7 +225,7 @@ export class ProbeRun {
     const grace = Math.max(0, finalAt + this.config.finalGraceMs - this.clock.now());
     // A listening window, not a condition: it is met by running its course.
     const late = waitForTraffic(this.recorder, () => false, grace).then(() =>
-      this.waits.push({ name: 'listening for late events after the final agent_completed (PROBE_FINAL_GRACE_MS)', timeoutMs: grace, met: true, tookMs: grace }),
+      this.waits.push({ name: 'listening for late events after the final agent_completed (PROBE_FINAL_GRACE_MS)', timeoutMs: grace, met: true, tookMs: grace, startMs: this.clock.now() - grace }),
     );
     const started = this.clock.now();
     const deadline = finalAt + this.config.renderTimeoutMs;
@@ -247,7 +251,7 @@ export class ProbeRun {
     }
     this.pageAfter = this.redactedOrNull(text);
     const timeoutMs = Math.max(0, deadline - started);
-    this.waits.push({ name: `the run's final answer visible in ${answerScope(this.config.answerSelector)}`, timeoutMs, met: shown, tookMs: this.clock.now() - started });
+    this.waits.push({ name: `the run's final answer visible in ${answerScope(this.config.answerSelector)}`, timeoutMs, met: shown, tookMs: this.clock.now() - started, startMs: started });
     await late;
   }
 
@@ -294,7 +298,7 @@ export class ProbeRun {
       // A wait that ran out is no failure of the step (the judge says what it means), and no pass either.
       const unmet = this.waits.slice(waitsBefore).filter((w) => !w.met).map((w) => w.name);
       const durationMs = this.clock.now() - started;
-      this.steps.push(unmet.length > 0 ? { name, status: 'unmet', durationMs, unmet } : { name, status: 'passed', durationMs });
+      this.steps.push(unmet.length > 0 ? { name, status: 'unmet', durationMs, unmet, startMs: started } : { name, status: 'passed', durationMs, startMs: started });
       return result;
     } catch (err) {
       // Once the probe lost sight of the page, whatever a step then ran into is that, not a fault of its own.
@@ -302,7 +306,7 @@ export class ProbeRun {
       const raw = err instanceof Error ? err.message : String(err);
       const message = this.redactor.redact(raw.startsWith(`${name}:`) ? raw : `${name}: ${raw}`).split('\n')[0]!;
       this.stepFailures.push({ step: name, class: cls, message });
-      this.steps.push({ name, status: 'failed', durationMs: this.clock.now() - started, error: message });
+      this.steps.push({ name, status: 'failed', durationMs: this.clock.now() - started, error: message, startMs: started });
       throw new Error(message);
     }
   }
@@ -338,7 +342,7 @@ export class ProbeRun {
     if (this.session.sessions === 1) return;
     const started = this.clock.now();
     const met = await gate.arrive(timeoutMs);
-    this.waits.push({ name: 'the other sessions ready to send', timeoutMs, met, tookMs: this.clock.now() - started });
+    this.waits.push({ name: 'the other sessions ready to send', timeoutMs, met, tookMs: this.clock.now() - started, startMs: started });
   }
 
   /**
@@ -349,7 +353,7 @@ export class ProbeRun {
     const started = this.clock.now();
     await waitForTraffic(this.recorder, () => this.lost !== undefined || condition(), Math.max(0, timeoutMs), recheckMs);
     const met = this.lost === undefined && condition();
-    this.waits.push({ name, timeoutMs, met, tookMs: this.clock.now() - started });
+    this.waits.push({ name, timeoutMs, met, tookMs: this.clock.now() - started, startMs: started });
     return met;
   }
 
@@ -474,6 +478,7 @@ export class ProbeRun {
       waits: this.waits,
       sockets: this.recorder.sockets,
       timeline: this.timeline.rows(this.recorder.sockets, this.sentAt),
+      ...traceFields(this.traceContext, this.config.traceUrl),
     });
   }
 
