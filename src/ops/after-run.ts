@@ -79,7 +79,7 @@ async function alertOnChange(
     log('alert: not decided: alerts follow the state in the history, and there is none (PROBE_HISTORY_DB)');
     return;
   }
-  const { alertPayload, buildAlert, decideAlert, decideFleetAlert, deliverAlert, describeFleet, fleetState } = lazy.alerts();
+  const { alertPayload, alertmanagerUrl, buildAlert, decideAlert, decideFleetAlert, deliverAlert, describeFleet, fleetState } = lazy.alerts();
   const { FLEET_SCOPE } = lazy.history();
   const policy = { after: config.alert.after, window: config.alert.window, remindEveryMs: config.alert.remindEveryMs };
   const locations = config.alert.locations;
@@ -109,10 +109,12 @@ async function alertOnChange(
       if (!kind) return undefined;
       const sendingUntil = Date.now() + SENDING_CLAIM_MS;
       const row = await history.recordAlert({ at: now.toISOString(), kind, runId: record.id, delivered: false, detail: 'on its way', scope, sendingUntil });
-      return { row, payload: alertPayload(buildAlert(kind, recent, result, runDir, fleetLine), config.alert.format) };
+      const incident = { scope, routingKey: config.alert.pagerdutyRoutingKey, remindEveryMs: config.alert.remindEveryMs, now };
+      return { row, payload: alertPayload(buildAlert(kind, recent, result, runDir, fleetLine), config.alert.format, incident) };
     });
     if (!outbox) return;
-    const delivery = await deliverAlert(config.alert.webhook!, outbox.payload, { timeoutMs: DELIVERY_TIMEOUT_MS, retries: 1 });
+    const url = config.alert.format === 'alertmanager' ? alertmanagerUrl(config.alert.webhook!) : config.alert.webhook!;
+    const delivery = await deliverAlert(url, outbox.payload, { timeoutMs: DELIVERY_TIMEOUT_MS, retries: 1, secrets: [config.alert.pagerdutyRoutingKey] });
     // Said before it is marked: a history gone meanwhile must not hide that the alert went out.
     log(`alert ${outbox.row.kind}${fleet ? ' (fleet)' : ''}: ${delivery.ok ? 'sent' : 'NOT delivered'} (${delivery.detail})`);
     await history.markAlert(outbox.row.id, delivery.ok, delivery.detail);
