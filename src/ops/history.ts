@@ -42,6 +42,8 @@ export interface HistoryRecord {
   users: number;
   /** Where the run ran (PROBE_LOCATION); '' for runs recorded before locations existed. */
   location: string;
+  /** The trace id its requests carried (the deciding session's); null before traces, or with propagation off. */
+  traceId: string | null;
 }
 
 export interface AlertRecord {
@@ -109,6 +111,8 @@ const MIGRATIONS: readonly string[] = [
   `UPDATE {alerts} SET scope = '${BEFORE_LOCATIONS}' WHERE scope = '';`,
   // 6: when the answer became visible in the page (null for runs of before, and runs with no visible answer).
   `ALTER TABLE {runs} ADD COLUMN answer_visible_ms INTEGER;`,
+  // 7: the run's W3C trace id (the deciding session's; null for runs of before and PROBE_TRACE_PROPAGATION=off).
+  `ALTER TABLE {runs} ADD COLUMN trace_id TEXT;`,
 ];
 
 const AUTO_ID: Record<Dialect, string> = {
@@ -141,6 +145,7 @@ interface RunRow {
   failed_check: string | null;
   users: number;
   location: string;
+  trace_id: string | null;
 }
 
 interface AlertRow {
@@ -156,7 +161,7 @@ interface AlertRow {
 
 const RUN_COLUMNS = [
   'started_at', 'started_ms', 'finished_at', 'status', 'class', 'message', 'duration_ms', 'first_event_ms',
-  'complete_ms', 'answer_visible_ms', 'events', 'target', 'version', 'run_dir', 'failed_check', 'users', 'location',
+  'complete_ms', 'answer_visible_ms', 'events', 'target', 'version', 'run_dir', 'failed_check', 'users', 'location', 'trace_id',
 ] as const;
 
 /** Every table the probe makes, with every column any version of it had: all else in its namespace is another's. */
@@ -214,6 +219,7 @@ export class History {
       failed_check: decidingCheck(result),
       users: result.users ?? 1,
       location: result.location ?? '',
+      trace_id: result.traceId ?? null,
     };
     const values: Record<string, unknown> = { ...row, started_ms: epochMs(result.startedAt) ?? epochMs(result.finishedAt) ?? Date.now() };
     const [inserted] = await this.db.all<{ id: number }>(
@@ -346,6 +352,7 @@ function toRecord(row: RunRow): HistoryRecord {
     failedCheck: row.failed_check,
     users: row.users,
     location: row.location,
+    traceId: row.trace_id ?? null,
   };
 }
 

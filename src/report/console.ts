@@ -22,6 +22,8 @@ export function renderConsole(r: RunResult, runDir: string, files: string[]): st
   if (v.timings.completeMs !== null) out.push(`    ${'final completed'.padEnd(18)} ${v.timings.completeMs} ms`);
   // The wait a person feels: until the run's final answer was visible in the page.
   if (v.timings.answerVisibleMs != null) out.push(`    ${'answer visible'.padEnd(18)} ${v.timings.answerVisibleMs} ms`);
+  // The backend's side of the run: its trace (each session's with several).
+  if (r.traceId !== undefined) out.push(`  trace: ${r.traceUrl ?? r.traceId}${r.sessions ? ` (session ${r.decidingSession}'s)` : ''}`);
   for (const w of v.warnings) out.push(`  warning: ${w}`);
   if (v.status === 'fail' || v.status === 'error') {
     if (r.decidingSession !== undefined) out.push(`  the timeline below is session ${r.decidingSession}'s (frames-${r.decidingSession}.ndjson)`);
@@ -58,5 +60,6 @@ export function sessionLine(x: SessionEntry): string {
   const v = x.verdict;
   const final = v.timings.completeMs === null ? 'no final' : `final ${v.timings.completeMs} ms`;
   const answer = v.timings.answerVisibleMs == null ? '' : `, answer visible ${v.timings.answerVisibleMs} ms`;
-  return `session ${x.session} (user ${x.userId ?? 'unknown'}): ${v.status.toUpperCase()}${v.class ? ` [${v.class}]` : ''}  ${v.message}; ${final}${answer}`;
+  const trace = x.traceId === undefined ? '' : `; trace ${x.traceId}`;
+  return `session ${x.session} (user ${x.userId ?? 'unknown'}): ${v.status.toUpperCase()}${v.class ? ` [${v.class}]` : ''}  ${v.message}; ${final}${answer}${trace}`;
 }

@@ -242,7 +242,7 @@ test.describe('history', () => {
       // As a file of version 3 left them: scope '' for the alerts of before locations.
       const raw = new Database(path);
       raw.pragma('user_version = 3');
-      raw.exec("ALTER TABLE alerts DROP COLUMN sending_until; ALTER TABLE runs DROP COLUMN answer_visible_ms; UPDATE alerts SET scope = ''");
+      raw.exec("ALTER TABLE alerts DROP COLUMN sending_until; ALTER TABLE runs DROP COLUMN answer_visible_ms; ALTER TABLE runs DROP COLUMN trace_id; UPDATE alerts SET scope = ''");
       raw.close();
       return History.open(path);
     };

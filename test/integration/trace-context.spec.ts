@@ -4,7 +4,10 @@
 // layout (three origins, CORS from the app only, `traceparent` not among the allowed headers) the run must
 // need no preflight it did not need without the headers: the README's measurement.
 
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { History } from '../../src/ops/history';
 import { WebSocketServer } from 'ws';
 import { REFERENCE_CREDENTIALS, type ReferenceServer, type SeenRequest } from '../../reference/server';
 import { test as harness, describe, expect, type ProbeOutcome } from './harness';
@@ -58,9 +61,24 @@ function expectEveryRequestTraced(o: ProbeOutcome, staging: ReferenceServer): vo
 test('every request of a run to the target carries its trace id, the WebSocket upgrade too; another origin gets none', async ({ probe, target, staging, listen }) => {
   const other = await elsewhere(listen);
   staging.setElsewhere(other.origin);
-  const o = await probe({ ...target, PROBE_USERNAME: REFERENCE_CREDENTIALS.username, PROBE_PASSWORD: REFERENCE_CREDENTIALS.password });
+  const env = { ...target, PROBE_USERNAME: REFERENCE_CREDENTIALS.username, PROBE_PASSWORD: REFERENCE_CREDENTIALS.password, PROBE_TRACE_URL: 'https://tempo.example/explore?trace={traceId}' };
+  const o = await probe(env);
   expect(o.code, describe(o)).toBe(0);
   expectEveryRequestTraced(o, staging);
+  // Where a person reads it: the console, summary.md, the history, the validation report, as a link.
+  const link = `https://tempo.example/explore?trace=${o.result!.traceId}`;
+  expect(o.result!.traceUrl).toBe(link);
+  expect(o.output).toContain(`  trace: ${link}`);
+  expect(readFileSync(join(o.runDir!, 'summary.md'), 'utf8')).toContain(`- Trace: [${o.result!.traceId}](${link})`);
+  const history = await History.open(join(o.runDir!, '..', 'history.db'));
+  try {
+    expect((await history.last(1)).map((r) => r.traceId)).toEqual([o.result!.traceId]);
+  } finally {
+    await history.close();
+  }
+  const report = await probe(env, ['report', '--last', '1', '--out', 'validation']);
+  expect(report.code, report.output).toBe(0);
+  expect(readFileSync(join(o.runDir!, '..', '..', 'validation', 'report.md'), 'utf8')).toContain(`[trace ${o.result!.traceId}](${link})`);
   const kinds = new Set(browserRequests(staging).map((r) => (r.upgrade ? 'upgrade' : r.method)));
   expect([...kinds].sort()).toEqual(['GET', 'POST', 'upgrade']);
   // The page did call the other origin (an image, a fetch, a socket), and none of it carried anything.

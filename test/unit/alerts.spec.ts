@@ -48,6 +48,7 @@ function runs(pattern: string, spacingMs = MINUTE): HistoryRecord[] {
       runDir: `/var/probe/reports/run-${i + 1}`,
       failedCheck: failed ? 'completed-in-time' : null,
       users: 1,
+      traceId: null,
       location: 'eu-west',
     };
   });
