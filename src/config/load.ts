@@ -76,6 +76,11 @@ export interface ProbeConfig {
   tracePropagation: boolean;
   /** PROBE_TRACE_URL: a link to a trace, `{traceId}` in it. */
   traceUrl?: string;
+  /**
+   * The standard OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT: the run's spans are exported
+   * there after the run (the SDK reads the rest of OTEL_* itself). Unset, or OTEL_SDK_DISABLED=true: none.
+   */
+  otlpEndpoint?: string;
   alert: {
     /** Where alerts go; with the pagerduty format, PagerDuty's endpoint unless PROBE_ALERT_WEBHOOK says another. */
     webhook?: string;
@@ -237,6 +242,7 @@ export function loadConfig(env: Env): ConfigResult {
     historySchema: value('PROBE_HISTORY_SCHEMA')!,
     tracePropagation: value('PROBE_TRACE_PROPAGATION') === 'on',
     traceUrl: value('PROBE_TRACE_URL'),
+    otlpEndpoint: given('OTEL_SDK_DISABLED')?.toLowerCase() === 'true' ? undefined : (given('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? given('OTEL_EXPORTER_OTLP_ENDPOINT')),
     alert: {
       webhook: value('PROBE_ALERT_WEBHOOK') ?? (value('PROBE_ALERT_FORMAT') === 'pagerduty' ? PAGERDUTY_EVENTS_URL : undefined),
       format: value('PROBE_ALERT_FORMAT') as AlertFormat,

@@ -15,6 +15,8 @@ const lazy = {
   alerts: (): typeof import('./alerts') => require('./alerts'),
   history: (): typeof import('./history') => require('./history'),
   metrics: (): typeof import('./metrics') => require('./metrics'),
+  // The OpenTelemetry SDK, only when OTEL_EXPORTER_OTLP_ENDPOINT asks for it.
+  otel: (): typeof import('./otel-export') => require('./otel-export'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -61,6 +63,7 @@ export async function afterRun(config: ProbeConfig, result: RunResult, runDir: s
   try {
     if (config.alert.webhook) await alertOnChange(config, result, runDir, record ? history : undefined, record, log);
     if (config.metricsFile || config.pushgatewayUrl) await writeMetrics(config, result, record ? history : undefined, log);
+    if (config.otlpEndpoint) await exportTraces(config.otlpEndpoint, result, log);
   } finally {
     await history?.close();
   }
@@ -136,6 +139,35 @@ async function writeMetrics(config: ProbeConfig, result: RunResult, history: His
   } catch (err) {
     log(`metrics: not written: ${(err as Error).message}`);
   }
+}
+
+/**
+ * The run as spans to the OTLP endpoint, bounded. A collector that cannot be reached is a line in the log,
+ * never a change of the verdict or the exit code; the endpoint is named by its origin, the headers (API keys)
+ * never.
+ */
+async function exportTraces(endpoint: string, result: RunResult, log: (line: string) => void): Promise<void> {
+  const where = originOf(endpoint);
+  try {
+    const exported = await lazy.otel().exportRun(result, DELIVERY_TIMEOUT_MS);
+    if (exported.ok) log(`traces: exported to ${where} (${exported.detail})`);
+    else log(`traces: not exported to ${where}: ${otlpHeaderValues().reduce((text, secret) => text.split(secret).join('[REDACTED]'), exported.detail)}`);
+  } catch (err) {
+    log(`traces: not exported to ${where}: ${(err as Error).message}`);
+  }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(an endpoint that is not a URL)';
+  }
+}
+
+/** OTEL_EXPORTER_OTLP_HEADERS (`key=value,...`): the values are credentials (API keys, tokens). */
+function otlpHeaderValues(): string[] {
+  return (process.env.OTEL_EXPORTER_OTLP_HEADERS ?? '').split(',').map((pair) => pair.slice(pair.indexOf('=') + 1).trim()).filter((v) => v.length >= 4);
 }
 
 /** A location's own runs and alert state when PROBE_LOCATION was given; else (undefined) the whole history, as on one machine. */

@@ -224,8 +224,9 @@ export class ProbeRun {
     }
     const grace = Math.max(0, finalAt + this.config.finalGraceMs - this.clock.now());
     // A listening window, not a condition: it is met by running its course.
+    const lateFrom = this.clock.now();
     const late = waitForTraffic(this.recorder, () => false, grace).then(() =>
-      this.waits.push({ name: 'listening for late events after the final agent_completed (PROBE_FINAL_GRACE_MS)', timeoutMs: grace, met: true, tookMs: grace, startMs: this.clock.now() - grace }),
+      this.waits.push({ name: 'listening for late events after the final agent_completed (PROBE_FINAL_GRACE_MS)', timeoutMs: grace, met: true, tookMs: grace, startMs: lateFrom }),
     );
     const started = this.clock.now();
     const deadline = finalAt + this.config.renderTimeoutMs;
