@@ -187,14 +187,21 @@ export class TraceContext {
     }
   }
 
-  /** Our stops set or clear the socket's headers; any other (the page's own `debugger`) goes on at once. */
+  /**
+   * Our stops set or clear the socket's headers; any other (the page's own `debugger`) goes on at once. Never
+   * throws: a page that navigates away while stopped ends the stop, and then the headers are cleared, so that
+   * no later request of the page gets them.
+   */
   private async onPause(cdp: CDPSession, frame: { functionName: string; callFrameId: string } | undefined): Promise<void> {
+    const clear = () => cdp.send('Network.setExtraHTTPHeaders', { headers: {} }).catch(() => undefined);
     try {
       if (frame?.functionName === OPEN) {
         const url = await cdp.send('Debugger.evaluateOnCallFrame', { callFrameId: frame.callFrameId, expression: 'url', returnByValue: true });
         const socketUrl = typeof url.result.value === 'string' ? url.result.value : '';
         await cdp.send('Network.setExtraHTTPHeaders', { headers: this.headersFor('GET', socketUrl, 'websocket') });
-      } else if (frame?.functionName === CLOSE) await cdp.send('Network.setExtraHTTPHeaders', { headers: {} });
+      } else if (frame?.functionName === CLOSE) await clear();
+    } catch {
+      await clear();
     } finally {
       await cdp.send('Debugger.resume').catch(() => undefined);
     }

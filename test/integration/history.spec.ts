@@ -88,6 +88,7 @@ test.describe('history', () => {
         failedCheck: 'completed-in-time',
         users: 1,
         location: '',
+        traceId: null,
       });
       expect([first.failedCheck, early.failedCheck, early.status]).toEqual([null, null, 'degraded']);
 
