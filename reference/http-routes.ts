@@ -7,7 +7,7 @@ import { checkFlood, newId } from './events';
 import { FAULT_NAMES, FAULTS, UnknownFaultError, type HttpOverride } from './faults';
 import { callbackPage, chatPage, loginPage, type PageConfig } from './pages';
 import { PLAIN_PATHS, plainChatPage, plainSigninPage } from './plain-pages';
-import type { ReferenceState, ThreadMessage, UserThread } from './state';
+import { noteRequest, type ReferenceState, type ThreadMessage, type UserThread } from './state';
 import { bearer, isReferenceUsername, makeUser, REFERENCE_CREDENTIALS, safeEqual, SESSION_COOKIE, userOfClaims, type User } from './tokens';
 
 export interface Urls {
@@ -155,6 +155,15 @@ const ROUTES: Record<string, Handler> = {
     d.reset();
     json(res, 200, { fault: d.state.faultName });
   },
+  // Every request and upgrade the hosts got since the reset, with its traceparent and tracestate.
+  'GET /__reference/requests': (_req, res, d) => json(res, 200, { requests: d.state.seen }),
+  // Another origin the chat page also calls ({"url": "http://127.0.0.1:PORT"}; null: none), until reset.
+  'POST /__reference/elsewhere': async (req, res, d) => {
+    const body = await readJson(req);
+    if (body.url !== null && (typeof body.url !== 'string' || !/^https?:\/\/[^/]+$/.test(body.url))) throw new HttpError(400, { error: 'url must be an origin (http://host:port) or null' });
+    d.state.elsewhere = body.url ?? undefined;
+    json(res, 200, { elsewhere: d.state.elsewhere ?? null });
+  },
   'GET /__reference/faults': (_req, res) =>
     json(res, 200, { faults: Object.entries(FAULTS).map(([name, f]) => ({ name, describe: f.describe })) }),
 };
@@ -283,6 +292,7 @@ function setCors(req: IncomingMessage, res: ServerResponse, role: HostRole, appO
 export function createRequestHandler(deps: RouteDeps, role: HostRole = 'all'): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://reference.invalid');
+    noteRequest(deps.state, req, false);
     setCors(req, res, role, deps.urls.appUrl);
     if (role !== 'all' && !hostsOf(url.pathname).includes(role)) {
       return json(res, 404, { error: `No route for ${req.method} ${url.pathname} on the ${role} host` });
@@ -317,7 +327,7 @@ function health(_req: IncomingMessage, res: ServerResponse, d: RouteDeps): void 
 }
 
 function pageConfig(d: RouteDeps): PageConfig {
-  return { apiUrl: d.urls.apiUrl, authUrl: d.urls.authUrl, wsUrl: d.urls.wsUrl, ...d.state.settings(), page: d.state.pageFlags() };
+  return { apiUrl: d.urls.apiUrl, authUrl: d.urls.authUrl, wsUrl: d.urls.wsUrl, ...d.state.settings(), page: d.state.pageFlags(), ...(d.state.elsewhere ? { elsewhere: d.state.elsewhere } : {}) };
 }
 
 /** A login's tokens, in the style the server issues; opaque ones come with an HttpOnly session cookie. */

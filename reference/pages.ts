@@ -11,6 +11,8 @@ export interface PageConfig {
   sendOver: SendOver;
   answerIn: AnswerIn;
   page: PageFlags;
+  /** Another origin the page also calls (an image, a fetch, a socket), as pages call an analytics host. */
+  elsewhere?: string;
 }
 
 /** JSON that is safe inside a <script> element: no "</script>" or "<!--" can end it early. */
@@ -356,6 +358,12 @@ const CHAT_SCRIPT = `
     var sock = new WebSocket(cfg.wsUrl + '/ws/presence');
     sock.onopen = function () { connectedOnce = true; refreshSend(); };
   }
+  // Another origin, as a page calls an analytics host: an image, a fetch and a socket, none of them awaited.
+  function callElsewhere(origin) {
+    new Image().src = origin + '/pixel.gif';
+    fetch(origin + '/collect', { method: 'POST', mode: 'no-cors', body: 'page=chat' }).catch(function () {});
+    try { new WebSocket(origin.replace(/^http/, 'ws') + '/live'); } catch (e) { /* not ours to judge */ }
+  }
   function openHotReload() {
     new WebSocket(location.origin.replace(/^http/, 'ws') + '/_next/webpack-hmr');
   }
@@ -512,6 +520,7 @@ const CHAT_SCRIPT = `
   // On load: the thread in the URL (its history), else a new thread. A 401 to that first request signs out at
   // once, before anything else; a thread that is not the user's (404) gives way to a new one.
   if (cfg.page.hotReload) openHotReload();
+  if (cfg.elsewhere) callElsewhere(cfg.elsewhere);
   var fromUrl = threadInUrl();
   var opened = fromUrl
     ? loadThread(fromUrl).catch(function (e) {

@@ -8,13 +8,15 @@ import { AgentRunner } from './agent';
 import { checkFlood, type AnswerIn, type FloodSpec, type SendOver } from './events';
 import { createRequestHandler, REFERENCE_FRONTENDS, type HostRole, type ReferenceFrontend, type Urls } from './http-routes';
 import { SocketHub } from './sockets';
-import { ReferenceState } from './state';
+import { noteRequest, ReferenceState } from './state';
 import { ACCESS_TOKEN_TTL_S, type Clock, type CredentialStyle } from './tokens';
 
 export { issueOpaqueToken, issueToken, REFERENCE_CREDENTIALS, referenceUsername } from './tokens';
 export { FAULT_NAMES, FAULTS, RENAMED_DIALECT, UnknownFaultError, type Fault, type FaultName } from './faults';
 
 export { REFERENCE_FRONTENDS, type ReferenceFrontend } from './http-routes';
+export type { SeenRequest } from './state';
+import type { SeenRequest } from './state';
 export { PLAIN_PATHS, PLAIN_TOKEN_KEY } from './plain-pages';
 
 export type ReferenceLayout = 'single' | 'netra';
@@ -74,6 +76,10 @@ export interface ReferenceServer {
   reset(): void;
   /** The tokens logins issue from now on (until reset): the platform's JWTs, or opaque ones with an HttpOnly session cookie. */
   setCredentials(style: CredentialStyle): void;
+  /** Every request and WebSocket upgrade the hosts got since the last reset, with its trace context. */
+  requests(): SeenRequest[];
+  /** Another origin the chat page also calls (an image, a fetch, a socket), as pages call an analytics host; until reset. */
+  setElsewhere(origin: string | undefined): void;
   /** Every credential issued since the last reset: tokens, refresh tokens, session cookies, tickets. */
   issuedCredentials(): string[];
   close(): Promise<void>;
@@ -127,7 +133,10 @@ export async function startReference(opts: ReferenceOptions = {}): Promise<Refer
   const servers = roles.map((role) => {
     const server = createServer(createRequestHandler(deps, role));
     // The agent sockets live on the API host, a dev server's hot reload on the app host (SOCKET_PATHS).
-    server.on('upgrade', (req, socket, head) => hub.handleUpgrade(req, socket, head, role));
+    server.on('upgrade', (req, socket, head) => {
+      noteRequest(state, req, true);
+      hub.handleUpgrade(req, socket, head, role);
+    });
     return server;
   });
 
@@ -158,6 +167,8 @@ export async function startReference(opts: ReferenceOptions = {}): Promise<Refer
     setFault: (name, options) => state.setFault(name, options?.delayMs, checkFlood(options?.flood)),
     reset,
     setCredentials: (style) => (state.credentials = style),
+    requests: () => [...state.seen],
+    setElsewhere: (origin) => (state.elsewhere = origin),
     issuedCredentials: () => [...state.tokens.issued, ...state.tickets.issued],
     close: () => {
       closing ??= (async () => {

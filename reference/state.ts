@@ -1,6 +1,7 @@
 // The mutable state of one reference server: the current fault, threads, tickets. One object, so that
 // reset() has one place to drop it all.
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { DEFAULT_FLOOD, newId, type AnswerIn, type FloodSpec, type Persisted, type SendOver } from './events';
 import { getFault, NETRA_PLATFORM, type Fault, type PageFlags, type RunRecord, type SocketBehaviour } from './faults';
@@ -42,6 +43,10 @@ export class ReferenceState {
   upgradeAttempts = 0;
   /** The runs since the fault was set (or reset), which the faults of several users see; a fresh one with either. */
   runLog = new RunLog();
+  /** Every request and WebSocket upgrade the hosts got since the last reset, with its trace context (GET /__reference/requests). */
+  readonly seen: SeenRequest[] = [];
+  /** Another origin the chat page also calls (an image, a fetch, a socket), as a page calls an analytics host; until reset. */
+  elsewhere: string | undefined;
   /** The tokens logins issue, JWTs unless a test asks for opaque ones (back to JWTs on reset). */
   credentials: CredentialStyle = 'jwt';
 
@@ -100,6 +105,8 @@ export class ReferenceState {
     this.credentials = 'jwt';
     this.upgradeAttempts = 0;
     this.runLog = new RunLog();
+    this.seen.length = 0;
+    this.elsewhere = undefined;
     this.generation++;
   }
 
@@ -137,6 +144,40 @@ export class ReferenceState {
     if (owner === undefined) this.createThread(threadId, userId);
     return owner === undefined || owner === userId;
   }
+}
+
+/** A request or upgrade as a host got it: enough to tell whether it carried a trace, and whose. */
+export interface SeenRequest {
+  /** The Host header: which origin the client addressed. */
+  host: string;
+  method: string;
+  /** Without the query string (tickets travel there). */
+  path: string;
+  upgrade: boolean;
+  traceparent: string | null;
+  tracestate: string | null;
+  /** Whether a browser sent it (its user agent), not the probe's own HTTP client. */
+  browser: boolean;
+}
+
+/** Requests kept beyond this many are dropped, oldest first. */
+const SEEN_SIZE = 2000;
+
+/** Records a request the hosts got (the control endpoints' own excepted). */
+export function noteRequest(state: ReferenceState, req: IncomingMessage, upgrade: boolean): void {
+  const path = new URL(req.url ?? '/', 'http://reference.invalid').pathname;
+  if (path.startsWith('/__reference/')) return;
+  const header = (name: string): string | null => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : null);
+  state.seen.push({
+    host: header('host') ?? '',
+    method: req.method ?? 'GET',
+    path,
+    upgrade,
+    traceparent: header('traceparent'),
+    tracestate: header('tracestate'),
+    browser: /Chrome\//.test(header('user-agent') ?? ''),
+  });
+  if (state.seen.length > SEEN_SIZE) state.seen.shift();
 }
 
 /** Ended runs kept in a RunLog beyond this many are dropped, oldest first (runs under way are always kept). */

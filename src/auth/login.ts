@@ -8,6 +8,7 @@ import type { ProbeConfig } from '../config/load';
 import { ProbeStepError } from '../errors';
 import type { Redactor } from '../redact';
 import { learnCredentialFields, learnSetCookies } from '../capture/credentials';
+import { traceContextOf, type TraceContext } from '../capture/trace-context';
 import { resumeFromState } from './storage-state';
 import { userOfToken, type LoginUser } from './token';
 
@@ -32,7 +33,7 @@ async function loginWithStrategy(page: Page, config: ProbeConfig, redactor: Reda
     case 'form':
       return loginWithForm(page, config, redactor);
     case 'e2e-bypass':
-      return handOverToken(page, config, redactor, await bypassToken(config, redactor));
+      return handOverToken(page, config, redactor, await bypassToken(config, redactor, traceContextOf(page)));
     case 'token':
       redactor.add(config.token);
       return handOverToken(page, config, redactor, { token: config.token ?? '', userId: null });
@@ -72,7 +73,7 @@ async function loginWithForm(page: Page, config: ProbeConfig, redactor: Redactor
 }
 
 /** The e2e bypass endpoint: credentials for automation, answered with a token (DESIGN.md). */
-async function bypassToken(config: ProbeConfig, redactor: Redactor): Promise<{ token: string; userId: string | null }> {
+async function bypassToken(config: ProbeConfig, redactor: Redactor, trace: TraceContext | undefined): Promise<{ token: string; userId: string | null }> {
   const url = `${config.authUrl}/auth/e2e/test-auth`;
   const timeout = config.stepTimeoutMs;
   let status: number;
@@ -80,7 +81,8 @@ async function bypassToken(config: ProbeConfig, redactor: Redactor): Promise<{ t
   try {
     const res = await request(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-e2e-bypass-key': config.bypassKey ?? '' },
+      // The session's trace context on the probe's own request to the target too (PROBE_TRACE_PROPAGATION).
+      headers: { 'content-type': 'application/json', 'x-e2e-bypass-key': config.bypassKey ?? '', ...trace?.headersFor('POST', url, 'login') },
       body: JSON.stringify({ email: config.e2eEmail, name: 'Golden Path Probe' }),
       headersTimeout: timeout,
       bodyTimeout: timeout,

@@ -5,7 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadDotenv } from '../config/dotenv';
 import { BUILT_IN_JOURNEY, journeyLabel, journeyOf } from '../config/journey';
@@ -40,6 +40,7 @@ const lazy = {
   console: (): typeof import('../report/console') => require('../report/console'),
   validationReport: (): typeof import('../report/validation/write') => require('../report/validation/write'),
   earlyResult: (): typeof import('../run/early-result') => require('../run/early-result'),
+  github: (): typeof import('../report/github') => require('../report/github'),
   preflightStep: (): typeof import('../run/preflight-step') => require('../run/preflight-step'),
   journeys: (): typeof import('./journeys') => require('./journeys'),
 };
@@ -140,6 +141,13 @@ interface RunOutcome {
 function singleRun(config: ProbeConfig, env: NodeJS.ProcessEnv): Promise<number> {
   return untilSignal(async (stop) => {
     const outcomes = await runJourneys(config, env, stop);
+    // A job summary and a workflow command a run (each journey's).
+    for (const o of outcomes) {
+      if (o.result && inGitHubActions(env)) {
+        const { runSummary, workflowCommand } = lazy.github();
+        toGitHub(env, runSummary(o.result, o.runDir), workflowCommand(o.result));
+      }
+    }
     return stop.aborted ? EXIT.error : worstCode(outcomes);
   });
 }
@@ -183,6 +191,22 @@ let nodePath: string | undefined;
 function journeysNodePath(env: NodeJS.ProcessEnv): string {
   nodePath ??= lazy.journeys().journeysNodePath(PROJECT_ROOT, env.NODE_PATH);
   return nodePath;
+}
+
+/** In GitHub Actions (or wherever GITHUB_STEP_SUMMARY is set): a job summary and a workflow command. */
+function inGitHubActions(env: NodeJS.ProcessEnv): boolean {
+  return env.GITHUB_ACTIONS === 'true' || Boolean(env.GITHUB_STEP_SUMMARY);
+}
+
+/** Prints the workflow command (GitHub reads it from the output) and appends the Markdown to the job summary. */
+function toGitHub(env: NodeJS.ProcessEnv, markdown: string, command: string | undefined): void {
+  if (command) console.log(command);
+  if (!env.GITHUB_STEP_SUMMARY) return;
+  try {
+    appendFileSync(env.GITHUB_STEP_SUMMARY, markdown);
+  } catch (err) {
+    console.error(`golden-path-probe: the job summary (GITHUB_STEP_SUMMARY) was not written: ${(err as Error).message}`);
+  }
 }
 
 /** Runs `body` with a signal that SIGTERM or SIGINT aborts (its reason: the signal's name). */
@@ -321,6 +345,7 @@ async function validateCommand(config: ProbeConfig, env: NodeJS.ProcessEnv, opti
     console.log(`validate: version: ${version.ok ? 'ok' : 'MISMATCH'}: ${version.detail}`);
   }
   const gateRuns: GateRun[] = [];
+  const results: Array<RunResult | undefined> = [];
   // A target on the wrong version fails the gate at once: the runs would validate the wrong build.
   for (let i = 1; i <= runs && (version === undefined || version.ok) && !stop.aborted; i++) {
     const started = Date.now();
@@ -330,7 +355,8 @@ async function validateCommand(config: ProbeConfig, env: NodeJS.ProcessEnv, opti
     const v = worst.result?.verdict;
     const journey = worst.result?.journey;
     const named = journey === undefined || journey === BUILT_IN_JOURNEY ? '' : `journey ${journey}: `;
-    gateRuns.push({ index: i, status: v?.status ?? 'error', class: v?.class ?? 'probe', message: `${named}${v?.message ?? 'no result'}`, durationMs: Date.now() - started, runDir: worst.runDir });
+    gateRuns.push({ index: i, status: v?.status ?? 'error', class: v ? v.class : 'probe', message: `${named}${v?.message ?? 'no result'}`, durationMs: Date.now() - started, runDir: worst.runDir });
+    results.push(worst.result);
     console.log(`validate: run ${i}/${runs}: ${(v?.status ?? 'error').toUpperCase()}${v?.class ? ` [${v.class}]` : ''}${named ? ` (${named.slice(0, -2)})` : ''} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   }
   if (stop.aborted) return fatal(`validate: interrupted by ${String(stop.reason)} after ${gateRuns.length} of ${runs} runs; no gate verdict`);
@@ -341,6 +367,10 @@ async function validateCommand(config: ProbeConfig, env: NodeJS.ProcessEnv, opti
   writeFileSync(junit, renderJunit(result, new Date().toISOString()));
   console.log(`${result.message} (${targetLine(config)})`);
   console.log(`  junit: ${junit}`);
+  if (inGitHubActions(env)) {
+    const { gateCommand, gateSummary } = lazy.github();
+    toGitHub(env, gateSummary(result.message, result.ok, gateRuns.map((g, i) => ({ ...g, result: results[i] }))), gateCommand(result.message, result.ok));
+  }
   return result.ok ? EXIT.pass : EXIT.fail;
 }
 

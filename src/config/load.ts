@@ -16,7 +16,7 @@ import { sessionLogins, type SessionLogin } from './users';
 import { isPostgresUrl, isSchemaName } from './history-url';
 import { selectorProblem } from './selector';
 import { didYouMean } from './suggest';
-import { INTERNAL_VARIABLES, LOGIN_STRATEGIES, VARIABLES, type LoginStrategy, type ProfileName, type TokenHandoff, type VariableSpec } from './variables';
+import { INTERNAL_VARIABLES, LOGIN_STRATEGIES, VARIABLES, type AlertFormat, type LoginStrategy, type ProfileName, type TokenHandoff, type VariableSpec } from './variables';
 
 export interface ProbeConfig {
   /** True when no staging is configured and the embedded reference staging plays the target. */
@@ -86,9 +86,21 @@ export interface ProbeConfig {
   historyDb: string | null;
   /** PostgreSQL: the schema of the history's own (PROBE_HISTORY_SCHEMA). */
   historySchema: string;
+  /** W3C trace context on the target's requests (PROBE_TRACE_PROPAGATION). */
+  tracePropagation: boolean;
+  /** PROBE_TRACE_URL: a link to a trace, `{traceId}` in it. */
+  traceUrl?: string;
+  /**
+   * The standard OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT: the run's spans are exported
+   * there after the run (the SDK reads the rest of OTEL_* itself). Unset, or OTEL_SDK_DISABLED=true: none.
+   */
+  otlpEndpoint?: string;
   alert: {
+    /** Where alerts go; with the pagerduty format, PagerDuty's endpoint unless PROBE_ALERT_WEBHOOK says another. */
     webhook?: string;
-    format: 'json' | 'slack';
+    format: AlertFormat;
+    /** PROBE_PAGERDUTY_ROUTING_KEY: a secret. */
+    pagerdutyRoutingKey?: string;
     after: number;
     window?: { failures: number; withinMs: number };
     remindEveryMs: number | null;
@@ -121,6 +133,9 @@ export interface ChatSettings {
 export type ConfigResult = { ok: true; config: ProbeConfig } | { ok: false; problems: string[] };
 
 type Env = Record<string, string | undefined>;
+
+/** PagerDuty's Events API v2, where PROBE_ALERT_FORMAT=pagerduty sends unless PROBE_ALERT_WEBHOOK says another. */
+export const PAGERDUTY_EVENTS_URL = 'https://events.pagerduty.com/v2/enqueue';
 
 /** More sessions than this in one browser would measure the probe's machine, not the staging. */
 export const MAX_USERS = 50;
@@ -245,9 +260,13 @@ export function loadConfig(env: Env): ConfigResult {
     everyMs: optionalDuration(value('PROBE_EVERY')),
     historyDb: historyDbOf(value('PROBE_HISTORY_DB'), value('PROBE_REPORT_DIR')!),
     historySchema: value('PROBE_HISTORY_SCHEMA')!,
+    tracePropagation: value('PROBE_TRACE_PROPAGATION') === 'on',
+    traceUrl: value('PROBE_TRACE_URL'),
+    otlpEndpoint: given('OTEL_SDK_DISABLED')?.toLowerCase() === 'true' ? undefined : (given('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? given('OTEL_EXPORTER_OTLP_ENDPOINT')),
     alert: {
-      webhook: value('PROBE_ALERT_WEBHOOK'),
-      format: value('PROBE_ALERT_FORMAT') as 'json' | 'slack',
+      webhook: value('PROBE_ALERT_WEBHOOK') ?? (value('PROBE_ALERT_FORMAT') === 'pagerduty' ? PAGERDUTY_EVENTS_URL : undefined),
+      format: value('PROBE_ALERT_FORMAT') as AlertFormat,
+      pagerdutyRoutingKey: value('PROBE_PAGERDUTY_ROUTING_KEY'),
       after: Math.max(1, Number(value('PROBE_ALERT_AFTER'))),
       remindEveryMs: value('PROBE_ALERT_REMIND') === 'off' ? null : (optionalDuration(value('PROBE_ALERT_REMIND')) ?? null),
     },
@@ -256,6 +275,10 @@ export function loadConfig(env: Env): ConfigResult {
     location: value('PROBE_LOCATION') ?? hostname(),
     locationGiven: value('PROBE_LOCATION') !== undefined,
   };
+  if (config.traceUrl !== undefined && (!config.traceUrl.includes('{traceId}') || !isHttpUrl(config.traceUrl.split('{traceId}').join('0'))))
+    problems.push(`PROBE_TRACE_URL must be an http(s) URL with {traceId} where the trace id goes, got ${JSON.stringify(config.traceUrl)}`);
+  if (config.alert.format === 'pagerduty' && config.alert.pagerdutyRoutingKey === undefined)
+    problems.push('PROBE_PAGERDUTY_ROUTING_KEY is required when PROBE_ALERT_FORMAT=pagerduty (the integration key of an Events API v2 service)');
   if (config.alert.webhook !== undefined && !isHttpUrl(config.alert.webhook))
     problems.push('PROBE_ALERT_WEBHOOK must be an absolute http(s) URL (its value is not shown: it may hold a secret path)');
   // A scheduled check or an alert against the reference would be green forever while the staging burns.

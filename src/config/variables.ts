@@ -25,6 +25,8 @@ export type TokenHandoff = (typeof TOKEN_HANDOFFS)[number];
 export const PROFILES = ['generic', 'netra'] as const;
 export type ProfileName = (typeof PROFILES)[number];
 export type LoginStrategy = (typeof LOGIN_STRATEGIES)[number];
+export const ALERT_FORMATS = ['json', 'slack', 'pagerduty', 'alertmanager'] as const;
+export type AlertFormat = (typeof ALERT_FORMATS)[number];
 
 /**
  * Variables the probe sets for itself between its own processes (src/cli/runner-env.ts, the embedded
@@ -344,7 +346,19 @@ export const VARIABLES: readonly VariableSpec[] = [
     kind: 'secret',
     description: 'Where alerts go (POST JSON): sent on a change of state, never once per failed run. A Slack webhook URL is a secret: it is never printed.',
   },
-  { name: 'PROBE_ALERT_FORMAT', kind: 'enum', values: ['json', 'slack'], default: 'json', description: "The alert's body: generic JSON, or Slack's incoming-webhook format." },
+  {
+    name: 'PROBE_ALERT_FORMAT',
+    kind: 'enum',
+    values: ALERT_FORMATS,
+    default: 'json',
+    description:
+      "The alert's body: generic JSON; Slack's incoming-webhook format; `pagerduty`, PagerDuty's Events API v2 (trigger and resolve, one dedup_key per location or fleet; PROBE_ALERT_WEBHOOK defaults to PagerDuty's endpoint); `alertmanager`, POSTed to PROBE_ALERT_WEBHOOK's /api/v2/alerts (labels alertname, location, class).",
+  },
+  {
+    name: 'PROBE_PAGERDUTY_ROUTING_KEY',
+    kind: 'secret',
+    description: "PROBE_ALERT_FORMAT=pagerduty: the integration's routing key (Events API v2). A secret: never written anywhere but the alert's body.",
+  },
   { name: 'PROBE_ALERT_AFTER', kind: 'count', default: '3', description: 'A failing alert after this many consecutive failed runs.' },
   {
     name: 'PROBE_ALERT_WINDOW',
@@ -352,6 +366,20 @@ export const VARIABLES: readonly VariableSpec[] = [
     description: 'Also a failing alert after X failures within a time, written `X/Y` (`3/15m`), consecutive or not.',
   },
   { name: 'PROBE_ALERT_REMIND', kind: 'duration', default: '1h', description: 'While still failing, remind this often (`off`: never).' },
+  {
+    name: 'PROBE_TRACE_PROPAGATION',
+    kind: 'enum',
+    values: ['on', 'off'],
+    default: 'on',
+    description:
+      'W3C trace context: every request of a session to the target\'s origins (page loads, fetch/XHR, the WebSocket upgrade) carries `traceparent` (the session\'s trace id, a fresh parent span id) and `tracestate` (golden-path-probe); other origins get nothing. `off`: none.',
+  },
+  {
+    name: 'PROBE_TRACE_URL',
+    kind: 'string',
+    description:
+      'A link to a trace, with `{traceId}` where the trace id goes (`https://grafana.example/explore?traceId={traceId}`, a Jaeger or Cloud Trace URL): the console, summary.md, alerts, the job summary and the validation report link the run\'s trace.',
+  },
   {
     name: 'PROBE_METRICS_FILE',
     kind: 'path',

@@ -16,6 +16,8 @@ const lazy = {
   alerts: (): typeof import('./alerts') => require('./alerts'),
   history: (): typeof import('./history') => require('./history'),
   metrics: (): typeof import('./metrics') => require('./metrics'),
+  // The OpenTelemetry SDK, only when OTEL_EXPORTER_OTLP_ENDPOINT asks for it.
+  otel: (): typeof import('./otel-export') => require('./otel-export'),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -62,6 +64,7 @@ export async function afterRun(config: ProbeConfig, result: RunResult, runDir: s
   try {
     if (config.alert.webhook) await alertOnChange(config, result, runDir, record ? history : undefined, record, log);
     if (config.metricsFile || config.pushgatewayUrl) await writeMetrics(config, result, record ? history : undefined, log);
+    if (config.otlpEndpoint) await exportTraces(config.otlpEndpoint, result, log);
   } finally {
     await history?.close();
   }
@@ -80,7 +83,7 @@ async function alertOnChange(
     log('alert: not decided: alerts follow the state in the history, and there is none (PROBE_HISTORY_DB)');
     return;
   }
-  const { alertPayload, buildAlert, decideAlert, decideFleetAlert, deliverAlert, describeFleet, fleetState } = lazy.alerts();
+  const { alertPayload, alertmanagerUrl, buildAlert, decideAlert, decideFleetAlert, deliverAlert, describeFleet, fleetState } = lazy.alerts();
   const { FLEET_SCOPE } = lazy.history();
   const policy = { after: config.alert.after, window: config.alert.window, remindEveryMs: config.alert.remindEveryMs };
   const locations = config.alert.locations;
@@ -89,7 +92,8 @@ async function alertOnChange(
   // Each journey its own state: a failing checkout journey never hides, nor raises, the golden path's alert.
   const journey = journeyOf(result);
   const builtIn = journey === BUILT_IN_JOURNEY;
-  const scope = journeyScope(fleet ? FLEET_SCOPE : (mine ?? ''), journey);
+  const where = fleet ? FLEET_SCOPE : (mine ?? '');
+  const scope = journeyScope(where, journey);
   try {
     // The outbox: decided and recorded in one short transaction under the lock of its scope (of probes finishing
     // together, one at a time), then delivered outside it, so that a slow webhook holds no other probe's
@@ -114,10 +118,13 @@ async function alertOnChange(
       if (!kind) return undefined;
       const sendingUntil = Date.now() + SENDING_CLAIM_MS;
       const row = await history.recordAlert({ at: now.toISOString(), kind, runId: record.id, delivered: false, detail: 'on its way', scope, sendingUntil });
-      return { row, payload: alertPayload(buildAlert(kind, recent, result, runDir, fleetLine), config.alert.format) };
+      // An incident's location is the scope's; its journey the alert's (AlertMessage.journey).
+      const incident = { scope: where, routingKey: config.alert.pagerdutyRoutingKey, remindEveryMs: config.alert.remindEveryMs, now };
+      return { row, payload: alertPayload(buildAlert(kind, recent, result, runDir, fleetLine), config.alert.format, incident) };
     });
     if (!outbox) return;
-    const delivery = await deliverAlert(config.alert.webhook!, outbox.payload, { timeoutMs: DELIVERY_TIMEOUT_MS, retries: 1 });
+    const url = config.alert.format === 'alertmanager' ? alertmanagerUrl(config.alert.webhook!) : config.alert.webhook!;
+    const delivery = await deliverAlert(url, outbox.payload, { timeoutMs: DELIVERY_TIMEOUT_MS, retries: 1, secrets: [config.alert.pagerdutyRoutingKey] });
     // Said before it is marked: a history gone meanwhile must not hide that the alert went out.
     log(`alert ${outbox.row.kind}${fleet ? ' (fleet)' : ''}: ${delivery.ok ? 'sent' : 'NOT delivered'} (${delivery.detail})`);
     await history.markAlert(outbox.row.id, delivery.ok, delivery.detail);
@@ -154,6 +161,35 @@ export function journeyScope(scope: string, journey: string): string {
 export function journeyMetricsFile(file: string, journey: string): string {
   const dot = file.endsWith('.prom') ? file.length - '.prom'.length : file.length;
   return `${file.slice(0, dot)}-${journey}${file.slice(dot)}`;
+}
+
+/**
+ * The run as spans to the OTLP endpoint, bounded. A collector that cannot be reached is a line in the log,
+ * never a change of the verdict or the exit code; the endpoint is named by its origin, the headers (API keys)
+ * never.
+ */
+async function exportTraces(endpoint: string, result: RunResult, log: (line: string) => void): Promise<void> {
+  const where = originOf(endpoint);
+  try {
+    const exported = await lazy.otel().exportRun(result, DELIVERY_TIMEOUT_MS);
+    if (exported.ok) log(`traces: exported to ${where} (${exported.detail})`);
+    else log(`traces: not exported to ${where}: ${otlpHeaderValues().reduce((text, secret) => text.split(secret).join('[REDACTED]'), exported.detail)}`);
+  } catch (err) {
+    log(`traces: not exported to ${where}: ${(err as Error).message}`);
+  }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '(an endpoint that is not a URL)';
+  }
+}
+
+/** OTEL_EXPORTER_OTLP_HEADERS (`key=value,...`): the values are credentials (API keys, tokens). */
+function otlpHeaderValues(): string[] {
+  return (process.env.OTEL_EXPORTER_OTLP_HEADERS ?? '').split(',').map((pair) => pair.slice(pair.indexOf('=') + 1).trim()).filter((v) => v.length >= 4);
 }
 
 /** A location's own runs and alert state when PROBE_LOCATION was given; else (undefined) the whole history, as on one machine. */

@@ -13,6 +13,10 @@ import { decidingCheck } from '../contract/judge';
 import { SUMMARY_FILE, type RunResult } from '../report/result';
 import { targetName } from '../report/target-name';
 import type { AlertRecord, HistoryRecord } from './history';
+import type { AlertFormat } from '../config/variables';
+import { alertmanagerAlerts, pagerDutyEvent, type IncidentOptions } from './incidents';
+
+export { alertmanagerUrl } from './incidents';
 
 export interface AlertPolicy {
   /** A failing alert after this many consecutive failed runs (fail or error). */
@@ -58,6 +62,14 @@ export interface AlertMessage {
   location?: string;
   /** A fleet alert (PROBE_ALERT_LOCATIONS): how many locations fail, and which. */
   fleet?: string;
+  /** The newest run's trace id (the deciding session's), and its link (PROBE_TRACE_URL). */
+  traceId?: string;
+  traceUrl?: string;
+  /**
+   * The class of the episode's first failed run (`fleet` for a fleet's): what an incident is labelled with
+   * from its failing alert to its recovery (the newest run's class may change meanwhile).
+   */
+  episodeClass: string | null;
 }
 
 export interface DeliveryOptions {
@@ -65,6 +77,8 @@ export interface DeliveryOptions {
   timeoutMs: number;
   /** Further attempts after a network error or a 5xx (never after a 4xx). */
   retries: number;
+  /** Beside the URL's own parts, what no detail may show (PagerDuty's routing key, which the body carries). */
+  secrets?: Array<string | undefined>;
 }
 
 export const ALERT_SOURCE = 'golden-path-probe';
@@ -251,6 +265,9 @@ export function buildAlert(kind: AlertKind, recent: HistoryRecord[], result: Run
     ...(result.turns ? { turns: result.turns.map((t) => ({ turn: t.turn, status: t.verdict.status, class: t.verdict.class })), decidingTurn: result.decidingTurn } : {}),
     ...(result.location === undefined ? {} : { location: result.location }),
     ...(fleet === undefined ? {} : { fleet }),
+    ...(result.traceId === undefined ? {} : { traceId: result.traceId }),
+    ...(result.traceUrl === undefined ? {} : { traceUrl: result.traceUrl }),
+    episodeClass: fleet === undefined ? (streak[0]?.class ?? null) : 'fleet',
   };
 }
 
@@ -281,9 +298,16 @@ function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-/** The body to POST: `json` is the AlertMessage with `source`; `slack` is an incoming-webhook message. */
-export function alertPayload(alert: AlertMessage, format: 'json' | 'slack'): unknown {
+/**
+ * The body to POST: `json` is the AlertMessage with `source`; `slack` is an incoming-webhook message;
+ * `pagerduty` and `alertmanager` are incidents (incidents.ts), which need the scope and the options.
+ */
+export function alertPayload(alert: AlertMessage, format: AlertFormat, incident?: IncidentOptions): unknown {
   if (format === 'json') return { source: ALERT_SOURCE, ...alert };
+  if (format === 'pagerduty' || format === 'alertmanager') {
+    const o = incident ?? { scope: alert.fleet === undefined ? (alert.location ?? '') : 'fleet', remindEveryMs: null, now: new Date() };
+    return format === 'pagerduty' ? pagerDutyEvent(alert, o) : alertmanagerAlerts(alert, o);
+  }
 
   const verdict = [`*${alert.status}*`];
   if (alert.class) verdict.push(`class \`${mrkdwn(alert.class)}\``);
@@ -310,6 +334,7 @@ export function alertPayload(alert: AlertMessage, format: 'json' | 'slack'): unk
         ...(alert.turns ? [{ type: 'mrkdwn', text: `*Turns*\n${mrkdwn(partsLine('turn', alert.turns.map((x) => ({ ...x, n: x.turn }))))}` }] : []),
         ...(alert.fleet ? [{ type: 'mrkdwn', text: `*Fleet*\n${mrkdwn(alert.fleet)}` }] : []),
         ...(alert.location ? [{ type: 'mrkdwn', text: `*Location*\n${mrkdwn(alert.location)}` }] : []),
+        ...(alert.traceId ? [{ type: 'mrkdwn', text: `*Trace*\n${alert.traceUrl ? `<${alert.traceUrl}|${alert.traceId}>` : `\`${alert.traceId}\``}` }] : []),
       ],
     },
   ];
@@ -328,7 +353,7 @@ export function alertPayload(alert: AlertMessage, format: 'json' | 'slack'): unk
 // Delivery
 
 /** Removes every part of the webhook URL but its origin (path segments, query values, user info) from text. */
-function scrubberFor(url: URL): (text: string) => string {
+function scrubberFor(url: URL, extra: Array<string | undefined> = []): (text: string) => string {
   const secrets = new Set<string>();
   const add = (s: string): void => {
     if (s.length < 6) return;
@@ -350,6 +375,7 @@ function scrubberFor(url: URL): (text: string) => string {
   add(url.password);
   for (const segment of url.pathname.split('/')) add(segment);
   for (const [, value] of url.searchParams) add(value);
+  for (const value of extra) if (value) add(value);
   const ordered = [...secrets].sort((a, b) => b.length - a.length);
   const shapes = new Redactor();
   return (text) => shapes.redact(ordered.reduce((out, s) => out.split(s).join(REDACTED), text));
@@ -400,7 +426,7 @@ export async function deliverAlert(
     if (target.protocol !== 'http:' && target.protocol !== 'https:') {
       return { ok: false, detail: `alert webhook: must be an http(s) URL, got ${target.protocol}` };
     }
-    const scrub = scrubberFor(target);
+    const scrub = scrubberFor(target, opts.secrets);
     let body: string;
     try {
       const json = JSON.stringify(payload);
@@ -439,7 +465,7 @@ export async function deliverAlert(
     // A bug of ours; still no URL in the detail.
     return {
       ok: false,
-      detail: `POST ${origin}: not delivered: ${scrubberFor(target)(String((err as Error)?.message ?? err))}`,
+      detail: `POST ${origin}: not delivered: ${scrubberFor(target, opts.secrets)(String((err as Error)?.message ?? err))}`,
     };
   }
 }

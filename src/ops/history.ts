@@ -44,6 +44,8 @@ export interface HistoryRecord {
   users: number;
   /** Where the run ran (PROBE_LOCATION); '' for runs recorded before locations existed. */
   location: string;
+  /** The trace id its requests carried (the deciding session's); null before traces, or with propagation off. */
+  traceId: string | null;
   /** The journey the run was (BUILT_IN_JOURNEY for the built-in one, and for runs recorded before journeys). */
   journey: string;
   /** A conversation of several turns: each turn's status and times (of the deciding session); null for one turn. */
@@ -124,7 +126,9 @@ const MIGRATIONS: readonly string[] = [
   `UPDATE {alerts} SET scope = '${BEFORE_LOCATIONS}' WHERE scope = '';`,
   // 6: when the answer became visible in the page (null for runs of before, and runs with no visible answer).
   `ALTER TABLE {runs} ADD COLUMN answer_visible_ms INTEGER;`,
-  // 7: journeys (a team's own, PROBE_JOURNEYS; runs of before were the built-in one), and each turn's times
+  // 7: the run's W3C trace id (the deciding session's; null for runs of before and PROBE_TRACE_PROPAGATION=off).
+  `ALTER TABLE {runs} ADD COLUMN trace_id TEXT;`,
+  // 8: journeys (a team's own, PROBE_JOURNEYS; runs of before were the built-in one), and each turn's times
   // (JSON, for runs of several turns; null for one).
   `ALTER TABLE {runs} ADD COLUMN journey TEXT NOT NULL DEFAULT '${BUILT_IN_JOURNEY}';
    ALTER TABLE {runs} ADD COLUMN turns TEXT;
@@ -161,6 +165,7 @@ interface RunRow {
   failed_check: string | null;
   users: number;
   location: string;
+  trace_id: string | null;
   journey: string;
   turns: string | null;
 }
@@ -178,7 +183,7 @@ interface AlertRow {
 
 const RUN_COLUMNS = [
   'started_at', 'started_ms', 'finished_at', 'status', 'class', 'message', 'duration_ms', 'first_event_ms',
-  'complete_ms', 'answer_visible_ms', 'events', 'target', 'version', 'run_dir', 'failed_check', 'users', 'location',
+  'complete_ms', 'answer_visible_ms', 'events', 'target', 'version', 'run_dir', 'failed_check', 'users', 'location', 'trace_id',
   'journey', 'turns',
 ] as const;
 
@@ -237,6 +242,7 @@ export class History {
       failed_check: failedCheckOf(result),
       users: result.users ?? 1,
       location: result.location ?? '',
+      trace_id: result.traceId ?? null,
       journey: journeyOf(result),
       turns: result.turns ? JSON.stringify(result.turns.map(turnTimesOf)) : null,
     };
@@ -371,6 +377,7 @@ function toRecord(row: RunRow): HistoryRecord {
     failedCheck: row.failed_check,
     users: row.users,
     location: row.location,
+    traceId: row.trace_id ?? null,
     journey: row.journey,
     turns: parseTurns(row.turns),
   };

@@ -26,6 +26,8 @@ export function renderConsole(r: RunResult, runDir: string, files: string[]): st
   if (v.timings.completeMs !== null) out.push(`    ${'final completed'.padEnd(18)} ${v.timings.completeMs} ms`);
   // The wait a person feels: until the run's final answer was visible in the page.
   if (v.timings.answerVisibleMs != null) out.push(`    ${'answer visible'.padEnd(18)} ${v.timings.answerVisibleMs} ms`);
+  // The backend's side of the run: its trace (each session's with several).
+  if (r.traceId !== undefined) out.push(`  trace: ${r.traceUrl ?? r.traceId}${r.sessions ? ` (session ${r.decidingSession}'s)` : ''}`);
   for (const w of v.warnings) out.push(`  warning: ${w}`);
   if (v.status === 'fail' || v.status === 'error') {
     if (r.decidingSession !== undefined) out.push(`  the timeline below is session ${r.decidingSession}'s (frames-${r.decidingSession}.ndjson)`);
@@ -69,7 +71,8 @@ function outcome(v: Verdict): string {
   return `${v.status.toUpperCase()}${v.class ? ` [${v.class}]` : ''}  ${v.message}; ${final}${answer}`;
 }
 
-/** `session 2 (user u-2): FAIL [isolation] isolation: ...; final 1503 ms`. */
+/** `session 2 (user u-2): FAIL [isolation] isolation: ...; final 1503 ms; trace 4bf9...`. */
 export function sessionLine(x: SessionEntry): string {
-  return `session ${x.session} (user ${x.userId ?? 'unknown'}): ${outcome(x.verdict)}`;
+  const trace = x.traceId === undefined ? '' : `; trace ${x.traceId}`;
+  return `session ${x.session} (user ${x.userId ?? 'unknown'}): ${outcome(x.verdict)}${trace}`;
 }

@@ -12,6 +12,7 @@ import type { Redactor } from '../redact';
 import type { SocketRecord, Verdict } from '../contract/types';
 import { renderSummary } from './summary-md';
 import type { TimelineRow } from './timeline';
+import type { TracedRequest } from '../capture/trace-context';
 
 export interface StepRecord {
   name: string;
@@ -20,6 +21,8 @@ export interface StepRecord {
   durationMs: number;
   error?: string;
   unmet?: string[];
+  /** ms on the run's clock when it started (absent in runs of before). */
+  startMs?: number;
 }
 
 export interface WaitRecord {
@@ -27,6 +30,8 @@ export interface WaitRecord {
   timeoutMs: number;
   met: boolean;
   tookMs: number;
+  /** ms on the run's clock when it started (absent in runs of before). */
+  startMs?: number;
 }
 
 export interface RunTarget {
@@ -59,6 +64,12 @@ export interface SessionRecord {
    */
   turns?: TurnEntry[];
   decidingTurn?: number;
+  /** The W3C trace id every request of the session to the target carried; absent with PROBE_TRACE_PROPAGATION=off. */
+  traceId?: string;
+  /** PROBE_TRACE_URL with the trace id in it. */
+  traceUrl?: string;
+  /** Each request that carried the trace id, under its own parent span id (the run's spans hold one of each). */
+  tracedRequests?: TracedRequest[];
 }
 
 /** One turn of a conversation, as `turns` lists it. */

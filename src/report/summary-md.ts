@@ -19,6 +19,7 @@ export function renderSummary(r: RunResult): string {
     `- Target: ${targetName(r.target)}, login \`${r.target.login}\``,
     `- Started: ${r.startedAt}, took ${Math.round(r.durationMs)} ms`,
     `- Run: ${v.runId ?? 'not attributed'}, thread ${v.threadId ?? 'unknown'}, user ${r.userId ?? 'unknown'}`,
+    ...(r.traceId === undefined ? [] : [`- Trace: ${r.traceUrl ? `[${r.traceId}](${r.traceUrl})` : `\`${r.traceId}\``}${r.sessions ? ` (session ${r.decidingSession}'s; each session's in the table below)` : ''}`]),
     `- Message: ${escapeCell(r.message)}`,
     `- Answer in frames: ${v.answer.frames === null ? '(none)' : escapeCell(v.answer.frames)}`,
     `- Answer in page: ${v.answer.page === null ? '(none)' : escapeCell(v.answer.page)}${v.answer.matched ? ` (visible: ${v.answer.matched})` : ' (no answer of the run visible)'}`,
@@ -72,11 +73,11 @@ function sessionsTable(r: RunResult): string[] {
   return [
     `## Sessions (${r.sessions.length} at once${r.sendSpreadMs === undefined ? '' : `, sends within ${r.sendSpreadMs} ms`})`,
     '',
-    '| session | user | status | class | first event ms | final ms | answer visible ms | frames | message |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| session | user | status | class | first event ms | final ms | answer visible ms | frames | trace | message |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...r.sessions.map((x) => {
       const v = x.verdict;
-      return `| ${x.session} | ${x.userId ?? 'unknown'} | ${v.status} | ${v.class ?? ''} | ${v.timings.firstEventMs ?? 'never'} | ${v.timings.completeMs ?? 'never'} | ${v.timings.answerVisibleMs ?? 'never'} | ${x.frames} | ${escapeCell(v.message)} |`;
+      return `| ${x.session} | ${x.userId ?? 'unknown'} | ${v.status} | ${v.class ?? ''} | ${v.timings.firstEventMs ?? 'never'} | ${v.timings.completeMs ?? 'never'} | ${v.timings.answerVisibleMs ?? 'never'} | ${x.frames} | ${x.traceId ?? ''} | ${escapeCell(v.message)} |`;
     }),
     '',
   ];

@@ -21,6 +21,7 @@ import type { LoginUser } from '../auth/token';
 import { Clock } from '../capture/clock';
 import { evaluateWithin, PageUnresponsive, PageWatch } from '../capture/page-health';
 import { Recorder } from '../capture/recorder';
+import { TraceContext, traceFields } from '../capture/trace-context';
 import { visibleText } from '../capture/visible-text';
 import { waitForTraffic } from '../capture/wait';
 import { ProbeStepError } from '../errors';
@@ -29,7 +30,7 @@ import { Redactor } from '../redact';
 import { framesFileOf, readPreflight, targetOf, type RunResult, type SessionRecord, type StepRecord, type TurnEntry, type WaitRecord } from '../report/result';
 import { TimelineBuilder } from '../report/timeline';
 import type { SendGate } from './send-gate';
-import { ProbeTurn, type StepLog } from './turn';
+import { newNonce, ProbeTurn, type StepLog } from './turn';
 
 /** Which of a run's sessions this is, when it has several (PROBE_USERS); one session by default. */
 export interface SessionOptions {
@@ -51,6 +52,8 @@ export class ProbeSession implements StepLog {
   readonly clock: Clock;
   readonly redactor: Redactor;
   readonly recorder: Recorder;
+  /** W3C trace context on the session's requests to the target (PROBE_TRACE_PROPAGATION); undefined when off. */
+  readonly traceContext: TraceContext | undefined;
   /** What the judge needs of the frames, kept as they arrive; frames.ndjson has the frames themselves. */
   readonly log: FrameLog;
   readonly framesFile: string;
@@ -60,6 +63,8 @@ export class ProbeSession implements StepLog {
   readonly stepFailures: StepFailure[] = [];
   readonly retries: StepFailure[] = [];
   readonly turns: ProbeTurn[] = [];
+  /** The next turn's nonce, known before it is sent: the requests before the first send carry it (trace context). */
+  private nextNonce = newNonce();
   /** When the attempt that reached the send started: failed requests before it belong to a retried attempt. */
   attemptStartedAt = 0;
   private readonly timeline = new TimelineBuilder();
@@ -89,6 +94,8 @@ export class ProbeSession implements StepLog {
     this.framesFile = framesFileOf(session.session, session.sessions);
     this.redactor = new Redactor([config.password, config.bypassKey, config.token, historyDbSecret(config.historyDb), ...session.secrets]);
     const origins = new Set([config.appUrl, config.apiUrl, config.authUrl].map((u) => new URL(u).origin));
+    // A request carries the nonce of the turn it serves: the next turn's before the first send.
+    this.traceContext = config.tracePropagation ? new TraceContext(origins, this.clock, () => this.turns.at(-1)?.nonce ?? this.nextNonce) : undefined;
     this.log = new FrameLog(config.contract);
     this.recorder = new Recorder(this.clock, this.redactor, join(runDir, this.framesFile), '', origins, (frame) => {
       if (frame.dir === 'in' && this.foreignNonces.length > 0) this.noteForeignNonces(frame.payload, this.log.count);
@@ -101,7 +108,8 @@ export class ProbeSession implements StepLog {
   /** A new turn of the conversation, its message `text` (its nonce appended); its sends are the probe's own. */
   newTurn(text: string): ProbeTurn {
     const previous = this.turns.at(-1);
-    const turn = new ProbeTurn(this, this.turns.length + 1, text);
+    const turn = new ProbeTurn(this, this.turns.length + 1, text, this.nextNonce);
+    this.nextNonce = newNonce();
     this.log.watchNonce(turn.nonce);
     this.recorder.watchNonce(turn.nonce);
     this.foreignNonces = this.foreignNonces.filter((n) => n !== turn.nonce);
@@ -200,7 +208,7 @@ export class ProbeSession implements StepLog {
       met = text !== null && shown(text);
       if (!met) await waitForTraffic(this.recorder, () => this.pageLost, Math.min(100, Math.max(0, started + timeoutMs - this.clock.now())));
     }
-    this.waits.push({ name, timeoutMs, met, tookMs: this.clock.now() - started });
+    this.waits.push({ name, timeoutMs, met, tookMs: this.clock.now() - started, startMs: started });
     return met;
   }
 
@@ -282,7 +290,7 @@ export class ProbeSession implements StepLog {
       // A wait that ran out is no failure of the step (the judge says what it means), and no pass either.
       const unmet = into.waits.slice(waitsBefore).filter((w) => !w.met).map((w) => w.name);
       const durationMs = this.clock.now() - started;
-      into.steps.push(unmet.length > 0 ? { name, status: 'unmet', durationMs, unmet } : { name, status: 'passed', durationMs });
+      into.steps.push(unmet.length > 0 ? { name, status: 'unmet', durationMs, unmet, startMs: started } : { name, status: 'passed', durationMs, startMs: started });
       return result;
     } catch (err) {
       // Once the probe lost sight of the page, whatever a step then ran into is that, not a fault of its own.
@@ -290,7 +298,7 @@ export class ProbeSession implements StepLog {
       const raw = err instanceof Error ? err.message : String(err);
       const message = this.redactor.redact(raw.startsWith(`${name}:`) ? raw : `${name}: ${raw}`).split('\n')[0]!;
       into.stepFailures.push({ step: name, class: cls, message });
-      into.steps.push({ name, status: 'failed', durationMs: this.clock.now() - started, error: message });
+      into.steps.push({ name, status: 'failed', durationMs: this.clock.now() - started, error: message, startMs: started });
       throw new Error(message);
     }
   }
@@ -326,7 +334,7 @@ export class ProbeSession implements StepLog {
     if (this.session.sessions === 1) return;
     const started = this.clock.now();
     const met = await gate.arrive(this, timeoutMs);
-    into.waits.push({ name: 'the other sessions ready to send', timeoutMs, met, tookMs: this.clock.now() - started });
+    into.waits.push({ name: 'the other sessions ready to send', timeoutMs, met, tookMs: this.clock.now() - started, startMs: started });
   }
 
   /**
@@ -337,7 +345,7 @@ export class ProbeSession implements StepLog {
     const started = this.clock.now();
     await waitForTraffic(this.recorder, () => this.lost !== undefined || condition(), Math.max(0, timeoutMs), recheckMs);
     const met = this.lost === undefined && condition();
-    into.waits.push({ name, timeoutMs, met, tookMs: this.clock.now() - started });
+    into.waits.push({ name, timeoutMs, met, tookMs: this.clock.now() - started, startMs: started });
     return met;
   }
 
@@ -399,6 +407,7 @@ export class ProbeSession implements StepLog {
     // A step broke before an answer was read: still record what the page shows, as evidence.
     if (page) for (const t of this.turns) await t.readPageIfUnread(page);
     this.watch?.stop();
+    this.traceContext?.stop();
     let verdict: Verdict;
     let decidingTurn: number | null = null;
     try {
@@ -430,6 +439,7 @@ export class ProbeSession implements StepLog {
       sockets: this.recorder.sockets,
       timeline: this.timeline.rows(this.recorder.sockets, shown?.sentAt ?? null),
       ...(several ? { turns: this.turns.map((t) => this.turnEntry(t)), decidingTurn: shown?.number ?? 1 } : {}),
+      ...traceFields(this.traceContext, this.config.traceUrl),
     });
     return this.record;
   }

@@ -31,8 +31,12 @@ export interface StepLog {
   readonly stepFailures: StepFailure[];
 }
 
+/** A turn's nonce: 12 hex digits, appended to its message. */
+export function newNonce(): string {
+  return randomBytes(6).toString('hex');
+}
+
 export class ProbeTurn implements StepLog {
-  readonly nonce = randomBytes(6).toString('hex');
   readonly message: string;
   readonly steps: StepRecord[] = [];
   readonly waits: WaitRecord[] = [];
@@ -58,6 +62,7 @@ export class ProbeTurn implements StepLog {
     /** 1-based. */
     readonly number: number,
     text: string,
+    readonly nonce: string,
   ) {
     this.message = `${text} [probe ${this.nonce}]`;
     this.finishWatcher = new FinishWatcher(session.config.contract);
@@ -95,7 +100,7 @@ export class ProbeTurn implements StepLog {
       const shown = (await this.session.readPage(page, undefined))?.includes(this.nonce) === true && !(await send.stillTyped());
       met = shown || ((await waitForTraffic(recorder, () => carried() || this.session.pageLost, Math.min(PAGE_POLL_MS, Math.max(0, deadline - clock.now())))) && carried());
     }
-    this.waits.push({ name: 'the message leaving the page (a frame or request carrying it, or the page showing it)', timeoutMs, met, tookMs: clock.now() - started });
+    this.waits.push({ name: 'the message leaving the page (a frame or request carrying it, or the page showing it)', timeoutMs, met, tookMs: clock.now() - started, startMs: started });
     const lost = this.session.lostSightNow;
     if (lost !== undefined) throw new ProbeStepError(lost.class, `send message: ${lost.message}`);
     if (!met)
@@ -132,8 +137,9 @@ export class ProbeTurn implements StepLog {
     }
     const grace = Math.max(0, finalAt + config.finalGraceMs - clock.now());
     // A listening window, not a condition: it is met by running its course.
+    const lateFrom = clock.now();
     const late = waitForTraffic(recorder, () => false, grace).then(() =>
-      this.waits.push({ name: 'listening for late events after the final agent_completed (PROBE_FINAL_GRACE_MS)', timeoutMs: grace, met: true, tookMs: grace }),
+      this.waits.push({ name: 'listening for late events after the final agent_completed (PROBE_FINAL_GRACE_MS)', timeoutMs: grace, met: true, tookMs: grace, startMs: lateFrom }),
     );
     const started = clock.now();
     const deadline = finalAt + config.renderTimeoutMs;
@@ -159,7 +165,7 @@ export class ProbeTurn implements StepLog {
     }
     this.pageAfter = this.session.redactedOrNull(text);
     const timeoutMs = Math.max(0, deadline - started);
-    this.waits.push({ name: `the run's final answer visible in ${answerScope(config.answerSelector)}`, timeoutMs, met: shown, tookMs: clock.now() - started });
+    this.waits.push({ name: `the run's final answer visible in ${answerScope(config.answerSelector)}`, timeoutMs, met: shown, tookMs: clock.now() - started, startMs: started });
     await late;
   }
 

@@ -88,6 +88,7 @@ test.describe('history', () => {
         failedCheck: 'completed-in-time',
         users: 1,
         location: '',
+        traceId: null,
         journey: 'golden-path',
         turns: null,
       });
@@ -245,7 +246,7 @@ test.describe('history', () => {
       const raw = new Database(path);
       raw.pragma('user_version = 3');
       raw.exec(
-        "DROP INDEX runs_journey; ALTER TABLE runs DROP COLUMN journey; ALTER TABLE runs DROP COLUMN turns; ALTER TABLE alerts DROP COLUMN sending_until; ALTER TABLE runs DROP COLUMN answer_visible_ms; UPDATE alerts SET scope = ''",
+        "DROP INDEX runs_journey; ALTER TABLE runs DROP COLUMN journey; ALTER TABLE runs DROP COLUMN turns; ALTER TABLE runs DROP COLUMN trace_id; ALTER TABLE alerts DROP COLUMN sending_until; ALTER TABLE runs DROP COLUMN answer_visible_ms; UPDATE alerts SET scope = ''",
       );
       raw.close();
       return History.open(path);

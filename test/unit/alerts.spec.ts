@@ -5,6 +5,7 @@ import { expect, test } from '@playwright/test';
 import type { Check, FailureClass, Status } from '../../src/contract/types';
 import {
   alertPayload,
+  alertmanagerUrl,
   buildAlert,
   decideAlert,
   decideFleetAlert,
@@ -47,6 +48,7 @@ function runs(pattern: string, spacingMs = MINUTE): HistoryRecord[] {
       runDir: `/var/probe/reports/run-${i + 1}`,
       failedCheck: failed ? 'completed-in-time' : null,
       users: 1,
+      traceId: null,
       location: 'eu-west',
       journey: 'golden-path',
       turns: null,
@@ -381,6 +383,7 @@ test.describe('buildAlert', () => {
       failures: 4,
       report: `${RUN_DIR}/summary.md`,
       timeline: LAST_12,
+      episodeClass: 'timeout',
     });
   });
 
@@ -440,6 +443,7 @@ test.describe('buildAlert', () => {
       failures: 3,
       report: `${RUN_DIR}/summary.md`,
       timeline: ['-200ms out #0 connection_established', '-100ms close #1 close 1011 Internal Error'],
+      episodeClass: 'timeout',
     });
   });
 
@@ -482,6 +486,7 @@ test.describe('alertPayload', () => {
         '-100ms in #0 agent_started',
         '0ms close #1 close 1011 Internal Error',
       ],
+      episodeClass: 'timeout',
     });
   });
 
@@ -540,5 +545,44 @@ test.describe('alertPayload', () => {
     expect(slack.blocks[1].text.text).toMatch(/^\*pass\*\n&lt;!channel&gt; a &amp; b m+…$/);
     expect(slack.blocks[1].text.text.length).toBeLessThanOrEqual(3000);
     expect(slack.blocks[2].fields[2].text).toBe('*Since*\nafter 3 failed runs since 2026-03-01T12:00:00.000Z');
+  });
+});
+
+test.describe('incidents: PagerDuty and Alertmanager bodies', () => {
+  const traced = { ...result('fail', 'timeout', TIMEOUT_MESSAGE, timeline(3)), location: 'eu-west', traceId: 'ab'.repeat(16), traceUrl: `https://tempo.example/t/${'ab'.repeat(16)}` };
+  const now = new Date('2026-03-01T12:10:00.000Z');
+  const o = { scope: 'eu-west', routingKey: 'rk', remindEveryMs: 3_600_000, now };
+  const key = `golden-path-probe/${TARGET}/eu-west`;
+
+  test('failing and reminder are triggers of one incident (one dedup_key); recovered resolves it', () => {
+    const failing = alertPayload(buildAlert('failing', runs('PFFF'), traced, RUN_DIR), 'pagerduty', o);
+    const reminder = alertPayload(buildAlert('reminder', runs('PFFFFFF'), traced, RUN_DIR), 'pagerduty', o);
+    const recovered = alertPayload(buildAlert('recovered', runs('PFFFP'), result('pass', null, 'ok'), RUN_DIR), 'pagerduty', o);
+    expect([failing, reminder].map((e) => [(e as { event_action: string }).event_action, (e as { dedup_key: string }).dedup_key])).toEqual([
+      ['trigger', key],
+      ['trigger', key],
+    ]);
+    expect(recovered).toEqual({ routing_key: 'rk', dedup_key: key, event_action: 'resolve' });
+    expect(failing).toMatchObject({ links: [{ href: traced.traceUrl }], payload: { timestamp: now.toISOString(), custom_details: { trace_id: traced.traceId } } });
+    // A probe without PROBE_LOCATION: one incident for its whole history.
+    expect(alertPayload(buildAlert('failing', runs('FFF'), traced, RUN_DIR), 'pagerduty', { ...o, scope: '' })).toMatchObject({ dedup_key: `golden-path-probe/${TARGET}/all` });
+  });
+
+  test('Alertmanager: firing until twice the reminder interval ahead (a reminder renews it), resolved at now; labels of the episode', () => {
+    const [firing] = alertPayload(buildAlert('failing', runs('PFFF'), traced, RUN_DIR), 'alertmanager', o) as Array<Record<string, unknown>>;
+    const [renewed] = alertPayload(buildAlert('reminder', runs('PFFFFFF'), traced, RUN_DIR), 'alertmanager', { ...o, now: new Date(now.getTime() + 3_600_000) }) as Array<Record<string, unknown>>;
+    const [resolved] = alertPayload(buildAlert('recovered', runs('PFFFP'), result('pass', null, 'ok'), RUN_DIR), 'alertmanager', o) as Array<Record<string, unknown>>;
+    const labels = { alertname: 'GoldenPathFailing', location: 'eu-west', journey: 'golden-path', class: 'timeout', target: TARGET, severity: 'critical' };
+    expect(firing).toMatchObject({ labels, startsAt: '2026-03-01T12:01:00.000Z', endsAt: '2026-03-01T14:10:00.000Z', generatorURL: traced.traceUrl });
+    expect(renewed).toMatchObject({ labels, startsAt: '2026-03-01T12:01:00.000Z', endsAt: '2026-03-01T15:10:00.000Z' });
+    expect(resolved).toMatchObject({ labels, endsAt: now.toISOString() });
+    expect(alertmanagerUrl('http://am:9093/')).toBe('http://am:9093/api/v2/alerts');
+    expect(alertmanagerUrl('http://am:9093/api/v2/alerts')).toBe('http://am:9093/api/v2/alerts');
+  });
+
+  test('Slack and JSON carry the trace: its link when PROBE_TRACE_URL made one', () => {
+    const alert = buildAlert('failing', runs('PFFF'), traced, RUN_DIR);
+    expect(alertPayload(alert, 'json')).toMatchObject({ traceId: traced.traceId, traceUrl: traced.traceUrl });
+    expect(JSON.stringify(alertPayload(alert, 'slack'))).toContain(`*Trace*\\n<${traced.traceUrl}|${traced.traceId}>`);
   });
 });

@@ -149,6 +149,7 @@ test("the history's figures per turn: each turn's final and answer, beside the r
     failedCheck: null,
     users: 1,
     location: '',
+    traceId: null,
     journey: 'golden-path',
     turns,
   });

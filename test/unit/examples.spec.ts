@@ -330,3 +330,16 @@ test('GitHub Actions fleet: a matrix over locations, each a real run tagged with
   expect(upload?.with?.path).toMatch(/^reports\/?$/);
   expect(upload?.with?.name).toMatch(/\$\{\{\s*matrix\.location\s*\}\}/);
 });
+
+test('GitHub Actions examples: the trace link set, the OTLP headers and PagerDuty routing key from secrets, the job summary said', () => {
+  for (const file of ['github-actions.yml', 'github-actions-fleet.yml']) {
+    const text = readFileSync(join(EXAMPLES, file), 'utf8');
+    const workflow = parse(text);
+    const envs = [workflow.env, ...Object.values<any>(workflow.jobs).flatMap((job) => job.steps.map((s: any) => s.env ?? {}))];
+    const values = Object.assign({}, ...envs) as Record<string, string>;
+    expect(values.PROBE_TRACE_URL, file).toMatch(/^\$\{\{ vars\./);
+    for (const secret of ['OTEL_EXPORTER_OTLP_HEADERS', 'PROBE_PAGERDUTY_ROUTING_KEY'].filter((n) => n in values)) expect(values[secret], `${file}: ${secret}`).toMatch(/^\$\{\{ secrets\./);
+    expect(text, file).toContain('GITHUB_STEP_SUMMARY');
+    expect(text, file).toContain('::error');
+  }
+});

@@ -70,6 +70,7 @@ function rec(over: Partial<HistoryRecord> & { startedAt: string }): HistoryRecor
     runDir: 'reports/x',
     failedCheck: null,
     users: 1,
+    traceId: null,
     location: '',
     journey: 'golden-path',
     turns: null,

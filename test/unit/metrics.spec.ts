@@ -109,6 +109,7 @@ function rec(status: HistoryRecord['status'], cls: HistoryRecord['class']): Hist
     runDir: 'r',
     failedCheck: null,
     users: 1,
+    traceId: null,
     location: '',
     journey: 'golden-path',
     turns: null,

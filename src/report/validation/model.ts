@@ -75,6 +75,8 @@ export interface RunRow {
   target: string;
   version: string | null;
   links: EvidenceLink[];
+  /** The trace its requests carried, and its link (PROBE_TRACE_URL); null before traces or with propagation off. */
+  trace: { id: string; url?: string } | null;
 }
 
 export interface CheckRow {
@@ -300,6 +302,7 @@ function runRow(run: ReportRun, index: number, linksDir: string): RunRow {
         label: kind === 'html' ? 'html report' : evidenceFileOf(kind, r),
         href: linkTo(linksDir, run.runDir, evidenceFileOf(kind, r)),
       })),
+    trace: r.traceId === undefined ? null : { id: r.traceId, ...(r.traceUrl === undefined ? {} : { url: r.traceUrl }) },
   };
 }
 

@@ -131,6 +131,13 @@ ${baseline}
 </section>`;
 }
 
+/** The run's trace: a link when PROBE_TRACE_URL made one, else its id. */
+function traceCell(r: RunRow): string[] {
+  if (r.trace === null) return [];
+  const label = `trace ${esc(r.trace.id)}`;
+  return [r.trace.url ? `<a href="${esc(r.trace.url)}" data-evidence="trace">${label}</a>` : `<code data-evidence="trace">${label}</code>`];
+}
+
 function runsTable(runs: RunRow[], testId: string): string {
   const body = runs
     .map(
@@ -141,7 +148,7 @@ function runsTable(runs: RunRow[], testId: string): string {
         `<td class="num">${esc(ms(r.completeMs))}</td>` +
         `<td class="num">${esc(ms(r.answerVisibleMs))}</td>` +
         `<td class="msg">${esc(r.message)}</td>` +
-        `<td class="links">${r.links.map((l) => `<a href="${esc(hrefOf(l.href))}" data-evidence="${esc(l.kind)}">${esc(l.label)}</a>`).join('<br>')}</td></tr>`,
+        `<td class="links">${[...r.links.map((l) => `<a href="${esc(hrefOf(l.href))}" data-evidence="${esc(l.kind)}">${esc(l.label)}</a>`), ...traceCell(r)].join('<br>')}</td></tr>`,
     )
     .join('\n');
   return `<table data-testid="${testId}">

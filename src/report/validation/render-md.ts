@@ -96,6 +96,12 @@ export function renderMarkdown(model: ReportModel): string {
   return lines.join('\n');
 }
 
+/** The run's trace: its link when PROBE_TRACE_URL made one, else its id. */
+function traceLink(r: RunRow): string[] {
+  if (r.trace === null) return [];
+  return [r.trace.url ? `[trace ${r.trace.id}](${r.trace.url})` : `trace \`${r.trace.id}\``];
+}
+
 function runsTable(runs: RunRow[]): string[] {
   return [
     '| # | started | took | status | class | send → final | send → answer visible | message | evidence |',
@@ -103,7 +109,7 @@ function runsTable(runs: RunRow[]): string[] {
     ...runs.map(
       (r) =>
         `| ${r.index} | ${time(r.startedAt)} | ${ms(r.durationMs)} | ${r.status === 'pass' ? 'pass' : `**${r.status}**`} | ${r.class ?? ''} | ${ms(r.completeMs)} | ${ms(r.answerVisibleMs)} | ` +
-        `${cell(r.message)} | ${r.links.map((l) => `[${l.label}](${hrefOf(l.href)})`).join(' · ')} |`,
+        `${cell(r.message)} | ${[...r.links.map((l) => `[${l.label}](${hrefOf(l.href)})`), ...traceLink(r)].join(' · ')} |`,
     ),
   ];
 }
