@@ -4,21 +4,23 @@
 //  2. waiting: the whole cost of following a run frame by frame, as the probe does (the finish watcher).
 //  3. after-run: history + alert decision + metrics, hundreds of times in one process, as loop mode does:
 //     heap and RSS must stay flat.
-//  4. flood: the probe CLI against the reference staging's flood fault (100,000 agent_thinking frames at
-//     20,000 a second, 200 bytes each): frames lost, the largest of the probe's own processes (not
-//     Chromium's), the size of result.json and summary.md, and the completion time it reports.
+//  4. flood: the probe CLI and its floor, a plain Playwright listener (bench/plain-listener.mjs), in turns
+//     against the reference staging's flood fault (100,000 agent_thinking frames at 20,000 a second, 200
+//     bytes each): when each had the final completion, its largest own process, the CPU of its whole tree,
+//     frames lost, the size of result.json (scripts/bench-flood.ts).
 //  5. help: `golden-path-probe --help`, the cost of starting the CLI at all (scripts/bench-cost.ts).
-//  6. cost: healthy runs of the probe CLI beside its peer, bench/peer.mjs (the same golden path as a bare
-//     Playwright script), in pairs: wall and CPU time of each whole process tree, Chromium included, and
-//     the median ratio beside its goal (scripts/bench-cost.ts).
+//  6. cost: healthy runs of the probe CLI beside its peer, bench/peer.spec.ts (the same golden path as a team
+//     would write it with Playwright Test, list + html + junit), in pairs, like with like (the reload on for
+//     both, off for both, two turns for both), and what each of the probe's features costs, the probe beside
+//     itself: wall and CPU time of each whole process tree, Chromium included (scripts/bench-cost.ts).
 //  7. many at once: 10 probe CLIs at the same time against one reference staging (scripts/bench-cost.ts).
 //  8. users: one probe run of 1, 3 and 10 sessions at once (PROBE_USERS): wall time against one session's,
 //     and memory (scripts/bench-cost.ts).
+// A variant of the probe is measured with BENCH_PROBE_ENV, a JSON object of variables added to its runs.
 // `npm run bench -- cost help` runs only the sections named (judge, waiting, held, after-run, flood, help,
 // cost, many, users).
 
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -32,8 +34,8 @@ import { renderMetrics } from '../src/ops/metrics';
 import type { RunResult } from '../src/report/result';
 import { TimelineBuilder } from '../src/report/timeline';
 import { FinishWatcher } from '../src/run/finished';
-import { REFERENCE_CREDENTIALS, startReference } from '../reference/server';
-import { benchConcurrent, benchCost, benchHelp, benchUsers, treeRss } from './bench-cost';
+import { benchConcurrent, benchCost, benchHelp, benchUsers } from './bench-cost';
+import { benchFlood } from './bench-flood';
 
 const RUN = 'run-1';
 const THREAD = 'thread-1';
@@ -91,13 +93,13 @@ function benchWaiting(): void {
   console.log('waiting: each frame logged and the finish watcher asked, over a whole run');
   for (const noise of [100, 1_000, 10_000]) {
     const full = evidenceOf(noise);
-    const watcher = new FinishWatcher(defaultContract);
     const log = new FrameLog(defaultContract, full.nonce);
+    const watcher = new FinishWatcher(defaultContract, log, full.sockets);
     const start = performance.now();
     let finishedAt = -1;
     for (let n = 0; n < full.frames.length && finishedAt < 0; n++) {
       log.add(full.frames[n]!);
-      if (watcher.finished({ ...full, log }, full.frames[n]!.t)) finishedAt = n + 1;
+      if (watcher.finished(full.sentAt, () => ({ ...full, log }), full.frames[n]!.t)) finishedAt = n + 1;
     }
     const ms = performance.now() - start;
     console.log(`  ${String(full.frames.length).padStart(6)} frames: ${ms.toFixed(0).padStart(8)} ms in all, ${(ms / full.frames.length).toFixed(3)} ms a frame (finished at frame ${finishedAt})`);
@@ -170,53 +172,6 @@ async function benchAfterRun(): Promise<void> {
   const after = sample();
   console.log(`  ${((performance.now() - start) / runs).toFixed(2)} ms a run`);
   console.log(`  heap: ${mb(before.heapUsed)} MB before, ${mb(midHeap)} MB at run ${runs / 2}, ${mb(after.heapUsed)} MB at run ${runs}; rss ${mb(before.rss)} -> ${mb(after.rss)} MB`);
-}
-
-async function benchFlood(count = 100_000, perSecond = 20_000, bytes = 200): Promise<void> {
-  console.log(`flood: the probe CLI against ${count} agent_thinking frames at ${perSecond} a second, ~${bytes} bytes each`);
-  const reference = await startReference({ speed: 1 });
-  reference.setFault('flood', { flood: { count, perSecond, bytes } });
-  const dir = mkdtempSync(join(tmpdir(), 'golden-path-flood-'));
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    PROBE_APP_URL: reference.appUrl,
-    PROBE_USERNAME: REFERENCE_CREDENTIALS.username,
-    PROBE_PASSWORD: REFERENCE_CREDENTIALS.password,
-    PROBE_REPORT_DIR: join(dir, 'reports'),
-    PROBE_HISTORY_DB: 'off',
-  };
-  const started = performance.now();
-  const child = spawn(process.execPath, [join(__dirname, '..', 'bin', 'golden-path-probe.js'), 'run'], { env, stdio: 'ignore' });
-  let largest = 0;
-  const sampler = setInterval(() => (largest = Math.max(largest, ...treeRss(child.pid!).probe)), 100);
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  clearInterval(sampler);
-  const wallMs = performance.now() - started;
-  await reference.close();
-  const runDir = join(dir, 'reports', 'latest');
-  const result = JSON.parse(readFileSync(join(runDir, 'result.json'), 'utf8')) as RunResult;
-  const thinking = result.verdict.events.find((e) => e.type === 'agent_thinking')?.count ?? 0;
-  const kb = (file: string) => statSync(join(runDir, file)).size / 1024;
-  const floodMs = (count / perSecond) * 1000;
-  // The browser's receipt of the last frame (frames.ndjson carries browser times) to result.json on disk.
-  const lines = readFileSync(join(runDir, 'frames.ndjson'), 'utf8').trimEnd().split('\n');
-  const lastIn = lines.map((l) => JSON.parse(l) as FrameRecord).filter((f) => f.dir === 'in').reduce((a, f) => Math.max(a, f.t), 0);
-  const readyMs = statSync(join(runDir, 'result.json')).mtimeMs - Date.parse(result.startedAt) - lastIn;
-  const rows: Array<[string, string, string]> = [
-    ['verdict', `${result.verdict.status} (exit ${code})`, 'pass'],
-    ['frames lost', String(count + 2 - thinking), '0'],
-    ['largest probe process (RSS)', `${(largest / 1024 / 1024).toFixed(0)} MB`, '<= 200 MB'],
-    ['result.json / summary.md', `${kb('result.json').toFixed(0)} KB / ${kb('summary.md').toFixed(0)} KB`, 'result.json < 1 MB'],
-    ['final completion reported', `${((result.verdict.timings.completeMs ?? NaN) / 1000).toFixed(1)} s after the send (the flood alone takes ${(floodMs / 1000).toFixed(1)} s)`, '<= 6.5 s'],
-    [
-      'verdict ready after last frame',
-      `${(readyMs / 1000).toFixed(1)} s after the browser received it (the probe listens PROBE_FINAL_GRACE_MS, 1 s, after the final)`,
-      '<= 1 s beyond that window',
-    ],
-    ['wall time of the run', `${(wallMs / 1000).toFixed(1)} s`, ''],
-  ];
-  for (const [what, seen, goal] of rows) console.log(`  ${what.padEnd(30)} ${seen.padEnd(60)} ${goal ? `goal: ${goal}` : ''}`);
 }
 
 async function main(): Promise<void> {

@@ -3,7 +3,6 @@
 // and into the page only through evaluate: Playwright's reports print the arguments of `fill` and `goto`.
 
 import type { Locator, Page } from '@playwright/test';
-import { request } from 'undici';
 import type { ProbeConfig } from '../config/load';
 import { ProbeStepError } from '../errors';
 import type { Redactor } from '../redact';
@@ -79,6 +78,8 @@ async function bypassToken(config: ProbeConfig, redactor: Redactor, trace: Trace
   let status: number;
   let body: unknown;
   try {
+    // Loaded here, not with the login: only this strategy needs it (npm run bench: 40 ms of each process's start).
+    const { request } = await import('undici');
     const res = await request(url, {
       method: 'POST',
       // The session's trace context on the probe's own request to the target too (PROBE_TRACE_PROPAGATION).

@@ -10,7 +10,8 @@
 import { createReadStream, createWriteStream, renameSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import type { CDPSession, Page, Request, Response } from '@playwright/test';
+import type { Page, Request, Response } from '@playwright/test';
+import type { DevtoolsEvents } from './devtools';
 import { isCredentialName, type Redactor } from '../redact';
 
 /** Shorter values are not learned: `true`, `dark` or `en-US` in a cookie would redact ordinary text, and JSON with it. */
@@ -36,7 +37,7 @@ export async function watchCredentials(page: Page, redactor: Redactor): Promise<
  * page's frames (the recorder's): its events come in the order the browser saw them, so a cookie is known
  * before any frame that follows it. Subscribe before the session enables its Network domain.
  */
-export function watchSetCookies(cdp: CDPSession, redactor: Redactor): void {
+export function watchSetCookies(cdp: DevtoolsEvents, redactor: Redactor): void {
   cdp.on('Network.responseReceivedExtraInfo', ({ headers }) => {
     for (const [name, value] of Object.entries(headers)) if (name.toLowerCase() === 'set-cookie') learnSetCookies(String(value), redactor);
   });

@@ -9,7 +9,8 @@
 // open/close/error (with code and reason) back.
 
 import { createWriteStream, type WriteStream } from 'node:fs';
-import type { CDPSession, Page, Request } from '@playwright/test';
+import type { Page, Request } from '@playwright/test';
+import { pageDevtools, type PageDevtools } from './devtools';
 import type { FrameRecord, HttpFailureRecord, HttpSendRecord, SocketRecord } from '../contract/types';
 import { redactFile, watchCredentials, watchSetCookies } from './credentials';
 import type { Redactor } from '../redact';
@@ -17,6 +18,14 @@ import type { Clock } from './clock';
 import { pageSocketObserver, SOCKET_BINDING, type PageSocketEvent } from './page-socket-observer';
 
 type Listener = () => void;
+
+/**
+ * frames.ndjson is written at the end of the event loop's turn that brought frames, at most once every
+ * WRITE_EVERY_MS, and at once past WRITE_BYTES: a quiet run's frames are on disk at once (a run killed a
+ * moment later keeps them), a flood's in a few writes a second instead of one every few frames.
+ */
+const WRITE_EVERY_MS = 20;
+const WRITE_BYTES = 64 * 1024;
 
 /** Where each frame goes once written to frames.ndjson. */
 export type FrameSink = (frame: FrameRecord) => void;
@@ -36,6 +45,12 @@ export class Recorder {
   readonly httpFailures: HttpFailureRecord[] = [];
   private readonly out: WriteStream;
   private readonly listeners = new Set<Listener>();
+  /** Lines of frames.ndjson not yet given to the stream (WRITE_EVERY_MS). */
+  private unwritten = '';
+  private writeTimer: NodeJS.Timeout | undefined;
+  private lastWriteAt = -Infinity;
+  /** A turn of the event loop is scheduled to tell the listeners. */
+  private scheduled = false;
   /** Page-side socket events not yet matched to a browser socket (the two arrive in either order). */
   private readonly pendingPageEvents: PageSocketEvent[] = [];
   /** The page's socket ids, bound to the browser's sockets in order of creation (per URL). */
@@ -78,12 +93,15 @@ export class Recorder {
     this.out.on('error', (err) => (this.writeError = err));
   }
 
-  /** Must run before the page's first navigation. Chromium only: the frames come from its DevTools protocol. */
-  async attach(page: Page): Promise<void> {
+  /**
+   * Must run before the page's first navigation. Chromium only: the frames come from its DevTools protocol
+   * (capture/devtools.ts: Playwright's own session where it can be reached, else one of the probe's).
+   */
+  async attach(page: Page, devtools?: PageDevtools): Promise<void> {
     await watchCredentials(page, this.redactor);
     await page.exposeBinding(SOCKET_BINDING, (_source, event: PageSocketEvent) => this.onPageSocketEvent(event));
     await page.addInitScript(pageSocketObserver);
-    await this.listenToSockets(await page.context().newCDPSession(page));
+    await this.listenToSockets(devtools ?? (await pageDevtools(page)));
     page.on('request', (req) => this.onRequest(req));
     page.on('response', (res) => {
       if (res.status() >= 500) this.onHttpFailure(res.request(), { status: res.status() });
@@ -113,12 +131,13 @@ export class Recorder {
 
   /** Flushes frames.ndjson; reports a failed write instead of losing it silently. */
   async close(): Promise<void> {
+    this.write();
     await new Promise<void>((resolve) => this.out.end(resolve));
     if (this.writeError) throw new Error(`frames.ndjson could not be written: ${this.writeError.message}`);
     if (this.redactor.known > (this.learnedAtFirstFrame ?? Infinity)) await redactFile(this.framesPath, this.redactor);
   }
 
-  private async listenToSockets(cdp: CDPSession): Promise<void> {
+  private async listenToSockets({ events: cdp, start }: PageDevtools): Promise<void> {
     cdp.on('Network.webSocketCreated', ({ requestId, url }) => this.onSocket(requestId, url));
     cdp.on('Network.webSocketWillSendHandshakeRequest', ({ requestId, timestamp }) => {
       const record = this.byRequestId.get(requestId);
@@ -139,9 +158,7 @@ export class Recorder {
       record.closedAt ??= this.browserTime(timestamp);
       this.changed();
     });
-    // Listeners first: Chromium may send events before it answers Network.enable. A session that cannot
-    // enable it fails the attach, so the run says why instead of judging a page with no frames.
-    await cdp.send('Network.enable');
+    await start();
   }
 
   /** When the browser saw it (a DevTools timestamp, in s), on the probe's clock; never later than now. */
@@ -174,7 +191,8 @@ export class Recorder {
         ? { t, socket, dir, kind: 'text', payload: this.redactor.redact(response.payloadData) }
         : { t, socket, dir, kind: 'binary', ...decodeBinary(Buffer.from(response.payloadData, 'base64'), this.redactor) };
     this.learnedAtFirstFrame ??= this.redactor.known;
-    this.out.write(JSON.stringify(frame) + '\n');
+    this.unwritten += JSON.stringify(frame) + '\n';
+    if (this.unwritten.length >= WRITE_BYTES) this.write();
     this.sink(frame);
     this.changed();
   }
@@ -245,8 +263,37 @@ export class Recorder {
     }
   }
 
+  /**
+   * Something changed: once this turn of the event loop is over, the listeners are told, once for all the
+   * frames that arrived in it. Under a flood Chromium's events come hundreds at a time; a wait's condition
+   * looked at after each of them cost more than the frames themselves.
+   */
   private changed(): void {
-    for (const listener of this.listeners) listener();
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.writeSoon();
+      for (const listener of this.listeners) listener();
+    });
+  }
+
+  /** Writes the new lines now, or when WRITE_EVERY_MS since the last write has passed. */
+  private writeSoon(): void {
+    if (this.unwritten === '' || this.writeTimer !== undefined) return;
+    const wait = this.lastWriteAt + WRITE_EVERY_MS - performance.now();
+    if (wait <= 0) this.write();
+    else this.writeTimer = setTimeout(() => this.write(), wait);
+  }
+
+  /** Gives the lines not yet written to the stream: one write for many frames, not one a frame. */
+  private write(): void {
+    clearTimeout(this.writeTimer);
+    this.writeTimer = undefined;
+    this.lastWriteAt = performance.now();
+    if (this.unwritten === '') return;
+    this.out.write(this.unwritten);
+    this.unwritten = '';
   }
 }
 

@@ -174,13 +174,15 @@ export class TraceContext {
     this.stopped = true;
   }
 
-  /** Must run before the page's first navigation. */
+  /**
+   * Must run before the page's first navigation. Its DevTools session has the Network domain on only while a
+   * socket is created: on all the time, it would get every frame of the page once more (capture/devtools.ts).
+   */
   async attach(page: Page): Promise<void> {
     byPage.set(page, this);
     const cdp = await page.context().newCDPSession(page);
     cdp.on('Fetch.requestPaused', (e) => this.onRequest(cdp, e));
     cdp.on('Debugger.paused', (e) => void this.onPause(cdp, e.callFrames[0]));
-    await cdp.send('Network.enable');
     await cdp.send('Debugger.enable');
     await cdp.send('Fetch.enable', { patterns: [...this.origins].map((origin) => ({ urlPattern: `${origin}/*`, requestStage: 'Request' as const })) });
     await page.addInitScript(initScript, [...this.origins]);
@@ -205,11 +207,16 @@ export class TraceContext {
    * no later request of the page gets them.
    */
   private async onPause(cdp: CDPSession, frame: { functionName: string; callFrameId: string } | undefined): Promise<void> {
-    const clear = () => cdp.send('Network.setExtraHTTPHeaders', { headers: {} }).catch(() => undefined);
+    // The headers act only in a session with the Network domain on (measured), which is on from here to the clear.
+    const clear = async () => {
+      await cdp.send('Network.setExtraHTTPHeaders', { headers: {} }).catch(() => undefined);
+      await cdp.send('Network.disable').catch(() => undefined);
+    };
     try {
       if (frame?.functionName === OPEN && !this.stopped) {
         const url = await cdp.send('Debugger.evaluateOnCallFrame', { callFrameId: frame.callFrameId, expression: 'url', returnByValue: true });
         const socketUrl = typeof url.result.value === 'string' ? url.result.value : '';
+        await cdp.send('Network.enable');
         await cdp.send('Network.setExtraHTTPHeaders', { headers: this.headersFor('GET', socketUrl, 'websocket') });
       } else if (frame?.functionName === CLOSE) await clear();
     } catch {

@@ -3,7 +3,8 @@
 // credentials written in the URL go as Basic auth and never into a message; the body is read up to a cap.
 
 import type { LookupFunction } from 'node:net';
-import { Agent, request } from 'undici';
+// undici is loaded on the first request: the Playwright runner and its worker load this file with the login
+// and most runs never make such a request there (npm run bench: 40 ms of each process's start).
 
 /** Where the request was when it failed: decides what a timeout means. */
 export type RequestPhase = 'dns' | 'connect' | 'headers' | 'body';
@@ -25,6 +26,7 @@ export type BoundedOutcome =
   | { ok: false; phase: RequestPhase; error: unknown };
 
 export async function boundedRequest(url: URL, opts: BoundedRequest): Promise<BoundedOutcome> {
+  const { Agent, request } = await import('undici');
   let phase: RequestPhase = 'connect';
   const agent = new Agent({
     connect: { timeout: opts.timeoutMs, ...(opts.lookup ? { lookup: opts.lookup } : {}) },

@@ -94,7 +94,6 @@ class ProtocolProbe {
   private readonly log: FrameLog;
 
   constructor(private readonly opts: ProtocolProbeOptions) {
-    this.finishWatcher = new FinishWatcher(opts.contract);
     // The given secrets first, before any request can fail with them in a message.
     const { login, redactor } = opts;
     if (login.kind === 'password') redactor.add(login.password);
@@ -103,6 +102,7 @@ class ProtocolProbe {
     this.dispatcher = new Agent({ connect: { timeout: opts.stepTimeoutMs } });
     this.log = new FrameLog(opts.contract, opts.nonce);
     this.traffic = new ProtocolTraffic(this.clock, redactor, { onClose: (record) => this.onSocketClosed(record), onFrame: (frame) => this.log.add(frame) });
+    this.finishWatcher = new FinishWatcher(opts.contract, this.log, this.traffic.sockets);
   }
 
   async run(): Promise<ProtocolRun> {
@@ -229,7 +229,7 @@ class ProtocolProbe {
 
   /** The run finished (final agent_completed, or the chat socket broke for good), or nothing more can arrive. */
   private runOver(): boolean {
-    if (this.finishWatcher.finished(this.evidence(), this.clock.now())) return true;
+    if (this.finishWatcher.finished(this.sentAt, () => this.evidence(), this.clock.now())) return true;
     return this.reconnecting === null && this.traffic.allClosed();
   }
 
@@ -246,7 +246,7 @@ class ProtocolProbe {
   private onSocketClosed(record: SocketRecord): void {
     if (this.sentAt === null || this.stop.signal.aborted || record.closeCode === undefined) return;
     if (!RECONNECT_CLOSE_CODES.has(record.closeCode)) return; // the watcher sees it: the transport check names it
-    if (this.finishWatcher.finished(this.evidence(), this.clock.now())) return;
+    if (this.finishWatcher.finished(this.sentAt, () => this.evidence(), this.clock.now())) return;
     const close = describeClose(record.closeCode, record.closeReason);
     if (this.reconnectsLeft <= 0) {
       this.fail('reconnect', 'transport', `socket ${record.socket} closed ${close} during the run after the probe had used its ${MAX_RECONNECTS} reconnect(s); nothing left to receive the run on`);

@@ -65,7 +65,7 @@ export class ProbeTurn implements StepLog {
     readonly nonce: string,
   ) {
     this.message = `${text} [probe ${this.nonce}]`;
-    this.finishWatcher = new FinishWatcher(session.config.contract);
+    this.finishWatcher = new FinishWatcher(session.config.contract, session.log, session.recorder.sockets);
   }
 
   /** A step's name as the reports list it: `send message`, and `turn 2: send message` from the second turn on. */
@@ -114,7 +114,7 @@ export class ProbeTurn implements StepLog {
   /** Waits until the run's final agent_completed arrived, or the socket carrying the chat broke for good. */
   async waitForRunEnd(timeoutMs: number): Promise<void> {
     const { clock } = this.session;
-    const ended = await this.session.waitFor("the run's final agent_completed", () => this.finishWatcher.finished(this.evidence(), clock.now()), timeoutMs, RUN_END_RECHECK_MS, this);
+    const ended = await this.session.waitFor("the run's final agent_completed", () => this.finishWatcher.finished(this.sentAt, () => this.evidence(), clock.now()), timeoutMs, RUN_END_RECHECK_MS, this);
     // The watcher already judged the run to know it completed: no second judgement of every frame here.
     if (ended && this.finishWatcher.completed) this.finalSeenAt = clock.now();
   }

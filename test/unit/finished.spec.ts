@@ -9,18 +9,21 @@ import { buildEvidence, healthyRun, move, rename, SENT_AT } from './evidence-bui
 
 /** The frame counts at which the watcher said "finished", feeding it (and its log) one frame at a time. */
 function finishedAt(evidence: FramedEvidence, contract = defaultContract): number[] {
-  const watcher = new FinishWatcher(contract);
   const log = new FrameLog(contract, evidence.nonce);
+  const watcher = new FinishWatcher(contract, log, evidence.sockets);
   const seen: number[] = [];
   evidence.frames.forEach((frame, n) => {
     log.add(frame);
-    if (watcher.finished({ ...evidence, log }, frame.t)) seen.push(n + 1);
+    if (watcher.finished(evidence.sentAt, () => ({ ...evidence, log }), frame.t)) seen.push(n + 1);
   });
   return seen;
 }
 
 /** The evidence with its frames logged, as the probe hands it to the watcher. */
 const logged = (evidence: FramedEvidence): Evidence => ({ ...evidence, log: FrameLog.of(evidence.frames, defaultContract, evidence.nonce) });
+
+/** A new watcher's answer on the whole of `evidence` at `now`. */
+const finishedOn = (evidence: Evidence, now: number) => new FinishWatcher(defaultContract, evidence.log!, evidence.sockets).finished(evidence.sentAt, () => evidence, now);
 
 test('finished exactly from the final agent_completed on', () => {
   const evidence = buildEvidence();
@@ -50,15 +53,14 @@ test('the chat socket cut off after the send ends the wait once the run did not 
   const closedAt = SENT_AT + 300;
   const closed = (code: number, ...later: Evidence['sockets']): Evidence =>
     logged({ ...unfinished, sockets: [{ ...unfinished.sockets[0]!, closedAt, closeCode: code }, ...later] });
-  const finished = (evidence: Evidence, now: number) => new FinishWatcher(defaultContract).finished(evidence, now);
-  expect([1011, 1000, 1006].map((code) => [finished(closed(code), closedAt + 100), finished(closed(code), closedAt + RESUME_WAIT_MS)])).toEqual([
+  expect([1011, 1000, 1006].map((code) => [finishedOn(closed(code), closedAt + 100), finishedOn(closed(code), closedAt + RESUME_WAIT_MS)])).toEqual([
     [false, true],
     [false, true],
     [false, true],
   ]);
   const reopened = { socket: 1, url: 'wss://x/ws', openedAt: closedAt + 100 };
-  expect(finished(closed(1012, reopened), closedAt + 60_000)).toBe(false);
-  expect(finished(logged(unfinished), SENT_AT + 60_000)).toBe(false);
+  expect(finishedOn(closed(1012, reopened), closedAt + 60_000)).toBe(false);
+  expect(finishedOn(logged(unfinished), SENT_AT + 60_000)).toBe(false);
 });
 
 test('a 1006 drop after which the run goes on on a new socket is no cut: the wait goes on', () => {
@@ -69,5 +71,5 @@ test('a 1006 drop after which the run goes on on a new socket is no cut: the wai
   const rest = buildEvidence(run.slice(3, 4)).frames.map((f, i) => ({ ...f, socket: 1, t: closedAt + 200 + i }));
   const sockets = [{ ...evidence.sockets[0]!, closedAt, closeCode: 1006 }, { socket: 1, url: 'wss://x/ws', openedAt: closedAt + 100 }];
   const resumed = logged({ ...evidence, frames: [...evidence.frames, ...rest], sockets });
-  expect(new FinishWatcher(defaultContract).finished(resumed, closedAt + RESUME_WAIT_MS * 2)).toBe(false);
+  expect(finishedOn(resumed, closedAt + RESUME_WAIT_MS * 2)).toBe(false);
 });
