@@ -97,11 +97,11 @@ export class Recorder {
    * Must run before the page's first navigation. Chromium only: the frames come from its DevTools protocol
    * (capture/devtools.ts: Playwright's own session where it can be reached, else one of the probe's).
    */
-  async attach(page: Page, devtools?: PageDevtools): Promise<void> {
+  async attach(page: Page): Promise<void> {
     await watchCredentials(page, this.redactor);
     await page.exposeBinding(SOCKET_BINDING, (_source, event: PageSocketEvent) => this.onPageSocketEvent(event));
     await page.addInitScript(pageSocketObserver);
-    await this.listenToSockets(devtools ?? (await pageDevtools(page)));
+    await this.listenToSockets(await pageDevtools(page));
     page.on('request', (req) => this.onRequest(req));
     page.on('response', (res) => {
       if (res.status() >= 500) this.onHttpFailure(res.request(), { status: res.status() });
