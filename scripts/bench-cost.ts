@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { findBrowser } from '../src/browser/resolve';
 import type { RunResult } from '../src/report/result';
 import { REFERENCE_CREDENTIALS, startReference, type ReferenceServer } from '../reference/server';
-import { CLI, extraProbeEnv, goal, measure, median, method, peerEnv, printTable, probeEnv, ROOT, RUN_LIMIT_MS, sec, spread, treeRss, verdictOf, type Measured } from './bench-measure';
+import { CLI, goal, measure, median, method, peerEnv, printTable, probeEnv, ROOT, RUN_LIMIT_MS, sec, spread, treeRss, verdictOf, type Measured } from './bench-measure';
 
 const PLAYWRIGHT = join(ROOT, 'node_modules', '@playwright', 'test', 'cli.js');
 const PEER_CONFIG = join(ROOT, 'bench', 'peer.config.ts');
@@ -26,7 +26,7 @@ function probeSide(name: string, reference: ReferenceServer, extra: Record<strin
   return {
     name,
     async run(dir) {
-      const m = await measure(process.execPath, [CLI, 'run'], probeEnv(reference, dir, { ...extraProbeEnv(), ...extra }));
+      const m = await measure(process.execPath, [CLI, 'run'], probeEnv(reference, dir, extra));
       const verdict = verdictOf(dir);
       return { m, ok: verdict === 'pass' && m.code === 0, why: `${verdict}, exit ${m.code}` };
     },

@@ -14,10 +14,9 @@ import { join } from 'node:path';
 import { findBrowser } from '../src/browser/resolve';
 import type { RunResult } from '../src/report/result';
 import { startReference } from '../reference/server';
-import { CLI, extraProbeEnv, goal, measureWithMemory, median, peerEnv, printTable, probeEnv } from './bench-measure';
+import { CLI, extraProbeEnv, goal, measureWithMemory, median, peerEnv, printTable, probeEnv, sec } from './bench-measure';
 
 const LISTENER = join(__dirname, '..', 'bench', 'plain-listener.mjs');
-const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 
 interface FloodRun {
@@ -59,7 +58,7 @@ export async function benchFlood(pairs = 3, count = 100_000, perSecond = 20_000,
       };
       const runProbe = async (): Promise<FloodRun> => {
         const reportDir = join(dir, `probe-${i}`);
-        const r = await measureWithMemory(process.execPath, [CLI, 'run'], probeEnv(reference, reportDir, extra));
+        const r = await measureWithMemory(process.execPath, [CLI, 'run'], probeEnv(reference, reportDir));
         const runDir = join(reportDir, 'latest');
         try {
           const result = JSON.parse(readFileSync(join(runDir, 'result.json'), 'utf8')) as RunResult;
@@ -85,7 +84,7 @@ export async function benchFlood(pairs = 3, count = 100_000, perSecond = 20_000,
       const b = await second();
       const [probe, plain] = i % 2 ? [a, b] : [b, a];
       console.log(
-        `  pair ${i}: probe ${s(probe.completeMs)}, ${mb(probe.largest)}, CPU ${s(probe.cpuMs)} (${probe.why}, ${probe.lost} lost); plain listener ${s(plain.completeMs)}, ${mb(plain.largest)}, CPU ${s(plain.cpuMs)}${plain.ok ? '' : ` (FAILED: ${plain.why})`}`,
+        `  pair ${i}: probe ${sec(probe.completeMs)}, ${mb(probe.largest)}, CPU ${sec(probe.cpuMs)} (${probe.why}, ${probe.lost} lost); plain listener ${sec(plain.completeMs)}, ${mb(plain.largest)}, CPU ${sec(plain.cpuMs)}${plain.ok ? '' : ` (FAILED: ${plain.why})`}`,
       );
       if (!probe.ok) left.push(`pair ${i}: the probe's verdict was ${probe.why}`);
       else if (!plain.ok) left.push(`pair ${i}: the plain listener failed: ${plain.why}`);
@@ -105,11 +104,11 @@ export async function benchFlood(pairs = 3, count = 100_000, perSecond = 20_000,
   const resultKb = Math.max(...kept.map((p) => p.probe.resultKb ?? NaN));
   printTable([
     ['figure', 'the probe (median)', 'plain listener (median)', 'ratio (median of pairs)', 'goal'],
-    ['final completion after the send', s(m((p) => p.probe.completeMs)), s(m((p) => p.plain.completeMs)), `${completeRatio.toFixed(2)}x`, goal(completeRatio <= 1.1, '<= 1.1x')],
+    ['final completion after the send', sec(m((p) => p.probe.completeMs)), sec(m((p) => p.plain.completeMs)), `${completeRatio.toFixed(2)}x`, goal(completeRatio <= 1.1, '<= 1.1x')],
     ['largest own process (RSS)', mb(m((p) => p.probe.largest)), mb(m((p) => p.plain.largest)), `${memoryRatio.toFixed(2)}x`, goal(memoryRatio <= 1.3, '<= 1.3x')],
-    ['CPU, whole tree (Chromium too)', s(m((p) => p.probe.cpuMs)), s(m((p) => p.plain.cpuMs)), `${m((p) => p.probe.cpuMs / p.plain.cpuMs).toFixed(2)}x`, ''],
+    ['CPU, whole tree (Chromium too)', sec(m((p) => p.probe.cpuMs)), sec(m((p) => p.plain.cpuMs)), `${m((p) => p.probe.cpuMs / p.plain.cpuMs).toFixed(2)}x`, ''],
     ['frames lost (most of the pairs)', String(lost), '', '', goal(lost === 0, '0')],
     ['result.json / summary.md', `${resultKb.toFixed(0)} KB / ${m((p) => p.probe.summaryKb ?? NaN).toFixed(0)} KB`, '', '', goal(resultKb < 1024, 'result.json < 1 MB')],
   ]);
-  console.log(`  ${kept.length} of ${pairs} pairs counted${left.length ? `; left out: ${left.join('; ')}` : ''}; the flood alone takes ${s((count / perSecond) * 1000)}`);
+  console.log(`  ${kept.length} of ${pairs} pairs counted${left.length ? `; left out: ${left.join('; ')}` : ''}; the flood alone takes ${sec((count / perSecond) * 1000)}`);
 }

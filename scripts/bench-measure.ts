@@ -175,7 +175,7 @@ export function extraProbeEnv(): Record<string, string> {
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
 }
 
-/** The variables of a probe CLI run against `reference`, reports in a folder of its own. */
+/** The variables of a probe CLI run against `reference`, reports in a folder of its own; BENCH_PROBE_ENV's last. */
 export function probeEnv(reference: ReferenceServer, reportDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
@@ -186,6 +186,7 @@ export function probeEnv(reference: ReferenceServer, reportDir: string, extra: R
     PROBE_REPORT_DIR: reportDir,
     PROBE_HISTORY_DB: 'off',
     ...extra,
+    ...extraProbeEnv(),
   };
 }
 

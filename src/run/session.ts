@@ -30,7 +30,7 @@ import { Redactor } from '../redact';
 import { framesFileOf, readPreflight, targetOf, type RunResult, type SessionRecord, type StepRecord, type TurnEntry, type WaitRecord } from '../report/result';
 import { TimelineBuilder } from '../report/timeline';
 import type { SendGate } from './send-gate';
-import { newNonce, ProbeTurn, type StepLog } from './turn';
+import { newNonce, PAGE_POLL_MS, ProbeTurn, type StepLog } from './turn';
 
 /** Which of a run's sessions this is, when it has several (PROBE_USERS); one session by default. */
 export interface SessionOptions {
@@ -206,7 +206,7 @@ export class ProbeSession implements StepLog {
     while (!met && !this.pageLost && this.clock.now() - started < timeoutMs) {
       const text = await this.readPage(page, undefined);
       met = text !== null && shown(text);
-      if (!met) await waitForTraffic(this.recorder, () => this.pageLost, Math.min(100, Math.max(0, started + timeoutMs - this.clock.now())));
+      if (!met) await waitForTraffic(this.recorder, () => this.pageLost, Math.min(PAGE_POLL_MS, Math.max(0, started + timeoutMs - this.clock.now())));
     }
     this.waits.push({ name, timeoutMs, met, tookMs: this.clock.now() - started, startMs: started });
     return met;

@@ -33,6 +33,8 @@ const SHORT_WAIT = { PROBE_COMPLETE_WARN_MS: '2000', PROBE_COMPLETE_TIMEOUT_MS: 
 
 /** Rows whose fault is in a follow-up: a conversation of two turns. */
 const TWO_TURNS = { PROBE_TURNS: '2' };
+/** A fault of a follow-up turn with one turn only: healthy. */
+const oneTurn = (fault: string): MatrixRow => ({ name: `${fault} (one turn)`, fault, status: 'pass', class: null, what: 'the same fault, one turn: healthy' });
 /** The reference's stored history of a thread, so that a persistence failure says saved or not saved. */
 const STORED_HISTORY = '{api}/api/threads/{threadId}/messages';
 
@@ -334,7 +336,7 @@ export const MATRIX: MatrixRow[] = [
   },
   { name: 'thread-not-in-url', fault: 'thread-not-in-url', status: 'pass', class: null, what: 'the URL never names the thread: the probe comes back through the conversation list' },
   { name: 'follow-up-new-thread', fault: 'follow-up-new-thread', env: TWO_TURNS, status: 'fail', class: 'persistence', phrase: 'turn 2 ran in thread', what: 'the second message lands in a new thread: the conversation is lost' },
-  { name: 'follow-up-new-thread (one turn)', fault: 'follow-up-new-thread', status: 'pass', class: null, what: 'the same fault, one turn: healthy' },
+  oneTurn('follow-up-new-thread'),
   {
     name: 'follow-up-replays-first',
     fault: 'follow-up-replays-first',
@@ -344,9 +346,9 @@ export const MATRIX: MatrixRow[] = [
     phrase: "turn 2 received turn 1's events",
     what: "the second turn's socket gets the first run's events again, before its own",
   },
-  { name: 'follow-up-replays-first (one turn)', fault: 'follow-up-replays-first', status: 'pass', class: null, what: 'the same fault, one turn: healthy' },
+  oneTurn('follow-up-replays-first'),
   { name: 'follow-up-stale-answer', fault: 'follow-up-stale-answer', env: TWO_TURNS, status: 'fail', class: 'ui-render', phrase: 'turn-2', what: 'the page shows the first answer again as the second' },
-  { name: 'follow-up-stale-answer (one turn)', fault: 'follow-up-stale-answer', status: 'pass', class: null, what: 'the same fault, one turn: healthy' },
+  oneTurn('follow-up-stale-answer'),
 
   // A renamed dialect without its contract file is not a pass.
   { name: 'dialect-renamed', fault: 'dialect-renamed', env: SHORT_WAIT, status: 'fail', class: 'timeout', phrase: 'never arrived', what: 'the renamed dialect without a contract file' },
